@@ -1,0 +1,25 @@
+package integration
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/foyer-oidc/foyer/integration/harness"
+)
+
+// programs builds bin/rp and bin/mockidp once per test run, on first use:
+// a run of the in-process suite alone builds nothing.
+var programs *harness.Builder
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "foyer-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "integration:", err)
+		os.Exit(1)
+	}
+	programs = harness.NewBuilder(dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
