@@ -125,7 +125,6 @@ func (m *Memory) Len() int {
 	return len(m.revoked) + len(m.jtis)
 }
 
-
 // CheckRevoke validates the arguments of [List.Revoke]: a non-empty issuer and
 // value, a known kind and a positive ttl. Implementations outside this package use
 // it to reject the same inputs as [Memory].
