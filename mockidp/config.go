@@ -1,0 +1,255 @@
+package mockidp
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Login modes for [Config.Login].
+const (
+	// LoginForm shows a page where a person picks a configured user, signs
+	// in as a custom subject with extra claims, or denies the request.
+	LoginForm = "form"
+	// LoginAuto shows no page: the user named by login_hint signs in, else
+	// the first configured user.
+	LoginAuto = "auto"
+)
+
+// IssuerAuto is the [Config.Issuer] value that derives the issuer from each
+// request's Host and X-Forwarded-Proto / X-Forwarded-Host headers.
+const IssuerAuto = "auto"
+
+// Default lifetimes used when the corresponding [Config] field is zero.
+const (
+	DefaultCodeTTL         = time.Minute
+	DefaultAccessTokenTTL  = time.Hour
+	DefaultIDTokenTTL      = time.Hour
+	DefaultRefreshTokenTTL = 24 * time.Hour
+	DefaultSessionTTL      = 12 * time.Hour
+)
+
+// Config configures a [Provider]. Its zero value, with an Issuer, gives the
+// SPEC defaults: the demo clients, the users alice and bob, the form login
+// page and RS256 signing with the embedded development key.
+type Config struct {
+	// Issuer is the exact issuer URL, e.g. "http://127.0.0.1:9400" or
+	// "http://127.0.0.1:8080/mockidp". All routes are served under the
+	// issuer's path, so a Provider can be mounted with
+	// mux.Handle("/mockidp/", p). [IssuerAuto] derives the issuer per
+	// request from Host and X-Forwarded-Proto / X-Forwarded-Host, with
+	// AutoPathPrefix as its path.
+	Issuer string
+	// AutoPathPrefix is the issuer path in auto mode, e.g. "/mockidp"; it
+	// may be empty. It is ignored for a fixed issuer.
+	AutoPathPrefix string
+	// Clients are the registered clients; nil means [DefaultClients].
+	Clients []Client
+	// Users are the users a person can sign in as; nil means [DefaultUsers].
+	Users []User
+	// Login is [LoginForm] (the default when empty) or [LoginAuto].
+	Login string
+	// Alg is the signing algorithm: "RS256" (default), "PS256", "ES256"
+	// or "EdDSA".
+	Alg string
+	// SigningKeyPEM is a PEM private key (PKCS #8, PKCS #1 or SEC 1) for
+	// Alg. Empty means the embedded development key for Alg, which is
+	// public and MUST NOT be trusted outside development and tests.
+	SigningKeyPEM []byte
+	// CodeTTL, AccessTokenTTL, IDTokenTTL and RefreshTokenTTL are token
+	// lifetimes; zero means DefaultCodeTTL etc. SessionTTL is the lifetime
+	// of the provider's browser session; zero means DefaultSessionTTL.
+	CodeTTL, AccessTokenTTL, IDTokenTTL, RefreshTokenTTL, SessionTTL time.Duration
+	// Logger receives one line per request outcome; nil discards. Lines
+	// never contain tokens, codes, secrets or email addresses.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now. [Provider.Advance] adds an
+	// offset on top of it.
+	Now func() time.Time
+	// HTTPClient delivers back-channel logout tokens; nil means a client
+	// with a 5 second timeout.
+	HTTPClient *http.Client
+}
+
+// Client is a registered OAuth 2.0 client.
+type Client struct {
+	// ID is the client_id.
+	ID string
+	// Secret is the client secret. Empty makes a public client: token
+	// endpoint authentication "none", PKCE required.
+	Secret string
+	// RedirectURIs are compared with the request's redirect_uri as exact
+	// strings.
+	RedirectURIs []string
+	// PostLogoutRedirectURIs are compared with post_logout_redirect_uri
+	// as exact strings.
+	PostLogoutRedirectURIs []string
+	// AllowLoopbackRedirects also accepts any http or https URI on a
+	// loopback host (localhost, 127.0.0.0/8, [::1]), any port and path, as
+	// redirect and post-logout redirect URI. It suits development clients
+	// only.
+	AllowLoopbackRedirects bool
+	// BackchannelLogoutURI receives logout tokens (OpenID Connect
+	// Back-Channel Logout 1.0) when a session this client took part in ends.
+	BackchannelLogoutURI string
+}
+
+// User is a user a person can sign in as.
+type User struct {
+	// Subject is the sub claim.
+	Subject string
+	// Claims are further claims: preferred_username, email,
+	// email_verified, name, groups or any other. The email scope releases
+	// email and email_verified; the profile scope releases the rest.
+	Claims map[string]any
+}
+
+// DefaultClients returns the development clients of the SPEC: the
+// confidential client "demo" (secret "demo-secret") and the public client
+// "demo-public", both accepting any loopback redirect URI.
+func DefaultClients() []Client {
+	return []Client{
+		{ID: "demo", Secret: "demo-secret", AllowLoopbackRedirects: true},
+		{ID: "demo-public", AllowLoopbackRedirects: true},
+	}
+}
+
+// DefaultUsers returns the development users of the SPEC: alice and bob.
+func DefaultUsers() []User {
+	return []User{
+		{Subject: "alice", Claims: map[string]any{
+			"preferred_username": "alice", "email": "alice@example.com", "email_verified": true,
+			"name": "Alice Example", "groups": []any{"admins", "users"},
+		}},
+		{Subject: "bob", Claims: map[string]any{
+			"preferred_username": "bob", "email": "bob@example.com", "email_verified": true,
+			"name": "Bob Example", "groups": []any{"users"},
+		}},
+	}
+}
+
+// withDefaults returns a copy of cfg with defaults filled in.
+func (cfg Config) withDefaults() Config {
+	if cfg.Clients == nil {
+		cfg.Clients = DefaultClients()
+	}
+	if cfg.Users == nil {
+		cfg.Users = DefaultUsers()
+	}
+	if cfg.Login == "" {
+		cfg.Login = LoginForm
+	}
+	if cfg.Alg == "" {
+		cfg.Alg = "RS256"
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&cfg.CodeTTL, DefaultCodeTTL)
+	def(&cfg.AccessTokenTTL, DefaultAccessTokenTTL)
+	def(&cfg.IDTokenTTL, DefaultIDTokenTTL)
+	def(&cfg.RefreshTokenTTL, DefaultRefreshTokenTTL)
+	def(&cfg.SessionTTL, DefaultSessionTTL)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 5 * time.Second}
+	}
+	return cfg
+}
+
+// validate reports every problem of a defaulted cfg at once.
+func (cfg *Config) validate() error {
+	var errs []error
+	if cfg.Issuer == IssuerAuto {
+		if p := cfg.AutoPathPrefix; p != "" && (!strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/")) {
+			errs = append(errs, fmt.Errorf("AutoPathPrefix %q: must start and must not end with /", p))
+		}
+	} else if err := validateIssuer(cfg.Issuer); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.Login != LoginForm && cfg.Login != LoginAuto {
+		errs = append(errs, fmt.Errorf("Login %q: want %q or %q", cfg.Login, LoginForm, LoginAuto))
+	}
+	if !slices.Contains(supportedAlgs, cfg.Alg) {
+		errs = append(errs, fmt.Errorf("Alg %q: want one of %v", cfg.Alg, supportedAlgs))
+	}
+	for name, d := range map[string]time.Duration{"CodeTTL": cfg.CodeTTL, "AccessTokenTTL": cfg.AccessTokenTTL,
+		"IDTokenTTL": cfg.IDTokenTTL, "RefreshTokenTTL": cfg.RefreshTokenTTL, "SessionTTL": cfg.SessionTTL} {
+		if d < time.Second {
+			errs = append(errs, fmt.Errorf("%s %v: must be at least 1s", name, d))
+		}
+	}
+	if len(cfg.Clients) == 0 {
+		errs = append(errs, errors.New("Clients: at least one client is required"))
+	}
+	seen := map[string]bool{}
+	for i, c := range cfg.Clients {
+		if c.ID == "" {
+			errs = append(errs, fmt.Errorf("Clients[%d]: empty ID", i))
+		} else if seen[c.ID] {
+			errs = append(errs, fmt.Errorf("Clients[%d]: duplicate ID %q", i, c.ID))
+		}
+		seen[c.ID] = true
+		for _, u := range slices.Concat(c.RedirectURIs, c.PostLogoutRedirectURIs) {
+			if err := validateRegisteredURI(u); err != nil {
+				errs = append(errs, fmt.Errorf("client %q: %w", c.ID, err))
+			}
+		}
+		if c.BackchannelLogoutURI != "" {
+			if err := validateRegisteredURI(c.BackchannelLogoutURI); err != nil {
+				errs = append(errs, fmt.Errorf("client %q: BackchannelLogoutURI: %w", c.ID, err))
+			}
+		}
+	}
+	if len(cfg.Users) == 0 {
+		errs = append(errs, errors.New("Users: at least one user is required"))
+	}
+	seenUser := map[string]bool{}
+	for i, u := range cfg.Users {
+		if u.Subject == "" {
+			errs = append(errs, fmt.Errorf("Users[%d]: empty Subject", i))
+		} else if seenUser[u.Subject] {
+			errs = append(errs, fmt.Errorf("Users[%d]: duplicate Subject %q", i, u.Subject))
+		}
+		seenUser[u.Subject] = true
+	}
+	return errors.Join(errs...)
+}
+
+func validateIssuer(iss string) error {
+	if iss == "" {
+		return errors.New("Issuer: required (an http(s) URL or \"auto\")")
+	}
+	u, err := url.Parse(iss)
+	switch {
+	case err != nil:
+		return fmt.Errorf("Issuer %q: %w", iss, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("Issuer %q: scheme must be http or https", iss)
+	case u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(iss, "#") || strings.HasSuffix(iss, "?"):
+		return fmt.Errorf("Issuer %q: want scheme://host[:port][/path] with no user, query or fragment", iss)
+	case strings.HasSuffix(u.Path, "/"):
+		return fmt.Errorf("Issuer %q: must not end with /", iss)
+	}
+	return nil
+}
+
+func validateRegisteredURI(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || !u.IsAbs() || u.Host == "" || u.Fragment != "" || strings.Contains(s, "#") {
+		return fmt.Errorf("URI %q: want an absolute URI without fragment", s)
+	}
+	return nil
+}

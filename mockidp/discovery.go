@@ -1,0 +1,97 @@
+package mockidp
+
+import (
+	"net/http"
+)
+
+// supportedScopes are the scopes a client may request.
+var supportedScopes = []string{"openid", "profile", "email", "groups", "offline_access"}
+
+// discoveryDoc is the OpenID Provider Metadata (OpenID Connect Discovery
+// 1.0 section 3, RFC 8414). A struct keeps the field order stable.
+type discoveryDoc struct {
+	Issuer                            string   `json:"issuer"`
+	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
+	TokenEndpoint                     string   `json:"token_endpoint"`
+	UserinfoEndpoint                  string   `json:"userinfo_endpoint"`
+	JWKSURI                           string   `json:"jwks_uri"`
+	RevocationEndpoint                string   `json:"revocation_endpoint"`
+	IntrospectionEndpoint             string   `json:"introspection_endpoint"`
+	EndSessionEndpoint                string   `json:"end_session_endpoint"`
+	ScopesSupported                   []string `json:"scopes_supported"`
+	ResponseTypesSupported            []string `json:"response_types_supported"`
+	ResponseModesSupported            []string `json:"response_modes_supported"`
+	GrantTypesSupported               []string `json:"grant_types_supported"`
+	SubjectTypesSupported             []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	RevocationAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported"`
+	IntrospectionAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
+	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
+	ClaimsSupported                   []string `json:"claims_supported"`
+	PromptValuesSupported             []string `json:"prompt_values_supported"`
+	ClaimsParameterSupported          bool     `json:"claims_parameter_supported"`
+	RequestParameterSupported         bool     `json:"request_parameter_supported"`
+	RequestURIParameterSupported      bool     `json:"request_uri_parameter_supported"`
+	AuthorizationResponseIssParameter bool     `json:"authorization_response_iss_parameter_supported"`
+	BackchannelLogoutSupported        bool     `json:"backchannel_logout_supported"`
+	BackchannelLogoutSessionSupported bool     `json:"backchannel_logout_session_supported"`
+	FrontchannelLogoutSupported       bool     `json:"frontchannel_logout_supported"`
+}
+
+// discovery returns the metadata for issuer.
+func (p *Provider) discovery(iss string) discoveryDoc {
+	auth := []string{"client_secret_basic", "client_secret_post"}
+	return discoveryDoc{
+		Issuer:                            iss,
+		AuthorizationEndpoint:             iss + "/authorize",
+		TokenEndpoint:                     iss + "/token",
+		UserinfoEndpoint:                  iss + "/userinfo",
+		JWKSURI:                           iss + "/jwks",
+		RevocationEndpoint:                iss + "/revoke",
+		IntrospectionEndpoint:             iss + "/introspect",
+		EndSessionEndpoint:                iss + "/end_session",
+		ScopesSupported:                   supportedScopes,
+		ResponseTypesSupported:            []string{"code"},
+		ResponseModesSupported:            []string{"query", "form_post"},
+		GrantTypesSupported:               []string{"authorization_code", "refresh_token", "client_credentials"},
+		SubjectTypesSupported:             []string{"public"},
+		IDTokenSigningAlgValuesSupported:  []string{p.cfg.Alg},
+		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
+		RevocationAuthMethodsSupported:    []string{"client_secret_basic", "client_secret_post", "none"},
+		IntrospectionAuthMethodsSupported: auth,
+		CodeChallengeMethodsSupported:     []string{"S256", "plain"},
+		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "azp",
+			"name", "preferred_username", "email", "email_verified", "groups"},
+		PromptValuesSupported:             []string{"none", "login", "consent", "select_account"},
+		AuthorizationResponseIssParameter: true,
+		BackchannelLogoutSupported:        true,
+		BackchannelLogoutSessionSupported: true,
+	}
+}
+
+func (p *Provider) serveDiscovery(w http.ResponseWriter, r *http.Request, iss string) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		methodNotAllowed(w, http.MethodGet)
+		return
+	}
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	writeJSON(w, http.StatusOK, p.discovery(iss))
+}
+
+func (p *Provider) serveJWKS(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		methodNotAllowed(w, http.MethodGet)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/jwk-set+json")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Access-Control-Allow-Origin", "*")
+	_, _ = w.Write(p.key.Load().jwks)
+}
+
+func methodNotAllowed(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": errInvalidRequest, "error_description": "method not allowed"})
+}

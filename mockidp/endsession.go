@@ -1,0 +1,137 @@
+package mockidp
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// serveEndSession handles RP-Initiated Logout 1.0: it validates
+// id_token_hint, client_id and post_logout_redirect_uri (an invalid one
+// gets an error page, never a redirect), ends the browser session (from
+// the cookie, and the one named by the hint's sid), revokes that session's
+// grants, delivers back-channel logout tokens and redirects with state.
+func (p *Provider) serveEndSession(w http.ResponseWriter, r *http.Request, iss string) {
+	var params url.Values
+	switch r.Method {
+	case http.MethodGet:
+		params = r.URL.Query()
+	case http.MethodPost:
+		if err := r.ParseForm(); err != nil {
+			p.errorPage(w, r, http.StatusBadRequest, "The logout request could not be read.", err)
+			return
+		}
+		params = r.PostForm
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		p.errorPage(w, r, http.StatusMethodNotAllowed, "Method not allowed.", nil)
+		return
+	}
+	v, err := singleValues(params)
+	if err != nil {
+		p.errorPage(w, r, http.StatusBadRequest, "A logout parameter is repeated.", err)
+		return
+	}
+	hintSID, hintSub, client, msg := p.checkLogoutRequest(v, iss)
+	if msg != "" {
+		p.errorPage(w, r, http.StatusBadRequest, msg, nil)
+		return
+	}
+	now := p.Now()
+	var ended []*browserSession
+	p.mu.Lock()
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if s := p.sessions[c.Value]; s != nil && !s.ended {
+			ended = append(ended, s)
+		}
+	}
+	if s := p.bySID[hintSID]; hintSID != "" && s != nil && !s.ended && s.user.Subject == hintSub && !slices.Contains(ended, s) {
+		ended = append(ended, s)
+	}
+	for _, s := range ended {
+		s.ended = true
+		p.revokeSIDLocked(s.sid)
+	}
+	p.mu.Unlock()
+	p.clearSessionCookie(w, iss)
+	p.sendBackchannelLogouts(r.Context(), iss, ended, now)
+	clientID := ""
+	if client != nil {
+		clientID = client.ID
+	}
+	p.log.LogAttrs(r.Context(), levelFor(http.StatusOK), "signed out", slogString("client_id", clientID),
+		slogString("sessions", itoa(len(ended))))
+	if plr := v["post_logout_redirect_uri"]; plr != "" {
+		target := plr
+		if st := v["state"]; st != "" {
+			sep := "?"
+			if strings.Contains(plr, "?") {
+				sep = "&"
+			}
+			target += sep + url.Values{"state": {st}}.Encode()
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, target, http.StatusFound)
+		return
+	}
+	messagePage(w, "Signed out", "You are signed out of mockidp.")
+}
+
+// checkLogoutRequest validates the logout parameters. It returns the
+// hint's sid and sub, the client (nil if none is named), or a message for
+// the error page.
+func (p *Provider) checkLogoutRequest(v map[string]string, iss string) (sid, sub string, client *Client, msg string) {
+	clientID := v["client_id"]
+	if hint := v["id_token_hint"]; hint != "" {
+		payload, err := p.key.Load().verify(hint)
+		var c struct {
+			Iss string   `json:"iss"`
+			Sub string   `json:"sub"`
+			SID string   `json:"sid"`
+			Aud audience `json:"aud"`
+		}
+		if err != nil || json.Unmarshal(payload, &c) != nil || c.Iss != iss {
+			return "", "", nil, "The id_token_hint is not an ID token issued by this provider."
+		}
+		switch {
+		case clientID == "" && len(c.Aud) == 1:
+			clientID = c.Aud[0]
+		case clientID != "" && !slices.Contains(c.Aud, clientID):
+			return "", "", nil, "The id_token_hint was not issued to this client_id."
+		}
+		sid, sub = c.SID, c.Sub
+	}
+	if clientID != "" {
+		if client = p.clients[clientID]; client == nil {
+			return "", "", nil, "The client_id is not registered at this provider."
+		}
+	}
+	if plr := v["post_logout_redirect_uri"]; plr != "" {
+		if client == nil {
+			return "", "", nil, "A post_logout_redirect_uri needs a client_id or an id_token_hint."
+		}
+		if !client.allowsPostLogout(plr) {
+			return "", "", nil, "The post_logout_redirect_uri is not registered for this client."
+		}
+	}
+	return sid, sub, client, ""
+}
+
+// audience decodes an aud claim that is a string or an array of strings.
+type audience []string
+
+func (a *audience) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		*a = audience{s}
+		return nil
+	}
+	var ss []string
+	if err := json.Unmarshal(b, &ss); err != nil {
+		return err
+	}
+	*a = ss
+	return nil
+}

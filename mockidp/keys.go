@@ -1,0 +1,209 @@
+package mockidp
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/go-jose/go-jose/v4"
+)
+
+//go:generate go run ./internal/genkeys -out devkeys
+
+// devKeys holds the PUBLIC development signing keys, one per algorithm,
+// written once by internal/genkeys. They let a provider start without
+// generating an RSA key (~75 ms) and MUST NOT be trusted outside
+// development and tests.
+//
+//go:embed devkeys/*.pem
+var devKeys embed.FS
+
+// supportedAlgs are the signing algorithms a Provider can use.
+var supportedAlgs = []string{"RS256", "PS256", "ES256", "EdDSA"}
+
+// JWT "typ" header values.
+const (
+	typJWT       = "JWT"
+	typAccess    = "at+jwt"
+	typLogout    = "logout+jwt"
+	typJWTNoKID  = "JWT (no kid)" // signer key only: typ JWT without a kid header
+	devKeyFormat = "devkeys/%s.pem"
+)
+
+// signingKey is a parsed private key with its signers and published JWKS,
+// built once and then only read.
+type signingKey struct {
+	alg     jose.SignatureAlgorithm
+	kid     string
+	priv    crypto.Signer
+	public  jose.JSONWebKey
+	jwks    []byte                 // the JWKS document served at /jwks
+	signers map[string]jose.Signer // by typ
+}
+
+// loadSigningKey parses pemBytes (or the embedded development key for alg
+// when pemBytes is empty) and prepares signers for it.
+func loadSigningKey(alg string, pemBytes []byte) (*signingKey, error) {
+	if len(pemBytes) == 0 {
+		b, err := devKeys.ReadFile(fmt.Sprintf(devKeyFormat, strings.ToLower(alg)))
+		if err != nil {
+			return nil, fmt.Errorf("development key for %s: %w", alg, err)
+		}
+		pemBytes = b
+	}
+	priv, err := parsePrivateKey(pemBytes)
+	if err != nil {
+		return nil, err
+	}
+	return newSigningKey(jose.SignatureAlgorithm(alg), priv, "")
+}
+
+// newSigningKey checks that priv fits alg and builds signers and the JWKS.
+// An empty kid means the RFC 7638 thumbprint of the public key.
+func newSigningKey(alg jose.SignatureAlgorithm, priv crypto.Signer, kid string) (*signingKey, error) {
+	if err := keyFitsAlg(alg, priv); err != nil {
+		return nil, err
+	}
+	pub := jose.JSONWebKey{Key: priv.Public(), Algorithm: string(alg), Use: "sig"}
+	if kid == "" {
+		tp, err := pub.Thumbprint(crypto.SHA256)
+		if err != nil {
+			return nil, fmt.Errorf("key thumbprint: %w", err)
+		}
+		kid = base64.RawURLEncoding.EncodeToString(tp)
+	}
+	pub.KeyID = kid
+	jwks, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{pub}})
+	if err != nil {
+		return nil, fmt.Errorf("marshal JWKS: %w", err)
+	}
+	k := &signingKey{alg: alg, kid: kid, priv: priv, public: pub, jwks: jwks, signers: map[string]jose.Signer{}}
+	for _, typ := range []string{typJWT, typAccess, typLogout} {
+		s, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: priv, KeyID: kid}},
+			(&jose.SignerOptions{}).WithType(jose.ContentType(typ)))
+		if err != nil {
+			return nil, fmt.Errorf("signer for %s: %w", alg, err)
+		}
+		k.signers[typ] = s
+	}
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: priv}, (&jose.SignerOptions{}).WithType(typJWT))
+	if err != nil {
+		return nil, fmt.Errorf("signer for %s: %w", alg, err)
+	}
+	k.signers[typJWTNoKID] = s
+	return k, nil
+}
+
+// generateSigningKey makes a fresh key for alg (used by the unknown-key
+// fault; RSA generation takes tens of milliseconds).
+func generateSigningKey(alg jose.SignatureAlgorithm) (*signingKey, error) {
+	var (
+		priv crypto.Signer
+		err  error
+	)
+	switch alg {
+	case jose.RS256, jose.PS256:
+		priv, err = rsa.GenerateKey(rand.Reader, 2048)
+	case jose.ES256:
+		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case jose.EdDSA:
+		_, priv, err = ed25519.GenerateKey(rand.Reader)
+	default:
+		err = fmt.Errorf("unsupported algorithm %q", alg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("generate key: %w", err)
+	}
+	return newSigningKey(alg, priv, "")
+}
+
+// sign serialises claims and signs them with the signer for typ.
+func (k *signingKey) sign(typ string, claims map[string]any) (string, error) {
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", fmt.Errorf("marshal claims: %w", err)
+	}
+	jws, err := k.signers[typ].Sign(payload)
+	if err != nil {
+		return "", fmt.Errorf("sign: %w", err)
+	}
+	return jws.CompactSerialize()
+}
+
+// verify checks that token is a compact JWS signed by this key and returns
+// its payload.
+func (k *signingKey) verify(token string) ([]byte, error) {
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{k.alg})
+	if err != nil {
+		return nil, fmt.Errorf("parse token: %w", err)
+	}
+	return jws.Verify(k.public.Key)
+}
+
+// hashForAtHash returns the hash used for at_hash with this key's algorithm
+// (OpenID Connect Core 3.1.3.6; SHA-512 for Ed25519).
+func (k *signingKey) hashForAtHash() crypto.Hash {
+	if k.alg == jose.EdDSA {
+		return crypto.SHA512
+	}
+	return crypto.SHA256
+}
+
+func parsePrivateKey(b []byte) (crypto.Signer, error) {
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return nil, errors.New("signing key: no PEM block found")
+	}
+	var (
+		key any
+		err error
+	)
+	switch block.Type {
+	case "RSA PRIVATE KEY":
+		key, err = x509.ParsePKCS1PrivateKey(block.Bytes)
+	case "EC PRIVATE KEY":
+		key, err = x509.ParseECPrivateKey(block.Bytes)
+	default:
+		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	s, ok := key.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("signing key: unsupported type %T", key)
+	}
+	return s, nil
+}
+
+func keyFitsAlg(alg jose.SignatureAlgorithm, priv crypto.Signer) error {
+	switch k := priv.(type) {
+	case *rsa.PrivateKey:
+		if alg == jose.RS256 || alg == jose.PS256 {
+			if k.N.BitLen() < 2048 {
+				return fmt.Errorf("signing key: RSA key of %d bits, want at least 2048", k.N.BitLen())
+			}
+			return nil
+		}
+	case *ecdsa.PrivateKey:
+		if alg == jose.ES256 && k.Curve == elliptic.P256() {
+			return nil
+		}
+	case ed25519.PrivateKey:
+		if alg == jose.EdDSA {
+			return nil
+		}
+	}
+	return fmt.Errorf("signing key: a %T cannot sign %s", priv, alg)
+}

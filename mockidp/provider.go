@@ -1,0 +1,219 @@
+package mockidp
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// maxBodyBytes caps every request body the provider reads.
+const maxBodyBytes = 64 << 10
+
+// Provider is an OpenID Provider. It is an [http.Handler] serving every
+// endpoint under the issuer's path. All its state (keys, clock, sessions,
+// codes, tokens, faults) belongs to the value, so any number of Providers
+// can run in one process, and its methods are safe for concurrent use.
+type Provider struct {
+	cfg        Config
+	issuerPath string // path of a fixed issuer, or AutoPathPrefix
+	log        *slog.Logger
+	key        atomic.Pointer[signingKey]
+	clients    map[string]*Client
+	users      []User
+	offset     atomic.Int64 // Advance, in nanoseconds
+
+	mu       sync.Mutex // guards the maps below and the mutable fields they point to
+	codes    map[string]*authCode
+	access   map[string]*accessToken
+	refresh  map[string]*refreshToken
+	sessions map[string]*browserSession // by cookie value
+	bySID    map[string]*browserSession // by sid claim
+	pending  map[string]*pendingAuth    // authorization requests waiting for the login form
+	queued   map[string][]User          // QueueLogin, by client ID ("" = any)
+	logouts  []BackchannelLogout
+	inserts  int // counts insertions to trigger sweeps
+
+	faults faultQueue
+}
+
+// New validates cfg (reporting every problem at once) and returns a
+// Provider ready to serve.
+func New(cfg Config) (*Provider, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("mockidp: invalid config: %w", err)
+	}
+	key, err := loadSigningKey(cfg.Alg, cfg.SigningKeyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("mockidp: %w", err)
+	}
+	p := &Provider{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		clients:  make(map[string]*Client, len(cfg.Clients)),
+		users:    cfg.Users,
+		codes:    map[string]*authCode{},
+		access:   map[string]*accessToken{},
+		refresh:  map[string]*refreshToken{},
+		sessions: map[string]*browserSession{},
+		bySID:    map[string]*browserSession{},
+		pending:  map[string]*pendingAuth{},
+		queued:   map[string][]User{},
+	}
+	p.key.Store(key)
+	for i := range cfg.Clients {
+		c := cfg.Clients[i]
+		p.clients[c.ID] = &c
+	}
+	if cfg.Issuer == IssuerAuto {
+		p.issuerPath = cfg.AutoPathPrefix
+	} else {
+		u, _ := url.Parse(cfg.Issuer) // validated
+		p.issuerPath = u.Path
+	}
+	return p, nil
+}
+
+// Issuer returns the fixed issuer URL, or "" in auto mode.
+func (p *Provider) Issuer() string {
+	if p.cfg.Issuer == IssuerAuto {
+		return ""
+	}
+	return p.cfg.Issuer
+}
+
+// Now returns the provider's current time: the configured clock plus every
+// [Provider.Advance].
+func (p *Provider) Now() time.Time {
+	return p.cfg.Now().Add(time.Duration(p.offset.Load()))
+}
+
+// Advance moves the provider's clock forward by d (backward if negative),
+// e.g. to let codes, tokens or sessions expire.
+func (p *Provider) Advance(d time.Duration) { p.offset.Add(int64(d)) }
+
+// ServeHTTP serves the provider's endpoints under the issuer's path.
+func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	iss, err := p.issuerFor(r)
+	if err != nil {
+		http.Error(w, "bad request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	rel, ok := strings.CutPrefix(r.URL.Path, p.issuerPath)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	}
+	switch rel {
+	case "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server":
+		p.serveDiscovery(w, r, iss)
+	case "/jwks":
+		p.serveJWKS(w, r)
+	case "/authorize":
+		p.serveAuthorize(w, r, iss)
+	case "/login":
+		p.serveLogin(w, r, iss)
+	case "/token":
+		p.serveToken(w, r, iss)
+	case "/userinfo":
+		p.serveUserinfo(w, r)
+	case "/revoke":
+		p.serveRevoke(w, r)
+	case "/introspect":
+		p.serveIntrospect(w, r, iss)
+	case "/end_session":
+		p.serveEndSession(w, r, iss)
+	case "/healthz":
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// issuerFor returns the issuer for r: the fixed one, or in auto mode one
+// built from X-Forwarded-Proto / X-Forwarded-Host or the Host header.
+func (p *Provider) issuerFor(r *http.Request) (string, error) {
+	if p.cfg.Issuer != IssuerAuto {
+		return p.cfg.Issuer, nil
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if v := firstHeaderValue(r, "X-Forwarded-Proto"); v != "" {
+		if v != "http" && v != "https" {
+			return "", errors.New("X-Forwarded-Proto must be http or https")
+		}
+		scheme = v
+	}
+	host := r.Host
+	if v := firstHeaderValue(r, "X-Forwarded-Host"); v != "" {
+		host = v
+	}
+	if !validHost(host) {
+		return "", errors.New("invalid Host")
+	}
+	return scheme + "://" + host + p.issuerPath, nil
+}
+
+func firstHeaderValue(r *http.Request, name string) string {
+	v, _, _ := strings.Cut(r.Header.Get(name), ",")
+	return strings.TrimSpace(v)
+}
+
+// validHost accepts host[:port] made of letters, digits, '.', '-', ':' and
+// brackets (IPv6 literals).
+func validHost(h string) bool {
+	if h == "" || len(h) > 255 {
+		return false
+	}
+	for _, c := range h {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			c == '.' || c == '-' || c == ':' || c == '[' || c == ']'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// randomToken returns 32 random bytes, base64url-encoded.
+func randomToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // never fails (crypto/rand.Read docs)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func levelFor(status int) slog.Level {
+	if status >= 500 {
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+func slogString(k, v string) slog.Attr { return slog.String(k, v) }
+
+// singleValues returns the single value of each parameter in v, or an
+// error naming the first parameter given more than once (RFC 6749 3.1).
+func singleValues(v url.Values) (map[string]string, error) {
+	m := make(map[string]string, len(v))
+	for k, vs := range v {
+		if len(vs) > 1 {
+			return nil, newError(errInvalidRequest, "parameter %s is repeated", k)
+		}
+		m[k] = vs[0]
+	}
+	return m, nil
+}

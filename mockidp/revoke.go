@@ -1,0 +1,99 @@
+package mockidp
+
+import (
+	"net/http"
+	"strings"
+)
+
+// serveRevoke handles token revocation (RFC 7009). Revoking a refresh
+// token revokes its whole grant (access tokens included); revoking an
+// access token revokes that token. Unknown tokens and tokens of other
+// clients are answered 200 with no effect, as the RFC asks.
+func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request) {
+	clientID := ""
+	err := func() error {
+		form, err := readForm(w, r)
+		if err != nil {
+			return err
+		}
+		c, err := p.authenticateClient(r, form)
+		if err != nil {
+			return err
+		}
+		clientID = c.ID
+		tok := form["token"]
+		if tok == "" {
+			return newError(errInvalidRequest, "token is required")
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if rt := p.refresh[tok]; rt != nil && rt.grant.clientID == c.ID {
+			rt.grant.revoked = true
+		} else if at := p.access[tok]; at != nil && at.grant.clientID == c.ID {
+			at.revoked = true
+		}
+		return nil
+	}()
+	if err != nil {
+		p.writeOAuthError(w, r, "revoke", clientID, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+}
+
+// serveIntrospect handles token introspection (RFC 7662) for
+// authenticated confidential clients.
+func (p *Provider) serveIntrospect(w http.ResponseWriter, r *http.Request, iss string) {
+	clientID := ""
+	resp, err := func() (map[string]any, error) {
+		form, err := readForm(w, r)
+		if err != nil {
+			return nil, err
+		}
+		c, err := p.authenticateClient(r, form)
+		if err != nil {
+			return nil, err
+		}
+		clientID = c.ID
+		if c.Secret == "" {
+			return nil, newError(errInvalidClient, "introspection needs a confidential client")
+		}
+		tok := form["token"]
+		if tok == "" {
+			return nil, newError(errInvalidRequest, "token is required")
+		}
+		return p.introspect(iss, tok), nil
+	}()
+	if err != nil {
+		p.writeOAuthError(w, r, "introspect", clientID, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// introspect describes tok, or says it is not active.
+func (p *Provider) introspect(iss, tok string) map[string]any {
+	now := p.Now()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if at := p.access[tok]; at != nil && !at.revoked && !at.grant.revoked && !now.After(at.expires) {
+		resp := map[string]any{
+			"active": true, "token_type": "Bearer", "client_id": at.grant.clientID, "sub": at.grant.user.Subject,
+			"aud": at.grant.clientID, "iss": iss, "iat": at.issued.Unix(), "exp": at.expires.Unix(), "jti": at.jti,
+			"scope": strings.Join(at.scopes, " "),
+		}
+		if u, ok := at.grant.user.Claims["preferred_username"].(string); ok {
+			resp["username"] = u
+		}
+		return resp
+	}
+	if rt := p.refresh[tok]; rt != nil && !rt.rotated && !rt.grant.revoked && !now.After(rt.expires) {
+		return map[string]any{
+			"active": true, "token_type": "refresh_token", "client_id": rt.grant.clientID, "sub": rt.grant.user.Subject,
+			"iss": iss, "exp": rt.expires.Unix(), "scope": strings.Join(rt.scopes, " "),
+		}
+	}
+	return map[string]any{"active": false}
+}

@@ -1,0 +1,112 @@
+package mockidp
+
+import (
+	"time"
+)
+
+// grant is what one sign-in (or one client_credentials request) granted a
+// client: every access and refresh token issued from it points here, so
+// revoking the grant revokes them all (code replay, refresh token reuse,
+// revocation of a refresh token, end of the browser session). Fields other
+// than revoked are set once before the grant is shared.
+type grant struct {
+	clientID string
+	user     User // Subject is the client ID for client_credentials
+	scopes   []string
+	nonce    string
+	authTime time.Time
+	sid      string // browser session ID; "" for client_credentials
+	revoked  bool   // guarded by Provider.mu
+}
+
+// authCode is an authorization code waiting to be redeemed.
+type authCode struct {
+	grant       *grant
+	redirectURI string
+	challenge   string
+	method      string // "S256" or "plain" when challenge != ""
+	expires     time.Time
+	used        bool // guarded by Provider.mu
+}
+
+// accessToken is an issued access token.
+type accessToken struct {
+	grant   *grant
+	jti     string
+	scopes  []string
+	issued  time.Time
+	expires time.Time
+	revoked bool // guarded by Provider.mu
+}
+
+// refreshToken is an issued refresh token; rotated once it was redeemed.
+type refreshToken struct {
+	grant   *grant
+	scopes  []string
+	expires time.Time
+	rotated bool // guarded by Provider.mu
+}
+
+// browserSession is the provider's sign-in state for one browser.
+type browserSession struct {
+	sid      string
+	user     User
+	authTime time.Time
+	expires  time.Time
+	clients  map[string]bool // clients that received a code in this session; guarded by Provider.mu
+	ended    bool            // guarded by Provider.mu
+}
+
+// sweepEvery is how many insertions pass between sweeps of expired entries.
+const sweepEvery = 512
+
+// noteInsertLocked counts an insertion and now and then drops expired
+// entries so that a long-running provider does not grow without bound.
+// p.mu must be held.
+func (p *Provider) noteInsertLocked(now time.Time) {
+	p.inserts++
+	if p.inserts%sweepEvery != 0 {
+		return
+	}
+	for k, c := range p.codes {
+		if now.After(c.expires) {
+			delete(p.codes, k)
+		}
+	}
+	for k, a := range p.access {
+		if now.After(a.expires) {
+			delete(p.access, k)
+		}
+	}
+	for k, r := range p.refresh {
+		if now.After(r.expires) {
+			delete(p.refresh, k)
+		}
+	}
+	for k, s := range p.sessions {
+		if now.After(s.expires) || s.ended {
+			delete(p.sessions, k)
+			delete(p.bySID, s.sid)
+		}
+	}
+	for k, a := range p.pending {
+		if now.After(a.expires) {
+			delete(p.pending, k)
+		}
+	}
+}
+
+// revokeSIDLocked revokes every grant of the browser session sid. p.mu
+// must be held.
+func (p *Provider) revokeSIDLocked(sid string) {
+	for _, r := range p.refresh {
+		if r.grant.sid == sid {
+			r.grant.revoked = true
+		}
+	}
+	for _, a := range p.access {
+		if a.grant.sid == sid {
+			a.grant.revoked = true
+		}
+	}
+}
