@@ -1,0 +1,227 @@
+package rp
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+const (
+	callbackPath = "/auth/callback"
+	// maxFormBytes caps form bodies (callback form_post, logout).
+	maxFormBytes = 64 << 10
+)
+
+// handleCallback finishes a sign-in: GET (query) or POST (form_post) /auth/callback.
+func (p *RP) handleCallback(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	params, err := callbackParams(w, r)
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	ls, name := p.loginFor(r, params.Get("state"))
+	if name != "" {
+		p.jar.set(w, name, "", 0, http.SameSiteLaxMode) // single use, whatever happens next
+	}
+	if ls == nil {
+		p.lostLogin(w, r, params)
+		return
+	}
+	if err := p.finishLogin(w, r, ls, params); err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	p.jar.set(w, p.jar.name(retryCookie), "", 0, http.SameSiteLaxMode)
+	http.Redirect(w, r, ls.Return, http.StatusSeeOther)
+}
+
+// callbackParams reads the authorization response: the query for GET, the body for POST.
+func callbackParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	if r.Method != http.MethodPost {
+		return r.URL.Query(), nil
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		return nil, newError(http.StatusBadRequest, "invalid_request", "The sign-in answer was malformed.", fmt.Errorf("callback form: %w", err))
+	}
+	return r.PostForm, nil
+}
+
+// loginFor finds the login attempt that state belongs to. It returns the cookie name
+// (to clear it) even when the attempt is unusable.
+func (p *RP) loginFor(r *http.Request, state string) (*loginState, string) {
+	if state == "" || len(state) > 512 {
+		return nil, ""
+	}
+	name := p.loginCookieName(state)
+	c, err := r.Cookie(name)
+	if err != nil {
+		return nil, ""
+	}
+	ls, err := p.decodeLogin(name, c.Value)
+	if err != nil || p.s.Now().Sub(ls.Created) > p.s.LoginTTL ||
+		subtle.ConstantTimeCompare([]byte(ls.State), []byte(state)) != 1 {
+		return nil, name
+	}
+	return ls, name
+}
+
+// lostLogin handles a callback whose login attempt is unknown: missing or expired cookie
+// (back button, tab left open, bookmarked callback), or a forged state. It restarts the
+// sign-in once, guarded by a short-lived cookie, then shows a friendly page. It never
+// redeems the code.
+func (p *RP) lostLogin(w http.ResponseWriter, r *http.Request, params url.Values) {
+	if e := params.Get("error"); e != "" {
+		p.writeError(w, r, authError(e, params.Get("error_description")))
+		return
+	}
+	retry := p.jar.name(retryCookie)
+	if _, err := r.Cookie(retry); err != nil && !wantsJSON(r) && len(p.order) > 0 {
+		p.log.Info("sign-in attempt not found; restarting it once")
+		p.jar.set(w, retry, "1", time.Minute, http.SameSiteLaxMode)
+		target := "/auth/login"
+		if len(p.order) == 1 {
+			target += "?provider=" + url.QueryEscape(p.order[0])
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
+		return
+	}
+	p.jar.set(w, retry, "", 0, http.SameSiteLaxMode)
+	p.writeError(w, r, newError(http.StatusBadRequest, "login_expired",
+		"This sign-in link has expired or was already used. Please start signing in again.",
+		errors.New("callback: no matching login attempt (missing, expired or forged state)")))
+}
+
+// authError turns an error response from the provider into plain words.
+func authError(code, description string) error {
+	err := fmt.Errorf("provider returned error %q: %q", truncate(code, 64), truncate(description, 200))
+	switch code {
+	case "access_denied":
+		return newError(http.StatusForbidden, code, "Sign-in was cancelled or access was denied at the provider.", err)
+	case "login_required", "interaction_required", "consent_required", "account_selection_required":
+		return newError(http.StatusUnauthorized, "login_required", "The provider needs you to sign in again.", err)
+	case "temporarily_unavailable", "server_error":
+		return newError(http.StatusBadGateway, "provider_error", "The sign-in provider had a problem. Please try again in a moment.", err)
+	default:
+		return newError(http.StatusBadRequest, "sign_in_failed", "The sign-in provider refused the request.", err)
+	}
+}
+
+// finishLogin checks the authorization response, redeems the code, verifies the tokens
+// and creates a fresh session.
+func (p *RP) finishLogin(w http.ResponseWriter, r *http.Request, ls *loginState, params url.Values) error {
+	prov, ok := p.providers[ls.Provider]
+	if !ok {
+		return newError(http.StatusBadRequest, "unknown_provider", "That sign-in option no longer exists.",
+			fmt.Errorf("%w: %q in login state", ErrUnknownProvider, ls.Provider))
+	}
+	m, err := prov.metadata()
+	if err != nil {
+		return err
+	}
+	// RFC 9207: the iss parameter, when present (success or error), must be the issuer;
+	// when the provider advertises it, it must be present. Checked before anything else.
+	if iss, present := params["iss"]; present {
+		if len(iss) != 1 || iss[0] != prov.cfg.Issuer {
+			return newError(http.StatusBadRequest, "issuer_mismatch", "The sign-in answer came from an unexpected provider.",
+				fmt.Errorf("callback: iss parameter %q, want %q", truncate(params.Get("iss"), 100), prov.cfg.Issuer))
+		}
+	} else if m.issParameter {
+		return newError(http.StatusBadRequest, "issuer_mismatch", "The sign-in answer came from an unexpected provider.",
+			errors.New("callback: iss parameter missing though the provider advertises it (RFC 9207)"))
+	}
+	if e := params.Get("error"); e != "" {
+		return authError(e, params.Get("error_description"))
+	}
+	code := params.Get("code")
+	if code == "" {
+		return newError(http.StatusBadRequest, "invalid_request", "The sign-in answer was incomplete.", errors.New("callback: no code"))
+	}
+	ctx, cancel := withTimeout(r.Context())
+	defer cancel()
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, p.client)
+	tok, err := m.oauth.Exchange(ctx, code, oauth2.VerifierOption(ls.Verifier))
+	if err != nil {
+		return providerError("token exchange", tokenError(err))
+	}
+	rawID, _ := tok.Extra("id_token").(string)
+	if rawID == "" {
+		return invalidToken("token response has no id_token")
+	}
+	v, err := p.verifyIDToken(ctx, prov, m, rawID, expect{nonce: ls.Nonce, accessToken: tok.AccessToken})
+	if err != nil {
+		return err
+	}
+	var extra map[string]any
+	if m.userinfoURL != "" {
+		ui, err := p.fetchUserInfo(ctx, prov, m, tok.AccessToken, v.token.Subject)
+		if err != nil {
+			return err
+		}
+		extra = map[string]any{}
+		for k, val := range ui {
+			if _, inToken := v.claims[k]; !inToken {
+				extra[k] = val
+			}
+		}
+		if len(extra) == 0 {
+			extra = nil
+		}
+	}
+	sid, _ := v.claims["sid"].(string)
+	now := p.s.Now()
+	s := &Session{
+		ID:        randomString(32), // always new: a pre-login session is never reused
+		Provider:  prov.cfg.ID,
+		Issuer:    v.token.Issuer,
+		Subject:   v.token.Subject,
+		SID:       sid,
+		Extra:     extra,
+		CSRF:      randomString(32),
+		CreatedAt: now,
+		ExpiresAt: now.Add(p.s.AbsoluteLifetime),
+		LastSeen:  now,
+		Tokens: Tokens{
+			AccessToken:  tok.AccessToken,
+			RefreshToken: tok.RefreshToken,
+			IDToken:      rawID,
+			Expiry:       tok.Expiry,
+		},
+	}
+	s.claims = maps.Clone(v.claims)
+	maps.Copy(s.claims, extra)
+	if _, cookies := p.store.(*CookieStore); !cookies {
+		// A server-side store drops the previous session; cookies are simply overwritten.
+		if old, err := p.store.Load(r); err == nil && old != nil {
+			_ = p.store.Delete(w, r, old)
+		}
+	}
+	if err := p.store.Save(w, r, s); err != nil {
+		return fmt.Errorf("save session: %w", err)
+	}
+	p.log.Info("signed in", "provider", prov.cfg.ID, "session", shortID(s.ID))
+	return nil
+}
+
+// tokenError keeps only the OAuth error code of a token endpoint failure: the response
+// body is not logged.
+func tokenError(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		status := 0
+		if re.Response != nil {
+			status = re.Response.StatusCode
+		}
+		return fmt.Errorf("token endpoint status %d error %q", status, truncate(re.ErrorCode, 64))
+	}
+	return err
+}

@@ -1,0 +1,292 @@
+package rp
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Defaults applied to zero values of [Config] and [ProviderConfig].
+const (
+	DefaultIdleTimeout      = time.Hour
+	DefaultAbsoluteLifetime = 12 * time.Hour
+	DefaultClockSkew        = time.Minute
+	DefaultMaxTokenAge      = time.Hour
+	DefaultRefreshBefore    = time.Minute
+	DefaultLoginTTL         = 10 * time.Minute
+	DefaultMaxLoginAttempts = 5
+	DefaultJWKSCooldown     = 30 * time.Second
+	DefaultMaxResponseBytes = 1 << 20
+	// MinCookieSecretLen is the shortest cookie secret accepted, in bytes.
+	MinCookieSecretLen = 32
+	// maxClockSkew bounds Config.ClockSkew: more is no longer "a small skew".
+	maxClockSkew = 5 * time.Minute
+)
+
+// DefaultScopes are requested when a provider lists none.
+var defaultScopes = []string{"openid", "profile", "email"}
+
+// Config configures an [RP]. The zero value of every optional field is the secure default;
+// PublicURL, Providers and CookieSecrets are required. [New] checks everything at once.
+type Config struct {
+	// PublicURL is the URL people reach this service at, e.g. "https://app.example.com".
+	// The redirect URI registered at every provider is PublicURL + "/auth/callback".
+	// It must be https, or plain http on a loopback host (development); cookies are
+	// Secure and "__Host-" prefixed unless it is plain-http loopback.
+	PublicURL string
+
+	// Providers lists the OpenID Providers people can sign in with; ids must be unique.
+	Providers []ProviderConfig
+
+	// CookieSecrets are the keys protecting cookies, each at least [MinCookieSecretLen] bytes.
+	// The first encodes; all decode, so a new secret can be put first and old ones kept
+	// until the sessions they protect have expired.
+	CookieSecrets [][]byte
+
+	// SessionStore keeps sessions. Nil: encrypted, chunked cookies ([NewCookieStore]).
+	SessionStore SessionStore
+
+	// IdleTimeout ends a session not used for this long. Zero: [DefaultIdleTimeout].
+	IdleTimeout time.Duration
+	// AbsoluteLifetime ends a session this long after sign-in, whatever happens;
+	// refreshes and activity never extend it. Zero: [DefaultAbsoluteLifetime].
+	AbsoluteLifetime time.Duration
+	// ClockSkew is the leeway for exp, and how far in the future iat may be.
+	// Zero: [DefaultClockSkew]; at most 5 minutes.
+	ClockSkew time.Duration
+	// MaxTokenAge rejects ID tokens whose iat is older than this. Zero: [DefaultMaxTokenAge].
+	MaxTokenAge time.Duration
+	// RefreshBefore refreshes the access token this long before it expires.
+	// Zero: [DefaultRefreshBefore].
+	RefreshBefore time.Duration
+	// LoginTTL bounds how long a sign-in at the provider may take. Zero: [DefaultLoginTTL].
+	LoginTTL time.Duration
+	// MaxLoginAttempts caps sign-ins in flight per browser (one cookie each).
+	// Zero: [DefaultMaxLoginAttempts].
+	MaxLoginAttempts int
+	// JWKSCooldown is the least time between two key-set refetches caused by an unknown key.
+	// Zero: [DefaultJWKSCooldown].
+	JWKSCooldown time.Duration
+	// MaxResponseBytes caps every response body read from a provider. Zero: 1 MiB.
+	MaxResponseBytes int64
+
+	// Logger receives one line per failure and sign-in outcome. Nil: discard.
+	Logger *slog.Logger
+	// HTTPClient is used for every call to a provider; its transport is wrapped to cap
+	// response sizes. Nil: a client with a 10 s timeout.
+	HTTPClient *http.Client
+	// Now is the clock. Nil: time.Now.
+	Now func() time.Time
+}
+
+// ProviderConfig describes one OpenID Provider and this service's client there.
+type ProviderConfig struct {
+	// ID names the provider in URLs (?provider=ID) and sessions: lowercase letters,
+	// digits, '-' and '_'.
+	ID string
+	// Name is shown on the sign-in button. Empty: ID.
+	Name string
+	// Issuer is the exact issuer URL; discovery is at Issuer + "/.well-known/openid-configuration".
+	// It must be https, or plain http on a loopback host.
+	Issuer string
+	// ClientID is this service's client id at the provider.
+	ClientID string
+	// ClientSecret is the client secret; empty for a public client (PKCE only).
+	ClientSecret string
+	// Scopes requested; nil: openid, profile, email. "openid" is added when missing.
+	Scopes []string
+	// AuthParams are extra authorization request parameters (e.g. "hd", "prompt").
+	// They cannot override state, nonce, PKCE, redirect_uri, client_id or response_type.
+	AuthParams map[string]string
+	// FormPost asks for response_mode=form_post; the login cookie is then SameSite=None.
+	FormPost bool
+	// TokenAuth is how the client authenticates at the token endpoint:
+	// "client_secret_basic", "client_secret_post" or "none". Empty: "none" without a
+	// secret, else client_secret_basic unless the provider only advertises client_secret_post.
+	TokenAuth string
+	// SkipUserInfo skips the userinfo request after sign-in.
+	SkipUserInfo bool
+	// InsecureAllowHTTP accepts a plain-http issuer on a non-loopback host (a mock provider
+	// reached by its service name in a container network). It MUST NOT be used in
+	// production: tokens and codes would cross the network unencrypted.
+	InsecureAllowHTTP bool
+	// TrustedAudiences are audiences besides ClientID an ID token may also name
+	// (OpenID Connect Core §3.1.3.7(3)); the token's azp must then be ClientID.
+	TrustedAudiences []string
+}
+
+var providerIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+
+// reservedAuthParams cannot be set through ProviderConfig.AuthParams.
+var reservedAuthParams = map[string]bool{
+	"state": true, "nonce": true, "code_challenge": true, "code_challenge_method": true,
+	"redirect_uri": true, "client_id": true, "response_type": true, "response_mode": true, "scope": true,
+}
+
+// settings is a validated Config with defaults applied.
+type settings struct {
+	Config
+	public       *url.URL
+	secure       bool // cookies Secure; https public URL
+	cookiePrefix string
+}
+
+// validate checks every field, returning all problems joined.
+func (c Config) validate() (settings, error) {
+	var errs []error
+	s := settings{Config: c}
+	u, err := parseServiceURL("public URL", c.PublicURL)
+	if err != nil {
+		errs = append(errs, err)
+	} else {
+		if u.Path != "" && u.Path != "/" {
+			errs = append(errs, fmt.Errorf("public URL %q: must not have a path", c.PublicURL))
+		}
+		u.Path = ""
+		s.public = u
+		s.secure = u.Scheme == "https"
+		if s.secure {
+			s.cookiePrefix = "__Host-"
+		}
+	}
+	if len(c.Providers) == 0 {
+		errs = append(errs, errors.New("no provider configured"))
+	}
+	seen := map[string]bool{}
+	for i, pc := range c.Providers {
+		if seen[pc.ID] {
+			errs = append(errs, fmt.Errorf("provider %d: duplicate id %q", i, pc.ID))
+		}
+		seen[pc.ID] = true
+		if err := pc.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("provider %d (%q): %w", i, pc.ID, err))
+		}
+	}
+	if len(c.CookieSecrets) == 0 {
+		errs = append(errs, errors.New("no cookie secret configured"))
+	}
+	for i, k := range c.CookieSecrets {
+		if len(k) < MinCookieSecretLen {
+			errs = append(errs, fmt.Errorf("cookie secret %d: %d bytes, need at least %d", i, len(k), MinCookieSecretLen))
+		}
+	}
+	durations := []struct {
+		name string
+		v    *time.Duration
+		def  time.Duration
+	}{
+		{"idle timeout", &s.IdleTimeout, DefaultIdleTimeout},
+		{"absolute lifetime", &s.AbsoluteLifetime, DefaultAbsoluteLifetime},
+		{"clock skew", &s.ClockSkew, DefaultClockSkew},
+		{"max token age", &s.MaxTokenAge, DefaultMaxTokenAge},
+		{"refresh before", &s.RefreshBefore, DefaultRefreshBefore},
+		{"login TTL", &s.LoginTTL, DefaultLoginTTL},
+		{"JWKS cooldown", &s.JWKSCooldown, DefaultJWKSCooldown},
+	}
+	for _, d := range durations {
+		switch {
+		case *d.v < 0:
+			errs = append(errs, fmt.Errorf("%s: %v is negative", d.name, *d.v))
+		case *d.v == 0:
+			*d.v = d.def
+		}
+	}
+	if s.ClockSkew > maxClockSkew {
+		errs = append(errs, fmt.Errorf("clock skew: %v is more than %v", s.ClockSkew, maxClockSkew))
+	}
+	if s.IdleTimeout > s.AbsoluteLifetime {
+		s.IdleTimeout = s.AbsoluteLifetime
+	}
+	switch {
+	case s.MaxLoginAttempts < 0:
+		errs = append(errs, fmt.Errorf("max login attempts: %d is negative", s.MaxLoginAttempts))
+	case s.MaxLoginAttempts == 0:
+		s.MaxLoginAttempts = DefaultMaxLoginAttempts
+	}
+	switch {
+	case s.MaxResponseBytes < 0:
+		errs = append(errs, fmt.Errorf("max response bytes: %d is negative", s.MaxResponseBytes))
+	case s.MaxResponseBytes == 0:
+		s.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if s.Logger == nil {
+		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	return s, errors.Join(errs...)
+}
+
+func (pc ProviderConfig) validate() error {
+	var errs []error
+	if !providerIDPattern.MatchString(pc.ID) {
+		errs = append(errs, fmt.Errorf("id %q: use 1-32 lowercase letters, digits, '-' or '_'", pc.ID))
+	}
+	if _, err := parseServiceURL("issuer", pc.Issuer); err != nil {
+		u, perr := url.Parse(pc.Issuer)
+		if !pc.InsecureAllowHTTP || perr != nil || u.Scheme != "http" || u.Host == "" {
+			errs = append(errs, err)
+		}
+	}
+	if pc.ClientID == "" {
+		errs = append(errs, errors.New("client id is empty"))
+	}
+	switch pc.TokenAuth {
+	case "", "client_secret_basic", "client_secret_post":
+		if pc.TokenAuth != "" && pc.ClientSecret == "" {
+			errs = append(errs, fmt.Errorf("token auth %q needs a client secret", pc.TokenAuth))
+		}
+	case "none":
+		if pc.ClientSecret != "" {
+			errs = append(errs, errors.New(`token auth "none" with a client secret`))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("token auth %q: want client_secret_basic, client_secret_post or none", pc.TokenAuth))
+	}
+	for k := range pc.AuthParams {
+		if reservedAuthParams[k] {
+			errs = append(errs, fmt.Errorf("auth param %q is set by rp itself", k))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// parseServiceURL accepts https URLs, and http URLs on a loopback host.
+func parseServiceURL(what, raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, fmt.Errorf("%s is empty", what)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", what, raw, err)
+	}
+	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%s %q: want scheme://host[:port][/path], no user, query or fragment", what, raw)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("%s %q: plain http is only allowed on a loopback host", what, raw)
+		}
+	default:
+		return nil, fmt.Errorf("%s %q: scheme must be https (or http on loopback)", what, raw)
+	}
+	return u, nil
+}
+
+// isLoopback reports whether host is localhost or a loopback IP address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,61 @@
+// Package rp is an OpenID Connect relying party: it signs people in with any OpenID
+// Provider through the authorization code flow with PKCE, keeps them signed in with a
+// session, and signs them out — as middleware for a Go application, or as the core of
+// the foyer server (cmd/rp).
+//
+// # Using it
+//
+//	auth, err := rp.New(ctx, rp.Config{
+//		PublicURL:     "https://app.example.com",
+//		Providers:     []rp.ProviderConfig{{ID: "corp", Issuer: "https://idp.example.com", ClientID: "app", ClientSecret: secret}},
+//		CookieSecrets: [][]byte{cookieSecret},
+//	})
+//	mux.Handle("/auth/", auth.Handler())
+//	mux.Handle("/", auth.RequireLogin(app))
+//
+// Inside app, [UserFromContext] returns the signed-in [User].
+//
+// # The flow
+//
+// [New] validates the configuration and starts discovery of every provider in the
+// background, retried with backoff: startup never fails because a provider is briefly
+// down; meanwhile [RP.Ready] is false and sign-ins get a 503 page.
+//
+// GET /auth/login makes a per-attempt state, nonce and PKCE S256 verifier and keeps them,
+// with the provider id and the return path (rd, checked by [SafeReturnPath]), in a
+// short-lived encrypted and MACed cookie whose name is derived from the state, so
+// parallel sign-ins in several tabs each keep their own. With several providers and none
+// named it shows a chooser.
+//
+// GET or POST (form_post) /auth/callback finds the attempt by its state (a missing or
+// expired one restarts the sign-in once, then shows a friendly page), checks the RFC 9207
+// iss parameter, redeems the code with the verifier (token endpoint authentication set
+// explicitly, never auto-detected), and verifies the ID token: go-oidc checks signature
+// (advertised asymmetric algorithms only), iss, aud and exp; rp adds sub, iat, azp,
+// untrusted extra audiences, nonce and at_hash. The userinfo answer must have the same sub.
+// Then a new session (always a new id) is saved and the browser goes back to rd.
+//
+// Every request through [RP.RequireLogin] or [RP.Identify] loads the session from the
+// [SessionStore], ends it when idle too long or past its absolute lifetime (never
+// extended), refreshes the access token shortly before it expires — once per session
+// even under concurrent requests — and puts the [User] on the context. A session cookie
+// that does not decode means "signed out", never an error.
+//
+// GET /auth/logout shows a button; POST /auth/logout (with its CSRF token) ends the
+// session and sends the browser to the provider's end_session_endpoint with
+// id_token_hint, client_id, post_logout_redirect_uri and state; it comes back to
+// /auth/logout/done. POST /auth/backchannel-logout accepts OpenID Connect Back-Channel
+// Logout tokens.
+//
+// # Sessions and cookies
+//
+// The default [CookieStore] keeps the session in the browser: compressed, encrypted and
+// MACed as one value, split into chunks under 4096 bytes. Cookies are HttpOnly,
+// SameSite=Lax (SameSite=None for form_post login cookies), Secure and "__Host-"-prefixed
+// unless the public URL is plain-http loopback. Cookie keys are derived from
+// Config.CookieSecrets; the first encodes and all decode, for rotation.
+//
+// Errors are turned into responses in one place: plain words and a fitting status for
+// people (JSON when the request asks for JSON), one log line with the technical reason,
+// never tokens, codes, secrets or email addresses.
+package rp

@@ -1,0 +1,87 @@
+package rp
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+)
+
+// errResponseTooLarge is returned when a provider response exceeds Config.MaxResponseBytes.
+var errResponseTooLarge = errors.New("rp: provider response too large")
+
+// providerClient returns the client used for every call to a provider: the configured
+// one (or one with timeouts) whose transport caps response bodies at max bytes.
+func providerClient(c *http.Client, max int64) *http.Client {
+	if c == nil {
+		c = &http.Client{
+			Timeout: 10 * time.Second,
+			Transport: &http.Transport{
+				Proxy:                 http.ProxyFromEnvironment,
+				DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+				TLSHandshakeTimeout:   5 * time.Second,
+				ResponseHeaderTimeout: 10 * time.Second,
+				IdleConnTimeout:       90 * time.Second,
+				MaxIdleConnsPerHost:   8,
+				ForceAttemptHTTP2:     true,
+			},
+		}
+	}
+	cc := *c
+	base := cc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	cc.Transport = &limitTransport{base: base, max: max}
+	// Never follow redirects to other places on behalf of token or key requests.
+	cc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cc
+}
+
+// limitTransport caps response bodies.
+type limitTransport struct {
+	base http.RoundTripper
+	max  int64
+}
+
+// RoundTrip performs the request and wraps the body in a size-capped reader.
+func (t *limitTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	if resp.ContentLength > t.max {
+		resp.Body.Close()
+		return nil, fmt.Errorf("%w: %d bytes from %s", errResponseTooLarge, resp.ContentLength, r.URL.Redacted())
+	}
+	resp.Body = &limitedBody{rc: resp.Body, left: t.max}
+	return resp, nil
+}
+
+// limitedBody fails once more than its allowance has been read.
+type limitedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// Probe for one more byte: exactly at the limit is fine.
+		var one [1]byte
+		n, err := b.rc.Read(one[:])
+		if n > 0 {
+			return 0, errResponseTooLarge
+		}
+		return 0, err
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.rc.Close() }

@@ -1,0 +1,155 @@
+package rp
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+)
+
+const (
+	loginCookiePrefix = "foyer_login_"
+	retryCookie       = "foyer_retry"
+)
+
+// loginState is what one sign-in attempt must remember until its callback. It lives in
+// its own encrypted, MACed cookie whose name carries a digest of the state, so sign-ins
+// in parallel tabs do not overwrite each other.
+type loginState struct {
+	State    string    `json:"s"`
+	Nonce    string    `json:"n"`
+	Verifier string    `json:"v"`
+	Provider string    `json:"p"`
+	Return   string    `json:"rd"`
+	Created  time.Time `json:"c"`
+}
+
+// randomString returns n random bytes, base64url-encoded.
+func randomString(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// loginCookieName derives the cookie name of one attempt from its state.
+func (p *RP) loginCookieName(state string) string {
+	sum := sha256.Sum256([]byte(state))
+	return p.jar.name(loginCookiePrefix + base64.RawURLEncoding.EncodeToString(sum[:9]))
+}
+
+// handleLogin starts a sign-in: GET /auth/login?provider=ID&rd=PATH.
+func (p *RP) handleLogin(w http.ResponseWriter, r *http.Request) {
+	rd := SafeReturnPath(r.URL.Query().Get("rd"))
+	id := r.URL.Query().Get("provider")
+	if id == "" && len(p.order) > 1 {
+		p.renderChooser(w, r, rd)
+		return
+	}
+	if id == "" {
+		id = p.order[0]
+	}
+	if err := p.startLogin(w, r, id, rd); err != nil {
+		p.writeError(w, r, err)
+	}
+}
+
+// startLogin redirects the browser to provider id's authorization endpoint.
+func (p *RP) startLogin(w http.ResponseWriter, r *http.Request, id, rd string) error {
+	prov, ok := p.providers[id]
+	if !ok {
+		return newError(http.StatusBadRequest, "unknown_provider", "That sign-in option does not exist.",
+			fmt.Errorf("%w: %q", ErrUnknownProvider, truncate(id, 40)))
+	}
+	m, err := prov.metadata()
+	if err != nil {
+		return err
+	}
+	ls := loginState{
+		State:    randomString(32),
+		Nonce:    randomString(32),
+		Verifier: oauth2.GenerateVerifier(),
+		Provider: id,
+		Return:   rd,
+		Created:  p.s.Now(),
+	}
+	js, _ := json.Marshal(ls)
+	name := p.loginCookieName(ls.State)
+	value, err := p.jar.encode(name, js)
+	if err != nil {
+		return fmt.Errorf("encode login state: %w", err)
+	}
+	p.capLoginCookies(w, r)
+	sameSite := http.SameSiteLaxMode
+	if prov.cfg.FormPost {
+		sameSite = http.SameSiteNoneMode
+	}
+	p.jar.set(w, name, value, p.s.LoginTTL, sameSite)
+
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(ls.Verifier), oidc.Nonce(ls.Nonce)}
+	if prov.cfg.FormPost {
+		opts = append(opts, oauth2.SetAuthURLParam("response_mode", "form_post"))
+	}
+	for k, v := range prov.cfg.AuthParams {
+		opts = append(opts, oauth2.SetAuthURLParam(k, v))
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	http.Redirect(w, r, m.oauth.AuthCodeURL(ls.State, opts...), http.StatusFound)
+	return nil
+}
+
+// capLoginCookies keeps at most MaxLoginAttempts-1 earlier attempts, dropping the oldest
+// (and any that do not decode), so that a new attempt fits.
+func (p *RP) capLoginCookies(w http.ResponseWriter, r *http.Request) {
+	type attempt struct {
+		name    string
+		created time.Time
+	}
+	var live []attempt
+	prefix := p.jar.name(loginCookiePrefix)
+	for _, c := range r.Cookies() {
+		if !strings.HasPrefix(c.Name, prefix) {
+			continue
+		}
+		ls, err := p.decodeLogin(c.Name, c.Value)
+		if err != nil || p.s.Now().Sub(ls.Created) > p.s.LoginTTL {
+			p.jar.set(w, c.Name, "", 0, http.SameSiteLaxMode)
+			continue
+		}
+		live = append(live, attempt{c.Name, ls.Created})
+	}
+	slices.SortFunc(live, func(a, b attempt) int { return a.created.Compare(b.created) })
+	for len(live) >= p.s.MaxLoginAttempts {
+		p.jar.set(w, live[0].name, "", 0, http.SameSiteLaxMode)
+		live = live[1:]
+	}
+}
+
+// decodeLogin decodes a login cookie value.
+func (p *RP) decodeLogin(name, value string) (*loginState, error) {
+	js, err := p.jar.decode(name, value)
+	if err != nil {
+		return nil, err
+	}
+	var ls loginState
+	if err := json.Unmarshal(js, &ls); err != nil {
+		return nil, err
+	}
+	return &ls, nil
+}
+
+// truncate shortens untrusted input before it is logged.
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}

@@ -1,0 +1,120 @@
+package rp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// refreshGrace is how long the result of a refresh is reused by requests that still
+// carry the session as it was before (their cookie predates the refresh). Providers that
+// rotate refresh tokens would otherwise see the old refresh token again and end the session.
+const refreshGrace = time.Minute
+
+// recentRefresh remembers the outcome of the latest refresh of a session.
+type recentRefresh struct {
+	from   string // the refresh token that was redeemed
+	tokens Tokens
+	at     time.Time
+}
+
+// maybeRefresh refreshes s's tokens when the access token expires within RefreshBefore
+// and a refresh token exists. Concurrent requests of one session share one refresh
+// (singleflight), and requests that arrive shortly after with the pre-refresh session
+// reuse its result. It reports whether s changed; errSessionEnded means the provider
+// refused (invalid_grant) or the refreshed ID token broke continuity.
+func (p *RP) maybeRefresh(ctx context.Context, s *Session) (bool, error) {
+	if s.Tokens.RefreshToken == "" || s.Tokens.Expiry.IsZero() ||
+		p.s.Now().Before(s.Tokens.Expiry.Add(-p.s.RefreshBefore)) {
+		return false, nil
+	}
+	if t, ok := p.recentFor(s); ok {
+		s.Tokens, s.claims = t, nil
+		return true, nil
+	}
+	v, err, _ := p.refreshes.Do(s.ID, func() (any, error) {
+		if t, ok := p.recentFor(s); ok {
+			return t, nil
+		}
+		ctx, cancel := withTimeout(context.WithoutCancel(ctx))
+		defer cancel()
+		t, err := p.refresh(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		p.rememberRefresh(s, t)
+		return t, nil
+	})
+	if err != nil {
+		return false, err
+	}
+	s.Tokens = v.(Tokens)
+	s.claims = nil
+	return true, nil
+}
+
+// refresh redeems s's refresh token and verifies a new ID token, if any.
+func (p *RP) refresh(ctx context.Context, s *Session) (Tokens, error) {
+	prov := p.providers[s.Provider]
+	m, err := prov.metadata()
+	if err != nil {
+		return Tokens{}, err
+	}
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, p.client)
+	src := m.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: s.Tokens.RefreshToken, Expiry: time.Unix(1, 0)})
+	tok, err := src.Token()
+	if err != nil {
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) && re.ErrorCode == "invalid_grant" {
+			return Tokens{}, fmt.Errorf("%w: refresh refused (invalid_grant)", errSessionEnded)
+		}
+		return Tokens{}, fmt.Errorf("refresh: %w", tokenError(err))
+	}
+	t := Tokens{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, IDToken: s.Tokens.IDToken, Expiry: tok.Expiry}
+	if t.RefreshToken == "" {
+		t.RefreshToken = s.Tokens.RefreshToken
+	}
+	if raw, _ := tok.Extra("id_token").(string); raw != "" {
+		prev, err := parseUnverified(s.Tokens.IDToken)
+		if err != nil {
+			return Tokens{}, fmt.Errorf("%w: %v", errSessionEnded, err)
+		}
+		if _, err := p.verifyIDToken(ctx, prov, m, raw, expect{accessToken: tok.AccessToken, prev: prev}); err != nil {
+			return Tokens{}, fmt.Errorf("%w: refreshed id token rejected: %v", errSessionEnded, err)
+		}
+		t.IDToken = raw
+	}
+	p.log.Info("tokens refreshed", "provider", s.Provider, "session", shortID(s.ID))
+	return t, nil
+}
+
+// recentFor returns the tokens of a refresh of s made within the grace window from the
+// refresh token s still carries.
+func (p *RP) recentFor(s *Session) (Tokens, bool) {
+	p.recentMu.Lock()
+	defer p.recentMu.Unlock()
+	rr, ok := p.recent[s.ID]
+	if !ok || rr.from != s.Tokens.RefreshToken || p.s.Now().Sub(rr.at) > refreshGrace {
+		return Tokens{}, false
+	}
+	return rr.tokens, true
+}
+
+// rememberRefresh records a refresh and drops records past the grace window.
+func (p *RP) rememberRefresh(s *Session, t Tokens) {
+	p.recentMu.Lock()
+	defer p.recentMu.Unlock()
+	now := p.s.Now()
+	for id, rr := range p.recent {
+		if now.Sub(rr.at) > refreshGrace {
+			delete(p.recent, id)
+		}
+	}
+	p.recent[s.ID] = recentRefresh{from: s.Tokens.RefreshToken, tokens: t, at: now}
+}
+
+// shortID returns a prefix of a session id that is safe to log.
+func shortID(id string) string { return id[:min(8, len(id))] }

@@ -1,0 +1,147 @@
+package rp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"golang.org/x/sync/singleflight"
+)
+
+// RP is a relying party: it signs people in with the configured providers, keeps their
+// sessions and signs them out. It is safe for concurrent use; create it with [New].
+type RP struct {
+	s         settings
+	log       *slog.Logger
+	client    *http.Client
+	providers map[string]*provider
+	order     []string // provider ids in configuration order
+	jar       cookieJar
+	store     SessionStore
+	pages     *template.Template
+	mux       *http.ServeMux
+
+	refreshes singleflight.Group
+	recentMu  sync.Mutex
+	recent    map[string]recentRefresh // session id -> latest refresh, for a grace window
+
+	revoked *revocations
+}
+
+// New validates cfg (reporting every problem at once) and returns an RP. It does not wait
+// for the providers: discovery runs in the background, retried with backoff until it
+// succeeds or ctx ends, so a provider that is briefly down does not stop startup.
+// Until then [RP.Ready] is false and sign-ins with that provider get a 503 page.
+func New(ctx context.Context, cfg Config) (*RP, error) {
+	s, err := cfg.validate()
+	if err != nil {
+		return nil, fmt.Errorf("rp: invalid config: %w", err)
+	}
+	cs, err := codecs(s.CookieSecrets)
+	if err != nil {
+		return nil, fmt.Errorf("rp: %w", err)
+	}
+	p := &RP{
+		s:         s,
+		log:       s.Logger,
+		client:    providerClient(s.HTTPClient, s.MaxResponseBytes),
+		providers: map[string]*provider{},
+		jar:       cookieJar{prefix: s.cookiePrefix, secure: s.secure, codecs: cs},
+		store:     s.SessionStore,
+		recent:    map[string]recentRefresh{},
+		revoked:   newRevocations(),
+	}
+	if p.store == nil {
+		p.store, err = NewCookieStore(CookieStoreConfig{Secrets: s.CookieSecrets, InsecureHTTP: !s.secure, Now: s.Now})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if p.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	for _, pc := range s.Providers {
+		prov := &provider{cfg: pc, client: p.client, ready: make(chan struct{})}
+		p.providers[pc.ID] = prov
+		p.order = append(p.order, pc.ID)
+		go prov.discoverLoop(ctx, &p.s)
+	}
+	p.mux = p.routes()
+	return p, nil
+}
+
+// routes registers the /auth/ endpoints.
+func (p *RP) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /auth/login", p.handleLogin)
+	mux.HandleFunc("GET /auth/callback", p.handleCallback)
+	mux.HandleFunc("POST /auth/callback", p.handleCallback)
+	mux.HandleFunc("GET /auth/logout", p.handleLogoutPage)
+	mux.HandleFunc("POST /auth/logout", p.handleLogout)
+	mux.HandleFunc("GET /auth/logout/done", p.handleLoggedOut)
+	mux.HandleFunc("POST /auth/backchannel-logout", p.handleBackchannelLogout)
+	mux.HandleFunc("GET /auth/userinfo", p.handleUserInfo)
+	mux.HandleFunc("/auth/", func(w http.ResponseWriter, r *http.Request) {
+		p.writeError(w, r, newError(http.StatusNotFound, "not_found", "There is nothing here.", fmt.Errorf("no route %s %s", r.Method, truncate(r.URL.Path, 100))))
+	})
+	return mux
+}
+
+// Handler returns the handler for the /auth/ routes: login, callback, logout,
+// backchannel-logout and userinfo. Mount it at "/auth/".
+func (p *RP) Handler() http.Handler { return p.mux }
+
+// Ready reports whether every provider has been discovered.
+func (p *RP) Ready() bool {
+	for _, prov := range p.providers {
+		if prov.meta.Load() == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// WaitReady blocks until every provider has been discovered or ctx ends.
+func (p *RP) WaitReady(ctx context.Context) error {
+	for _, prov := range p.providers {
+		select {
+		case <-prov.ready:
+		case <-ctx.Done():
+			return fmt.Errorf("rp: waiting for provider %q: %w", prov.cfg.ID, context.Cause(ctx))
+		}
+	}
+	return nil
+}
+
+// Healthz answers 200 while the process is alive.
+func (p *RP) Healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// Readyz answers 200 when every provider has been discovered, 503 otherwise.
+func (p *RP) Readyz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	status := map[string]string{}
+	ready := true
+	for _, id := range p.order {
+		if p.providers[id].meta.Load() == nil {
+			status[id] = "discovering"
+			ready = false
+		} else {
+			status[id] = "ready"
+		}
+	}
+	code := http.StatusOK
+	if !ready {
+		code = http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, map[string]any{"ready": ready, "providers": status})
+}
+
+// errSessionEnded marks a session ended by the RP (refresh refused, continuity broken).
+var errSessionEnded = errors.New("rp: session ended")

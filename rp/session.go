@@ -1,0 +1,75 @@
+package rp
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"maps"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Session is one signed-in browser: who signed in, with which provider, the tokens rp
+// keeps for refresh and sign-out, and its lifetimes. Users are identified by (Issuer, Subject).
+type Session struct {
+	// ID identifies the session; a new one is made at every sign-in.
+	ID string `json:"id"`
+	// Provider is the id of the provider the user signed in with.
+	Provider string `json:"p"`
+	// Issuer and Subject identify the user.
+	Issuer  string `json:"iss"`
+	Subject string `json:"sub"`
+	// SID is the provider's session id (the ID token's sid claim), used by logout.
+	SID string `json:"sid,omitempty"`
+	// Extra holds userinfo claims that are not in the ID token.
+	Extra map[string]any `json:"x,omitempty"`
+	// CSRF protects the sign-out form.
+	CSRF string `json:"csrf"`
+	// CreatedAt is the sign-in time; ExpiresAt = CreatedAt + absolute lifetime, never extended.
+	CreatedAt time.Time `json:"ct"`
+	ExpiresAt time.Time `json:"et"`
+	// LastSeen is the time of the last recorded use, for the idle timeout.
+	LastSeen time.Time `json:"ls"`
+	// Tokens are the provider's tokens.
+	Tokens Tokens `json:"t"`
+
+	claims map[string]any // decoded from Tokens.IDToken, plus Extra
+}
+
+// Tokens are the tokens a session keeps.
+type Tokens struct {
+	AccessToken  string    `json:"a,omitempty"`
+	RefreshToken string    `json:"r,omitempty"`
+	IDToken      string    `json:"i,omitempty"`
+	Expiry       time.Time `json:"e,omitzero"` // access token expiry; zero: unknown
+}
+
+// Claims returns the ID token's claims with userinfo's extra claims over them.
+// The ID token was verified at sign-in; the session itself is integrity-protected.
+func (s *Session) Claims() map[string]any {
+	if s.claims == nil {
+		s.claims = map[string]any{}
+		if parts := strings.Split(s.Tokens.IDToken, "."); len(parts) == 3 {
+			if b, err := base64.RawURLEncoding.DecodeString(parts[1]); err == nil {
+				_ = json.Unmarshal(b, &s.claims)
+			}
+		}
+		maps.Copy(s.claims, s.Extra)
+	}
+	return s.claims
+}
+
+// SessionStore keeps sessions between requests. The cookie store ([NewCookieStore]) keeps
+// them in the browser; a server-side store (Redis) keeps an opaque ticket in the cookie.
+// Implementations must be safe for concurrent use. Lifetimes are enforced by [RP], not by
+// the store, but a store may drop sessions past s.ExpiresAt.
+type SessionStore interface {
+	// Load returns the request's session, or (nil, nil) when there is none or it does
+	// not decode (tampered, expired keys): that is "signed out", not an error. An error
+	// means the store itself failed (e.g. unreachable).
+	Load(r *http.Request) (*Session, error)
+	// Save creates or replaces s and sets the cookie that leads back to it.
+	Save(w http.ResponseWriter, r *http.Request, s *Session) error
+	// Delete removes s (which may be nil) and clears the session cookie.
+	Delete(w http.ResponseWriter, r *http.Request, s *Session) error
+}

@@ -1,0 +1,123 @@
+package rp
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// User is the signed-in person as the application sees it.
+type User struct {
+	// Provider is the id of the provider they signed in with.
+	Provider string `json:"provider"`
+	// Issuer and Subject identify the user; never identify users by email.
+	Issuer  string `json:"iss"`
+	Subject string `json:"sub"`
+	// Email is set only when the provider says it is verified (email_verified).
+	Email             string   `json:"email,omitempty"`
+	Name              string   `json:"name,omitempty"`
+	PreferredUsername string   `json:"preferred_username,omitempty"`
+	Groups            []string `json:"groups"`
+	// Claims are every ID token claim, with userinfo's extra claims.
+	Claims map[string]any `json:"claims"`
+	// ExpiresAt is when the session ends at the latest (its absolute lifetime).
+	ExpiresAt time.Time `json:"expires_at"`
+
+	accessToken string
+	sessionID   string
+}
+
+// AccessToken returns the provider's current access token (e.g. to call an API or to
+// pass upstream as "Authorization: Bearer"). Never log it.
+func (u *User) AccessToken() string { return u.accessToken }
+
+// Identity header names sent upstream and by forward auth; the same names arriving
+// from a client must be removed first ([StripIdentityHeaders]).
+const (
+	HeaderUser              = "X-Forwarded-User"
+	HeaderEmail             = "X-Forwarded-Email"
+	HeaderPreferredUsername = "X-Forwarded-Preferred-Username"
+	HeaderGroups            = "X-Forwarded-Groups"
+)
+
+// StripIdentityHeaders removes identity headers a client may have sent.
+func StripIdentityHeaders(h http.Header) {
+	for _, k := range []string{HeaderUser, HeaderEmail, HeaderPreferredUsername, HeaderGroups} {
+		h.Del(k)
+	}
+}
+
+// SetIdentityHeaders writes u's identity into h (replacing any present), and the access
+// token as "Authorization: Bearer" when withToken is set.
+func (u *User) SetIdentityHeaders(h http.Header, withToken bool) {
+	StripIdentityHeaders(h)
+	h.Set(HeaderUser, u.Subject)
+	if u.Email != "" {
+		h.Set(HeaderEmail, u.Email)
+	}
+	if u.PreferredUsername != "" {
+		h.Set(HeaderPreferredUsername, u.PreferredUsername)
+	}
+	if len(u.Groups) > 0 {
+		h.Set(HeaderGroups, strings.Join(u.Groups, ","))
+	}
+	if withToken && u.accessToken != "" {
+		h.Set("Authorization", "Bearer "+u.accessToken)
+	}
+}
+
+// userFromSession builds the User of a session.
+func userFromSession(s *Session) *User {
+	c := s.Claims()
+	u := &User{
+		Provider:    s.Provider,
+		Issuer:      s.Issuer,
+		Subject:     s.Subject,
+		Claims:      c,
+		ExpiresAt:   s.ExpiresAt,
+		Groups:      stringList(c["groups"]),
+		accessToken: s.Tokens.AccessToken,
+		sessionID:   s.ID,
+	}
+	u.Name, _ = c["name"].(string)
+	u.PreferredUsername, _ = c["preferred_username"].(string)
+	if verified, _ := c["email_verified"].(bool); verified {
+		u.Email, _ = c["email"].(string)
+	}
+	if u.Groups == nil {
+		u.Groups = []string{}
+	}
+	return u
+}
+
+// stringList reads a claim that is a list of strings, or one string.
+func stringList(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+type userKey struct{}
+
+// ContextWithUser returns a copy of ctx carrying u.
+func ContextWithUser(ctx context.Context, u *User) context.Context {
+	return context.WithValue(ctx, userKey{}, u)
+}
+
+// UserFromContext returns the signed-in user that [RP.RequireLogin] or [RP.Identify]
+// put on the request context.
+func UserFromContext(ctx context.Context) (*User, bool) {
+	u, ok := ctx.Value(userKey{}).(*User)
+	return u, ok && u != nil
+}
