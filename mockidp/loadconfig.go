@@ -1,0 +1,117 @@
+package mockidp
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// fileConfig is the YAML form of a Config.
+type fileConfig struct {
+	Issuer         string `yaml:"issuer"`
+	AutoPathPrefix string `yaml:"auto_path_prefix"`
+	Login          string `yaml:"login"`
+	Alg            string `yaml:"alg"`
+	SigningKey     string `yaml:"signing_key"`
+	SigningKeyFile string `yaml:"signing_key_file"`
+	Lifetimes      struct {
+		Code         time.Duration `yaml:"code"`
+		AccessToken  time.Duration `yaml:"access_token"`
+		IDToken      time.Duration `yaml:"id_token"`
+		RefreshToken time.Duration `yaml:"refresh_token"`
+		Session      time.Duration `yaml:"session"`
+	} `yaml:"lifetimes"`
+	Clients []struct {
+		ID                     string   `yaml:"id"`
+		Secret                 string   `yaml:"secret"`
+		RedirectURIs           []string `yaml:"redirect_uris"`
+		PostLogoutRedirectURIs []string `yaml:"post_logout_redirect_uris"`
+		AllowLoopbackRedirects bool     `yaml:"allow_loopback_redirects"`
+		BackchannelLogoutURI   string   `yaml:"backchannel_logout_uri"`
+	} `yaml:"clients"`
+	Users []struct {
+		Sub    string         `yaml:"sub"`
+		Claims map[string]any `yaml:"claims"`
+	} `yaml:"users"`
+}
+
+// LoadConfig reads a YAML configuration file. Unknown keys are errors;
+// a relative signing_key_file is resolved against the file's directory.
+// Omitted clients or users mean the defaults. The Logger, clock and HTTP
+// client are left for the caller to set. Example:
+//
+//	issuer: http://127.0.0.1:9400
+//	login: form            # or auto
+//	alg: ES256             # RS256 (default), PS256, ES256, EdDSA
+//	signing_key_file: key.pem
+//	lifetimes: {code: 1m, access_token: 1h, id_token: 1h, refresh_token: 24h, session: 12h}
+//	clients:
+//	  - id: app
+//	    secret: app-secret
+//	    redirect_uris: [http://127.0.0.1:8080/auth/callback]
+//	    post_logout_redirect_uris: [http://127.0.0.1:8080/]
+//	    backchannel_logout_uri: http://127.0.0.1:8080/auth/backchannel-logout
+//	users:
+//	  - sub: carol
+//	    claims: {email: carol@example.com, email_verified: true, groups: [users]}
+func LoadConfig(path string) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("mockidp: %w", err)
+	}
+	cfg, err := parseConfig(b, filepath.Dir(path))
+	if err != nil {
+		return Config{}, fmt.Errorf("mockidp: config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// parseConfig decodes YAML; dir resolves a relative signing_key_file.
+func parseConfig(b []byte, dir string) (Config, error) {
+	var fc fileConfig
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
+		return Config{}, err
+	}
+	cfg := Config{
+		Issuer: fc.Issuer, AutoPathPrefix: fc.AutoPathPrefix, Login: fc.Login, Alg: fc.Alg,
+		CodeTTL: fc.Lifetimes.Code, AccessTokenTTL: fc.Lifetimes.AccessToken, IDTokenTTL: fc.Lifetimes.IDToken,
+		RefreshTokenTTL: fc.Lifetimes.RefreshToken, SessionTTL: fc.Lifetimes.Session,
+	}
+	switch {
+	case fc.SigningKey != "" && fc.SigningKeyFile != "":
+		return Config{}, errors.New("set signing_key or signing_key_file, not both")
+	case fc.SigningKey != "":
+		cfg.SigningKeyPEM = []byte(fc.SigningKey)
+	case fc.SigningKeyFile != "":
+		p := fc.SigningKeyFile
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		k, err := os.ReadFile(p)
+		if err != nil {
+			return Config{}, fmt.Errorf("signing_key_file: %w", err)
+		}
+		cfg.SigningKeyPEM = k
+	}
+	if fc.Clients != nil {
+		cfg.Clients = make([]Client, 0, len(fc.Clients))
+		for _, c := range fc.Clients {
+			cfg.Clients = append(cfg.Clients, Client(c))
+		}
+	}
+	if fc.Users != nil {
+		cfg.Users = make([]User, 0, len(fc.Users))
+		for _, u := range fc.Users {
+			cfg.Users = append(cfg.Users, User{Subject: u.Sub, Claims: u.Claims})
+		}
+	}
+	return cfg, nil
+}
