@@ -203,6 +203,9 @@ func (s *story) signOut() *harness.Response {
 	if !slices.ContainsFunc(r.Hops, func(h string) bool { return strings.Contains(h, s.issuer+"/end_session") }) {
 		s.t.Fatalf("sign-out: the hops never went through the provider's %s/end_session\n%s", s.issuer, r)
 	}
+	if !strings.Contains(string(r.Body), `data-testid="signed-out"`) {
+		s.t.Fatalf("sign-out: want rp's signed-out page (data-testid=signed-out)\n%s", r)
+	}
 	return r
 }
 
@@ -213,7 +216,13 @@ func (s *story) signOut() *harness.Response {
 func (s *story) fullStory(u user, rd, issuer string) {
 	s.t.Helper()
 	s.assertSignedOut()
-	s.signIn(u, rd)
+	landed := s.signIn(u, rd)
+	if rd == "/" {
+		// rp's own home page says who is signed in.
+		if want := `data-testid="user-sub">` + u.Sub + "<"; !strings.Contains(string(landed.Body), want) {
+			s.t.Errorf("home page after sign-in: want %s\n%s", want, landed)
+		}
+	}
 	s.assertUser(u, issuer)
 	s.signOut()
 	s.assertSignedOut()
