@@ -15,10 +15,11 @@ import (
 
 // env is a store on its own redis-server, with a raw client to look behind it.
 type env struct {
-	srv   *redistest.Server
-	st    *redisstore.Store
-	raw   *redis.Client
-	clock *clock
+	srv    *redistest.Server
+	prefix string
+	st     *redisstore.Store
+	raw    *redis.Client
+	clock  *clock
 }
 
 // newEnv starts a redis-server and a store on it with a settable clock.
@@ -46,7 +47,7 @@ func onServer(t testing.TB, srv *redistest.Server, opts redisstore.Options) *env
 	t.Cleanup(func() { _ = st.Close() })
 	raw := redis.NewClient(&redis.Options{Addr: srv.Addr})
 	t.Cleanup(func() { _ = raw.Close() })
-	return &env{srv: srv, st: st, raw: raw, clock: c}
+	return &env{srv: srv, prefix: opts.Prefix, st: st, raw: raw, clock: c}
 }
 
 // clock is a settable clock.
