@@ -141,9 +141,23 @@ func (b *Browser) screenshot(step string) string {
 	return path
 }
 
+// ScreenshotsEnv names a variable that, when set to a directory, makes every
+// Browser copy all its screenshots there (under the test's name) to be
+// looked at after the run.
+const ScreenshotsEnv = "FOYER_SCREENSHOTS"
+
 // keepLast copies the last screenshot out of the temporary directory when
-// the test failed, so that it outlives the test, and logs where it is.
+// the test failed, so that it outlives the test, and logs where it is. With
+// ScreenshotsEnv set, it copies every screenshot there instead.
 func (b *Browser) keepLast() {
+	if dir := os.Getenv(ScreenshotsEnv); dir != "" {
+		dst := filepath.Join(dir, unsafeName.ReplaceAllString(b.t.Name(), "_"))
+		if err := os.CopyFS(dst, os.DirFS(b.dir)); err != nil {
+			b.t.Logf("copying screenshots to %s: %v", dst, err)
+		} else {
+			b.t.Logf("screenshots in %s", dst)
+		}
+	}
 	if !b.t.Failed() || b.last == "" {
 		return
 	}
