@@ -1,0 +1,110 @@
+package rp
+
+import (
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/foyer-oidc/foyer/mockidp"
+)
+
+// expireAccessToken moves both clocks past the access token's expiry.
+func (h *harness) expireAccessToken() {
+	h.t.Helper()
+	s := h.session(h.client)
+	if s == nil || s.Tokens.RefreshToken == "" || s.Tokens.Expiry.IsZero() {
+		h.t.Fatalf("session has no refresh token or expiry")
+	}
+	d := s.Tokens.Expiry.Sub(h.clock.Now()) + time.Second
+	h.clock.Advance(d)
+	h.idp.Advance(d)
+}
+
+func refreshHarness(t *testing.T) *harness {
+	return newHarness(t, harnessOpt{
+		idp: []mockidp.Option{mockidp.WithConfig(func(c *mockidp.Config) { c.AccessTokenTTL = 5 * time.Minute })},
+		cfg: func(c *Config) {
+			c.Providers[0].Scopes = []string{"openid", "profile", "email", "offline_access"}
+		},
+	})
+}
+
+func TestRefreshOnceUnderConcurrentRequests(t *testing.T) {
+	t.Parallel()
+	h := refreshHarness(t)
+	h.signIn(h.client)
+	before := h.session(h.client).Tokens
+	h.expireAccessToken()
+	var wg sync.WaitGroup
+	statuses := make(chan int, 50)
+	for range 50 {
+		wg.Go(func() {
+			req, _ := http.NewRequest(http.MethodGet, h.srv.URL+"/app/", nil)
+			resp, err := h.client.Do(req)
+			if err != nil {
+				statuses <- -1
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	for st := range statuses {
+		if st != http.StatusOK {
+			t.Errorf("a concurrent request got %d, want 200", st)
+		}
+	}
+	if n := h.calls.refresh.Load(); n != 1 {
+		t.Errorf("refresh requests = %d for 50 concurrent requests, want 1", n)
+	}
+	after := h.session(h.client).Tokens
+	if after.AccessToken == before.AccessToken || !after.Expiry.After(before.Expiry) {
+		t.Errorf("new tokens were not kept in the session")
+	}
+	// The rotated refresh token was persisted: a second refresh works.
+	h.expireAccessToken()
+	h.signIn(h.client)
+	if n := h.calls.refresh.Load(); n != 2 {
+		t.Errorf("refresh requests = %d after a second expiry, want 2", n)
+	}
+}
+
+func TestRefreshFailuresEndTheSession(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		fault mockidp.Fault
+	}{
+		{"invalid_grant", mockidp.Fault{Refresh: true, TokenError: "invalid_grant"}},
+		{"new sub", mockidp.Fault{Refresh: true, IDTokenClaims: map[string]any{"sub": "mallory"}}},
+		{"new iss", mockidp.Fault{Refresh: true, IDTokenClaims: map[string]any{"iss": "https://example.org"}}},
+		{"new aud", mockidp.Fault{Refresh: true, IDTokenClaims: map[string]any{"aud": []string{"demo", "other"}, "azp": "demo"}}},
+		{"bad signature", mockidp.Fault{Refresh: true, IDTokenSigning: mockidp.SigningBadSignature}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := refreshHarness(t)
+			h.signIn(h.client)
+			h.expireAccessToken()
+			h.idp.InjectFault(tc.fault)
+			if h.signedIn(h.client) {
+				t.Errorf("still signed in after a refresh that must end the session")
+			}
+		})
+	}
+}
+
+func TestRefreshOutageKeepsTheSession(t *testing.T) {
+	t.Parallel()
+	h := refreshHarness(t)
+	h.signIn(h.client)
+	h.expireAccessToken()
+	h.idp.InjectFault(mockidp.Fault{Refresh: true, TokenStatus: http.StatusServiceUnavailable})
+	if !h.signedIn(h.client) {
+		t.Errorf("a provider outage during refresh ended the session")
+	}
+}
