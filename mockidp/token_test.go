@@ -109,7 +109,9 @@ func TestTokenErrors(t *testing.T) {
 			f.Del("code")
 			return req{body: f.Encode(), user: "demo", pass: "demo-secret"}
 		}, 400, "invalid_request"},
-		{"garbage code", func(c, v string) req { return req{body: valid("garbage", v).Encode(), user: "demo", pass: "demo-secret"} }, 400, "invalid_grant"},
+		{"garbage code", func(c, v string) req {
+			return req{body: valid("garbage", v).Encode(), user: "demo", pass: "demo-secret"}
+		}, 400, "invalid_grant"},
 		{"code of another client", func(c, v string) req { return req{body: valid(c, v).Encode(), user: "other", pass: "other-secret"} }, 400, "invalid_grant"},
 		{"missing redirect_uri", func(c, v string) req {
 			f := valid(c, v)
