@@ -1,0 +1,59 @@
+package bench
+
+import (
+	"bufio"
+	"os"
+	"runtime"
+	"strings"
+)
+
+// Machine describes where the figures were measured.
+type Machine struct {
+	// CPU is the processor model from /proc/cpuinfo ("unknown" if absent).
+	CPU string `json:"cpu"`
+	// NumCPU is the number of logical CPUs the OS reports.
+	NumCPU int `json:"num_cpu"`
+	// GOMAXPROCS is the Go scheduler's parallelism for this tool.
+	GOMAXPROCS int `json:"gomaxprocs"`
+	// GoVersion is the Go toolchain this tool was built with.
+	GoVersion string `json:"go_version"`
+	// OS and Arch are GOOS and GOARCH.
+	OS   string `json:"os"`
+	Arch string `json:"arch"`
+}
+
+// ThisMachine returns the description of the machine the tool runs on.
+func ThisMachine() Machine {
+	return Machine{
+		CPU:        cpuModel("/proc/cpuinfo"),
+		NumCPU:     runtime.NumCPU(),
+		GOMAXPROCS: runtime.GOMAXPROCS(0),
+		GoVersion:  runtime.Version(),
+		OS:         runtime.GOOS,
+		Arch:       runtime.GOARCH,
+	}
+}
+
+// cpuModel returns the first "model name" (x86) or "Model"/"Hardware" (ARM)
+// value of a cpuinfo file.
+func cpuModel(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		key, val, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		switch strings.TrimSpace(key) {
+		case "model name", "Model", "Hardware":
+			if v := strings.TrimSpace(val); v != "" {
+				return v
+			}
+		}
+	}
+	return "unknown"
+}

@@ -1,0 +1,183 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// target is one URL put under open-loop load.
+type target struct {
+	name   string // "verify", "proxy" or "direct"
+	url    string
+	cookie string // Cookie header, if any
+}
+
+// targetResult holds the medians of one target's measured runs.
+type targetResult struct {
+	rate, p50, p99, rpCPU float64 // req/s; µs; µs; µs of rp CPU per request
+	failed                int
+}
+
+// requests measures signed-in requests under open-loop load at Rate: for
+// "verify", rp's /auth/verify; for "proxy", a request proxied by rp to an
+// in-tool upstream and the same request to the upstream directly. Each with
+// the cookie store and, where redis-server and rp's support exist, Redis.
+func (s *suite) requests(ctx context.Context, which string) error {
+	if err := s.requestsStore(ctx, which, "cookie", ""); err != nil {
+		return err
+	}
+	r, err := StartRedis(ctx, s.tmp)
+	if err != nil {
+		s.na(which, "redis", "p50 / p99 latency", err)
+		return nil
+	}
+	defer r.Stop()
+	if err := s.requestsStore(ctx, which, "redis", r.URL); err != nil {
+		s.na(which, "redis", "p50 / p99 latency", fmt.Errorf("%w: %v", errNA, err))
+	}
+	return nil
+}
+
+// requestsStore runs one scenario with one session store.
+func (s *suite) requestsStore(ctx context.Context, which, store, storeURL string) error {
+	up, err := StartUpstream()
+	if err != nil {
+		return err
+	}
+	defer up.Close()
+	opts := stackOptions{alg: "EdDSA", sessionStore: storeURL}
+	if which == "proxy" {
+		opts.upstream = up.URL
+	}
+	st, err := s.startStack(ctx, opts)
+	if err != nil {
+		if storeURL != "" {
+			return fmt.Errorf("rp with --session-store redis:// did not start: %s", refusal(err))
+		}
+		return err
+	}
+	defer st.stop()
+	cookies, err := s.signer(st).SignIn(ctx)
+	if err != nil {
+		return err
+	}
+	cookie := CookieHeader(cookies)
+	client := &http.Client{Transport: s.transport, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var targets []target
+	switch which {
+	case "verify":
+		targets = []target{{"verify", st.rpURL + "/auth/verify", cookie}}
+		if err := wantStatus(ctx, client, st.rpURL+"/auth/verify", "", http.StatusUnauthorized); err != nil {
+			return fmt.Errorf("verify without a session: %w", err)
+		}
+	case "proxy":
+		targets = []target{{"direct", up.URL + "/bench", ""}, {"proxy", st.rpURL + "/bench", cookie}}
+	}
+	results := map[string]targetResult{}
+	for _, t := range targets {
+		if err := wantStatus(ctx, client, t.url, t.cookie, http.StatusOK); err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+		r, err := s.runTarget(ctx, client, st, t)
+		if err != nil {
+			return err
+		}
+		results[t.name] = r
+		kase := store
+		if t.name == "direct" {
+			kase = "upstream direct"
+		}
+		metric := fmt.Sprintf("%s @ %g req/s", t.name, s.cfg.Rate)
+		s.report.Add(which, kase, metric+": throughput", r.rate, "req/s", "")
+		s.report.Add(which, kase, metric+": p50", r.p50, "µs", "")
+		s.report.Add(which, kase, metric+": p99", r.p99, "µs", "")
+		if t.name != "direct" {
+			goal := ""
+			if t.name == "verify" {
+				goal = "≪ 100 µs"
+			}
+			s.report.Add(which, kase, t.name+": rp CPU per request", r.rpCPU, "µs", goal)
+		}
+		if r.failed > 0 {
+			s.report.Add(which, kase, t.name+": failed requests (all runs)", float64(r.failed), "", "0")
+		}
+	}
+	if which == "proxy" {
+		d, p := results["direct"], results["proxy"]
+		s.report.Add(which, store, "added by proxy: p50", p.p50-d.p50, "µs", "")
+		s.report.Add(which, store, "added by proxy: p99", p.p99-d.p99, "µs", "< 1000 µs")
+	}
+	return nil
+}
+
+// runTarget puts t under open-loop load: a warm-up, then the measured runs.
+func (s *suite) runTarget(ctx context.Context, client *http.Client, st *stack, t target) (targetResult, error) {
+	do := func(ctx context.Context) error { return wantStatus(ctx, client, t.url, t.cookie, http.StatusOK) }
+	OpenLoop{Rate: s.cfg.Rate, Duration: s.cfg.Warmup}.Run(ctx, do)
+	var rate, p50, p99, cpu []float64
+	var out targetResult
+	for run := range s.cfg.Runs {
+		meter, err := newCPUMeter(st.rp.PID())
+		if err != nil {
+			return out, err
+		}
+		res := OpenLoop{Rate: s.cfg.Rate, Duration: s.cfg.Duration}.Run(ctx, do)
+		used, err := meter.since()
+		if err != nil {
+			return out, err
+		}
+		if res.OK == 0 {
+			return out, fmt.Errorf("%s: no request succeeded: %w", t.name, res.FirstErr)
+		}
+		if res.Failed > 0 {
+			s.logf("%s run %d: %d of %d failed, first: %v", t.name, run+1, res.Failed, res.Sent, res.FirstErr)
+		}
+		out.failed += res.Failed
+		rate = append(rate, res.Throughput())
+		p50 = append(p50, us(res.Latency.P50))
+		p99 = append(p99, us(res.Latency.P99))
+		cpu = append(cpu, us(used[0])/float64(res.OK))
+		s.logf("%s run %d: %d ok, %.0f req/s, p50 %v, p99 %v, max %v, rp cpu %v",
+			t.name, run+1, res.OK, res.Throughput(), res.Latency.P50, res.Latency.P99, res.Latency.Max, used[0])
+	}
+	out.rate, out.p50, out.p99, out.rpCPU = Median(rate), Median(p50), Median(p99), Median(cpu)
+	return out, nil
+}
+
+// wantStatus GETs url with the Cookie header cookie (if any) and fails
+// unless the status is want.
+func wantStatus(ctx context.Context, client *http.Client, url, cookie string, want int) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		return fmt.Errorf("GET %s: status %d, want %d", req.URL.Path, resp.StatusCode, want)
+	}
+	return nil
+}
+
+// refusal returns why a program did not start: the last line of the output
+// that the error carries (see [Process.WaitReady]), else its first line.
+func refusal(err error) string {
+	msg := err.Error()
+	if _, out, ok := strings.Cut(msg, " output ---\n"); ok {
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		return lines[len(lines)-1]
+	}
+	return firstLine(msg)
+}

@@ -1,0 +1,200 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Scenarios lists the scenario names in the order `all` runs them.
+var Scenarios = []string{"start", "signin", "verify", "proxy", "memory"}
+
+// Default lengths of the warm-up and of each measured run.
+const (
+	DefaultWarmup   = time.Second
+	DefaultDuration = 3 * time.Second
+)
+
+// Config says what to measure and how long; zero fields take the defaults
+// noted on each.
+type Config struct {
+	// Binaries are the programs to measure; empty paths are looked up in bin/
+	// or built (see [Binaries.Locate]).
+	Binaries Binaries
+	// Scenarios to run, from [Scenarios]; empty or "all" means every one.
+	Scenarios []string
+	// Starts is how many times `start` launches mockidp. Default 20.
+	Starts int
+	// Algs are the signing algorithms `signin` measures. Default RS256, ES256, EdDSA.
+	Algs []string
+	// VUs is the number of virtual users signing in at once. Default 4 × GOMAXPROCS.
+	VUs int
+	// Warmup precedes the measured runs of each case. Default [DefaultWarmup].
+	Warmup time.Duration
+	// Duration is the length of each measured run. Default [DefaultDuration].
+	Duration time.Duration
+	// Runs is the number of measured runs per case; figures are their medians. Default 3.
+	Runs int
+	// Rate is the open-loop request rate of `verify` and `proxy`, per second. Default 1000.
+	Rate float64
+	// Users is the number of signed-in users `memory` creates. Default 10000.
+	Users int
+	// Image is the mockidp container image whose size `start` reports. Default foyer/mockidp:latest.
+	Image string
+	// Log receives progress lines; nil discards them.
+	Log io.Writer
+}
+
+// withDefaults returns c with its zero fields set to the defaults.
+func (c Config) withDefaults(gomaxprocs int) Config {
+	if len(c.Scenarios) == 0 || slices.Contains(c.Scenarios, "all") {
+		c.Scenarios = Scenarios
+	}
+	setDefault(&c.Starts, 20)
+	setDefault(&c.VUs, 4*gomaxprocs)
+	setDefault(&c.Warmup, DefaultWarmup)
+	setDefault(&c.Duration, DefaultDuration)
+	setDefault(&c.Runs, 3)
+	setDefault(&c.Rate, 1000)
+	setDefault(&c.Users, 10000)
+	setDefault(&c.Image, "foyer/mockidp:latest")
+	if len(c.Algs) == 0 {
+		c.Algs = []string{"RS256", "ES256", "EdDSA"}
+	}
+	if c.Log == nil {
+		c.Log = io.Discard
+	}
+	return c
+}
+
+// setDefault sets *p to def when it is the zero value.
+func setDefault[T comparable](p *T, def T) {
+	var zero T
+	if *p == zero {
+		*p = def
+	}
+}
+
+// Validate reports every problem with c at once.
+func (c Config) Validate() error {
+	var errs []error
+	for _, s := range c.Scenarios {
+		if s != "all" && !slices.Contains(Scenarios, s) {
+			errs = append(errs, fmt.Errorf("unknown scenario %q (want all or %s)", s, strings.Join(Scenarios, ", ")))
+		}
+	}
+	for _, a := range c.Algs {
+		if !slices.Contains([]string{"RS256", "PS256", "ES256", "EdDSA"}, a) {
+			errs = append(errs, fmt.Errorf("unknown alg %q", a))
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{
+		{"starts", int64(c.Starts)}, {"vus", int64(c.VUs)}, {"runs", int64(c.Runs)}, {"users", int64(c.Users)},
+		{"warmup", int64(c.Warmup)}, {"duration", int64(c.Duration)}, {"rate", int64(c.Rate)},
+	} {
+		if f.v < 0 {
+			errs = append(errs, fmt.Errorf("%s must not be negative", f.name))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// suite carries one benchmark run's state.
+type suite struct {
+	cfg       Config
+	tmp       string
+	report    *Report
+	transport *http.Transport
+}
+
+// Run measures the configured scenarios and returns the report. A scenario
+// that cannot run on this machine adds "n/a" rows with the reason; one that
+// fails adds an "error" row and the run goes on with the next.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	m := ThisMachine()
+	cfg = cfg.withDefaults(m.GOMAXPROCS)
+	tmp, err := os.MkdirTemp("", "foyer-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	built, err := cfg.Binaries.Locate(ctx, tmp)
+	if err != nil {
+		return nil, err
+	}
+	if len(built) > 0 {
+		fmt.Fprintf(cfg.Log, "built %s into %s\n", strings.Join(built, ", "), tmp)
+	}
+	s := &suite{
+		cfg: cfg,
+		tmp: tmp,
+		report: &Report{
+			Machine:  m,
+			Date:     time.Now().UTC(),
+			Method:   fmt.Sprintf("warm-up %v + %d runs × %v per case, medians; open loop at %g req/s; %d VUs", cfg.Warmup, cfg.Runs, cfg.Duration, cfg.Rate, cfg.VUs),
+			Binaries: cfg.Binaries,
+		},
+		transport: &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute},
+	}
+	defer s.transport.CloseIdleConnections()
+	steps := map[string]func(context.Context) error{
+		"start":  s.start,
+		"signin": s.signin,
+		"verify": func(ctx context.Context) error { return s.requests(ctx, "verify") },
+		"proxy":  func(ctx context.Context) error { return s.requests(ctx, "proxy") },
+		"memory": s.memory,
+	}
+	for _, name := range Scenarios {
+		if !slices.Contains(cfg.Scenarios, name) {
+			continue
+		}
+		if ctx.Err() != nil {
+			return s.report, ctx.Err()
+		}
+		fmt.Fprintf(cfg.Log, "== %s\n", name)
+		if err := steps[name](ctx); err != nil {
+			fmt.Fprintf(cfg.Log, "%s failed: %v\n", name, err)
+			s.report.AddNA(name, "", "error", firstLine(err.Error()))
+		}
+	}
+	return s.report, nil
+}
+
+// logf writes a progress line.
+func (s *suite) logf(format string, args ...any) {
+	fmt.Fprintf(s.cfg.Log, format+"\n", args...)
+}
+
+// na records that a figure cannot be measured, logging the reason.
+func (s *suite) na(scenario, kase, metric string, err error) {
+	reason := strings.TrimPrefix(firstLine(err.Error()), errNA.Error()+": ")
+	s.logf("%s %s: n/a: %s", scenario, kase, reason)
+	s.report.AddNA(scenario, kase, metric, reason)
+}
+
+// firstLine returns s up to its first newline.
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// randomSecret returns 32 random bytes in hex: a cookie secret for the RP.
+func randomSecret() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
