@@ -212,4 +212,44 @@ func TestInProcess(t *testing.T) {
 		a.assertSignedOut()
 		b.assertUser(bob, st.idp.Issuer)
 	})
+
+	t.Run("provider misbehaves", func(t *testing.T) {
+		t.Parallel()
+		// Each fault breaks one check of the flow; rp must end the sign-in on
+		// an error page and create no session.
+		tests := []struct {
+			name  string
+			fault mockidp.Fault
+		}{
+			{"wrong nonce", mockidp.Fault{IDTokenClaims: map[string]any{"nonce": "not-the-nonce-rp-sent"}}},
+			{"no nonce", mockidp.Fault{IDTokenClaims: map[string]any{"nonce": nil}}},
+			{"wrong issuer in the ID token", mockidp.Fault{IDTokenClaims: map[string]any{"iss": "http://127.0.0.1:1/evil"}}},
+			{"wrong audience", mockidp.Fault{IDTokenClaims: map[string]any{"aud": "someone-else"}}},
+			{"expired ID token", mockidp.Fault{IDTokenClaims: map[string]any{"exp": 1}}},
+			{"bad signature", mockidp.Fault{IDTokenSigning: mockidp.SigningBadSignature}},
+			{"alg none", mockidp.Fault{IDTokenSigning: mockidp.SigningNone}},
+			{"unknown key", mockidp.Fault{IDTokenSigning: mockidp.SigningUnknownKey}},
+			{"HS256 with the client secret", mockidp.Fault{IDTokenSigning: mockidp.SigningHS256ClientSecret}},
+			{"no ID token", mockidp.Fault{OmitIDToken: true}},
+			// rp restarts a sign-in whose state it does not know once (a
+			// stale tab), so the state is forged on both attempts.
+			{"wrong state", mockidp.Fault{AuthState: "forged-state", Times: 2}},
+			{"wrong iss parameter", mockidp.Fault{AuthIss: "http://127.0.0.1:1/evil"}},
+			{"token endpoint error", mockidp.Fault{TokenError: "invalid_grant"}},
+			{"userinfo for another subject", mockidp.Fault{UserinfoClaims: map[string]any{"sub": "mallory"}}},
+		}
+		st := startInProcess(t, inprocConfig{login: "auto"})
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				// Not parallel: faults are queued on the one shared provider.
+				st.idp.InjectFault(tt.fault)
+				s := st.story(t)
+				r := s.startLogin(appPath)
+				if r.StatusCode < 400 || strings.HasPrefix(r.URL.String(), st.rpURL+"/app/") {
+					t.Fatalf("sign-in with %s: want an error page, no landing\n%s", tt.name, r)
+				}
+				s.assertSignedOut()
+			})
+		}
+	})
 }
