@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -44,6 +45,9 @@ type CookieStoreConfig struct {
 type CookieStore struct {
 	jar cookieJar
 	now func() time.Time
+	// inflaters pools DEFLATE readers: each holds a 32 KB window, too much to allocate
+	// per request.
+	inflaters sync.Pool
 }
 
 // NewCookieStore returns a cookie store, or an error when a secret is unusable.
@@ -71,6 +75,7 @@ func NewCookieStore(cfg CookieStoreConfig) (*CookieStore, error) {
 	if st.now == nil {
 		st.now = time.Now
 	}
+	st.inflaters.New = func() any { return flate.NewReader(bytes.NewReader(nil)) }
 	return st, nil
 }
 
@@ -99,8 +104,11 @@ func (c *CookieStore) Load(r *http.Request) (*Session, error) {
 	if err != nil {
 		return nil, nil //nolint:nilerr // undecodable means signed out
 	}
-	zr := flate.NewReader(bytes.NewReader(raw))
-	defer zr.Close()
+	zr := c.inflaters.Get().(io.ReadCloser)
+	defer c.inflaters.Put(zr)
+	if err := zr.(flate.Resetter).Reset(bytes.NewReader(raw), nil); err != nil {
+		return nil, nil
+	}
 	js, err := io.ReadAll(io.LimitReader(zr, maxSessionJSON+1))
 	if err != nil || len(js) > maxSessionJSON {
 		return nil, nil

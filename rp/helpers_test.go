@@ -64,7 +64,7 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // harness is a mock provider, an RP in front of a tiny app, and a browser-like client.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	idp    *mockidp.TestServer
 	rp     *RP
 	srv    *httptest.Server
@@ -79,7 +79,7 @@ type harnessOpt struct {
 }
 
 // newHarness starts everything and waits until the provider is discovered.
-func newHarness(t *testing.T, opt harnessOpt) *harness {
+func newHarness(t testing.TB, opt harnessOpt) *harness {
 	t.Helper()
 	h := &harness{t: t, clock: newFakeClock()}
 	h.idp = mockidp.NewTestServer(t, opt.idp...)

@@ -1,0 +1,97 @@
+package rp
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestBackchannelLogout(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpt{})
+	h.signIn(h.client)
+	s := h.session(h.client)
+	if s.SID == "" {
+		t.Fatal("session has no sid")
+	}
+	now := time.Now()
+	valid := func(over map[string]any) map[string]any {
+		c := map[string]any{
+			"iss": h.idp.Issuer, "aud": "demo", "iat": now.Unix(), "exp": now.Add(2 * time.Minute).Unix(),
+			"jti": randomString(12), "sid": s.SID,
+			"events": map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}},
+		}
+		for k, v := range over {
+			if v == nil {
+				delete(c, k)
+			} else {
+				c[k] = v
+			}
+		}
+		return c
+	}
+	post := func(token string) int {
+		resp, err := http.PostForm(h.srv.URL+"/auth/backchannel-logout", url.Values{"logout_token": {token}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("Cache-Control = %q, want no-store", cc)
+		}
+		return resp.StatusCode
+	}
+	mint := func(c map[string]any) string {
+		tok, err := h.idp.Mint(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	bad := map[string]string{
+		"no events":    mint(valid(map[string]any{"events": nil})),
+		"wrong event":  mint(valid(map[string]any{"events": map[string]any{"http://schemas.openid.net/event/foobar": map[string]any{}}})),
+		"with nonce":   mint(valid(map[string]any{"nonce": "n"})),
+		"wrong aud":    mint(valid(map[string]any{"aud": "other"})),
+		"wrong iss":    mint(valid(map[string]any{"iss": "https://example.org"})),
+		"no jti":       mint(valid(map[string]any{"jti": nil})),
+		"no iat":       mint(valid(map[string]any{"iat": nil})),
+		"no sid, sub":  mint(valid(map[string]any{"sid": nil})),
+		"alg none":     "eyJhbGciOiJub25lIn0." + strings.Split(mint(valid(nil)), ".")[1] + ".",
+		"bad sig":      mint(valid(nil)) + "x",
+		"not a token":  "hello",
+		"empty":        "",
+		"future iat":   mint(valid(map[string]any{"iat": now.Add(time.Hour).Unix()})),
+		"expired":      mint(valid(map[string]any{"exp": now.Add(-time.Hour).Unix()})),
+	}
+	for name, tok := range bad {
+		if got := post(tok); got != http.StatusBadRequest {
+			t.Errorf("%s: status %d, want 400", name, got)
+		}
+	}
+	if !h.signedIn(h.client) {
+		t.Fatal("a rejected logout token ended the session")
+	}
+	good := mint(valid(nil))
+	if got := post(good); got != http.StatusOK {
+		t.Fatalf("valid logout token: status %d, want 200", got)
+	}
+	if h.signedIn(h.client) {
+		t.Error("still signed in after a back-channel logout")
+	}
+	if got := post(good); got != http.StatusBadRequest {
+		t.Errorf("replayed logout token: status %d, want 400", got)
+	}
+	// A new sign-in after the logout is not affected.
+	h.clock.Advance(time.Second)
+	h.signIn(h.client)
+	// Logout by sub alone.
+	if got := post(mint(valid(map[string]any{"sid": nil, "sub": "alice"}))); got != http.StatusOK {
+		t.Fatalf("logout token by sub: status %d", got)
+	}
+	if h.signedIn(h.client) {
+		t.Error("still signed in after a back-channel logout by sub")
+	}
+}
