@@ -1,0 +1,155 @@
+package bench_test
+
+import (
+	"context"
+	"crypto/rand"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/foyer-oidc/foyer/bench"
+	"github.com/foyer-oidc/foyer/mockidp"
+	"github.com/foyer-oidc/foyer/rp"
+)
+
+// inProcess is an rp and a mockidp (auto login) on loopback test servers in
+// this process: what the load tool drives as processes, here for tests and
+// for profiling with go test -cpuprofile.
+type inProcess struct {
+	mock  *mockidp.TestServer
+	rp    *rp.RP
+	rpURL string
+}
+
+// newInProcess starts the pair, signing with alg, and waits until rp has
+// discovered the mock.
+func newInProcess(tb testing.TB, alg string) *inProcess {
+	tb.Helper()
+	mock := mockidp.NewTestServer(tb, mockidp.WithAlg(alg))
+	mux := http.NewServeMux()
+	srv := httptest.NewUnstartedServer(mux)
+	rpURL := "http://" + srv.Listener.Addr().String()
+	secret := make([]byte, 32)
+	_, _ = rand.Read(secret)
+	ctx, cancel := context.WithCancel(context.Background())
+	tb.Cleanup(cancel)
+	p, err := rp.New(ctx, rp.Config{
+		PublicURL:     rpURL,
+		CookieSecrets: [][]byte{secret},
+		Providers: []rp.ProviderConfig{{
+			ID: "mock", Issuer: mock.Issuer, ClientID: mock.ClientID, ClientSecret: mock.ClientSecret,
+		}},
+	})
+	if err != nil {
+		tb.Fatalf("rp.New: %v", err)
+	}
+	mux.Handle("/auth/", p.Handler())
+	srv.Start()
+	tb.Cleanup(srv.Close)
+	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer wcancel()
+	if err := p.WaitReady(wctx); err != nil {
+		tb.Fatalf("rp did not discover the mock: %v", err)
+	}
+	return &inProcess{mock: mock, rp: p, rpURL: rpURL}
+}
+
+func TestSignerSignsIn(t *testing.T) {
+	t.Parallel()
+	st := newInProcess(t, "EdDSA")
+	s := &bench.Signer{RP: st.rpURL, WantSub: "alice", Transport: http.DefaultTransport}
+	cookies, err := s.SignIn(t.Context())
+	if err != nil {
+		t.Fatalf("SignIn: %v", err)
+	}
+	// The cookies must be a session: userinfo with them alone names alice.
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, st.rpURL+"/auth/userinfo", nil)
+	req.Header.Set("Cookie", bench.CookieHeader(cookies))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("userinfo with the returned cookies: status %d, want 200", resp.StatusCode)
+	}
+}
+
+func TestSignerReportsFailures(t *testing.T) {
+	t.Parallel()
+	st := newInProcess(t, "ES256")
+	tests := []struct {
+		name    string
+		signer  bench.Signer
+		fault   *mockidp.Fault
+		wantErr string
+	}{
+		{"wrong user", bench.Signer{RP: st.rpURL, WantSub: "bob"}, nil, `sub "alice", want "bob"`},
+		{"provider denies", bench.Signer{RP: st.rpURL, WantSub: "alice"}, &mockidp.Fault{AuthError: "access_denied"}, "/auth/callback: status 4"},
+		{"bad ID token", bench.Signer{RP: st.rpURL, WantSub: "alice"}, &mockidp.Fault{IDTokenSigning: mockidp.SigningBadSignature}, "/auth/callback: status"},
+		{"nothing listening", bench.Signer{RP: "http://127.0.0.1:1", WantSub: "alice"}, nil, "sign-in:"},
+	}
+	for _, tt := range tests { // sequential: faults apply to the next sign-in
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.fault != nil {
+				st.mock.InjectFault(*tt.fault)
+			}
+			s := tt.signer
+			s.Transport = http.DefaultTransport
+			_, err := s.SignIn(t.Context())
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("SignIn error = %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// BenchmarkSignIn measures complete sign-ins (login, authorize, callback with
+// token exchange and ID token verification, userinfo) over loopback HTTP with
+// rp and mockidp in this process. Profile it with
+//
+//	go test -run '^$' -bench SignIn/RS256 -cpuprofile cpu.out ./bench/
+func BenchmarkSignIn(b *testing.B) {
+	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
+		b.Run(alg, func(b *testing.B) {
+			st := newInProcess(b, alg)
+			s := &bench.Signer{RP: st.rpURL, WantSub: "alice", Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := s.SignIn(context.Background()); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "signins/s")
+		})
+	}
+}
+
+// BenchmarkRequireLogin measures what rp spends on one signed-in request (the
+// work behind /auth/verify and each proxied request): the handler alone,
+// without HTTP.
+func BenchmarkRequireLogin(b *testing.B) {
+	st := newInProcess(b, "EdDSA")
+	cookies, err := (&bench.Signer{RP: st.rpURL, WantSub: "alice", Transport: http.DefaultTransport}).SignIn(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := st.rp.RequireLogin(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	cookie := bench.CookieHeader(cookies)
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodGet, st.rpURL+"/app", nil)
+		req.Header.Set("Cookie", cookie)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusNoContent {
+			b.Fatalf("status %d, want 204", rec.Code)
+		}
+	}
+}
