@@ -7,9 +7,14 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// pruneAbove is the index size above which Create sweeps members whose sessions
-// expired; below it, stale members simply wait for the set to expire.
-const pruneAbove = 16
+// pruneFrom is the smallest index size at which Create sweeps members whose
+// sessions expired; below it, stale members simply wait for the set to expire.
+const pruneFrom = 16
+
+// needsPrune reports whether an index set that has just reached size n should be
+// swept: at 16, 32, 64, ... members, so that the sweeps of a set that keeps growing
+// cost O(1) per Create on average.
+func needsPrune(n int64) bool { return n >= pruneFrom && n&(n-1) == 0 }
 
 // addIndexScript adds a session id (ARGV[1]) to an index set and makes the set live
 // at least ARGV[2] ms more, never shortening it. It returns the set's size. It
@@ -43,28 +48,17 @@ func (s *Store) indexKeys(idx Index, all bool) []string {
 	return out
 }
 
-// addToIndexes puts session id into the index sets of idx, each living at least ttl,
-// and sweeps a set that has grown past pruneAbove.
-func (s *Store) addToIndexes(ctx context.Context, id string, idx Index, ttl time.Duration) error {
+// queueIndexes queues on pipe the commands that put session id into the index sets
+// of idx, each living at least ttl. It returns the sets and the commands, whose
+// results are the sets' sizes once pipe has run.
+func (s *Store) queueIndexes(ctx context.Context, pipe redis.Pipeliner, id string, idx Index, ttl time.Duration) ([]string, []*redis.Cmd) {
 	keys := s.indexKeys(idx, false)
-	if len(keys) == 0 {
-		return nil
-	}
-	pipe := s.rdb.Pipeline()
 	sizes := make([]*redis.Cmd, len(keys))
 	for i, k := range keys {
 		// Eval, not EvalSha: a pipeline cannot fall back on NOSCRIPT.
 		sizes[i] = addIndexScript.Eval(ctx, pipe, []string{k}, id, ttl.Milliseconds())
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return unavailable("index", err)
-	}
-	for i, c := range sizes {
-		if n, _ := c.Int64(); n > pruneAbove {
-			s.prune(ctx, keys[i])
-		}
-	}
-	return nil
+	return keys, sizes
 }
 
 // prune removes from an index set the ids whose sessions no longer exist. It is

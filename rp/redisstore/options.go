@@ -42,7 +42,10 @@ type Options struct {
 	// SHA-256 hashes, which hide values from a casual reader but let someone who
 	// guesses a subject confirm it.
 	IndexSecrets [][]byte
-	// Timeout bounds each operation. Zero: [DefaultTimeout].
+	// Timeout bounds each operation. Zero: [DefaultTimeout]. Unless the URL or
+	// Universal says otherwise, the client also dials once per attempt, retries a
+	// command once, and never waits longer than Timeout for a connection, so an
+	// outage is reported quickly rather than after the whole Timeout.
 	Timeout time.Duration
 	// Logger receives debug lines about best-effort cleanups that failed. It never
 	// sees tickets, keys or session data. Nil: discard.
@@ -109,7 +112,7 @@ func fromSimple(o *redis.Options) *redis.UniversalOptions {
 		Addrs: []string{o.Addr}, DB: o.DB, ClientName: o.ClientName, Protocol: o.Protocol,
 		Username: o.Username, Password: o.Password, TLSConfig: o.TLSConfig,
 		MaxRetries: o.MaxRetries, MinRetryBackoff: o.MinRetryBackoff, MaxRetryBackoff: o.MaxRetryBackoff,
-		DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout,
+		DialTimeout: o.DialTimeout, DialerRetries: o.DialerRetries, DialerRetryTimeout: o.DialerRetryTimeout, ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout,
 		PoolFIFO: o.PoolFIFO, PoolSize: o.PoolSize, PoolTimeout: o.PoolTimeout,
 		MinIdleConns: o.MinIdleConns, MaxIdleConns: o.MaxIdleConns, MaxActiveConns: o.MaxActiveConns,
 		ConnMaxIdleTime: o.ConnMaxIdleTime, ConnMaxLifetime: o.ConnMaxLifetime,
@@ -123,7 +126,7 @@ func fromFailover(o *redis.FailoverOptions) *redis.UniversalOptions {
 		Protocol: o.Protocol, Username: o.Username, Password: o.Password,
 		SentinelUsername: o.SentinelUsername, SentinelPassword: o.SentinelPassword, TLSConfig: o.TLSConfig,
 		MaxRetries: o.MaxRetries, MinRetryBackoff: o.MinRetryBackoff, MaxRetryBackoff: o.MaxRetryBackoff,
-		DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout,
+		DialTimeout: o.DialTimeout, DialerRetries: o.DialerRetries, DialerRetryTimeout: o.DialerRetryTimeout, ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout,
 		PoolFIFO: o.PoolFIFO, PoolSize: o.PoolSize, PoolTimeout: o.PoolTimeout,
 		MinIdleConns: o.MinIdleConns, MaxIdleConns: o.MaxIdleConns, MaxActiveConns: o.MaxActiveConns,
 		ConnMaxIdleTime: o.ConnMaxIdleTime, ConnMaxLifetime: o.ConnMaxLifetime,
@@ -139,7 +142,7 @@ func fromCluster(o *redis.ClusterOptions) *redis.UniversalOptions {
 		MaxRedirects: o.MaxRedirects, ReadOnly: o.ReadOnly,
 		RouteByLatency: o.RouteByLatency, RouteRandomly: o.RouteRandomly,
 		MaxRetries: o.MaxRetries, MinRetryBackoff: o.MinRetryBackoff, MaxRetryBackoff: o.MaxRetryBackoff,
-		DialTimeout: o.DialTimeout, ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout,
+		DialTimeout: o.DialTimeout, DialerRetries: o.DialerRetries, DialerRetryTimeout: o.DialerRetryTimeout, ReadTimeout: o.ReadTimeout, WriteTimeout: o.WriteTimeout,
 		PoolFIFO: o.PoolFIFO, PoolSize: o.PoolSize, PoolTimeout: o.PoolTimeout,
 		MinIdleConns: o.MinIdleConns, MaxIdleConns: o.MaxIdleConns, MaxActiveConns: o.MaxActiveConns,
 		ConnMaxIdleTime: o.ConnMaxIdleTime, ConnMaxLifetime: o.ConnMaxLifetime,

@@ -42,17 +42,22 @@ func (s *Store) Create(ctx context.Context, data []byte, idx Index, idle, absolu
 	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
-	// Index first: a session that exists is always findable by logout. An index
-	// entry whose session was never written is harmless and swept later.
-	if err := s.addToIndexes(ctx, id, idx, absolute); err != nil {
-		return "", err
-	}
-	ok, err := s.rdb.SetNX(ctx, s.sessionKey(id), value, min(idle, absolute)).Result()
-	if err != nil {
+	// One round trip: the index entries, then the session. On one server they run
+	// in that order, so a session that exists is always findable by logout; an
+	// index entry whose session was never written is harmless and swept later.
+	pipe := s.rdb.Pipeline()
+	keys, sizes := s.queueIndexes(ctx, pipe, id, idx, absolute)
+	set := pipe.SetNX(ctx, s.sessionKey(id), value, min(idle, absolute))
+	if _, err := pipe.Exec(ctx); err != nil {
 		return "", unavailable("create", err)
 	}
-	if !ok { // 2^-128: a random id collided with a live session
+	if !set.Val() { // 2^-128: a random id collided with a live session
 		return "", errors.New("redisstore: create: session id collision")
+	}
+	for i, c := range sizes {
+		if n, _ := c.Int64(); needsPrune(n) {
+			s.prune(ctx, keys[i])
+		}
 	}
 	return ticket, nil
 }

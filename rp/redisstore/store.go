@@ -90,10 +90,18 @@ func New(_ context.Context, opts Options) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	// Let the per-operation context deadline bound reads, writes and dials.
+	// Let the per-operation context deadline bound reads, writes and dials, and fail
+	// fast when Redis refuses connections: one dial per attempt, one retry per
+	// command, unless the configuration says otherwise.
 	uo.ContextTimeoutEnabled = true
 	if uo.DialTimeout == 0 || uo.DialTimeout > s.timeout {
 		uo.DialTimeout = s.timeout
+	}
+	if uo.DialerRetries == 0 {
+		uo.DialerRetries = 1
+	}
+	if uo.MaxRetries == 0 {
+		uo.MaxRetries = 1
 	}
 	s.rdb = redis.NewUniversalClient(uo)
 	return s, nil
