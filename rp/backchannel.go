@@ -104,11 +104,25 @@ type revocations struct {
 	bySID map[string]time.Time
 	bySub map[string]time.Time
 	jtis  map[string]time.Time
+	ended map[string]time.Time // session id -> its absolute expiry (signed out here)
 	ttl   time.Duration
 }
 
 func newRevocations() *revocations {
-	return &revocations{bySID: map[string]time.Time{}, bySub: map[string]time.Time{}, jtis: map[string]time.Time{}}
+	return &revocations{bySID: map[string]time.Time{}, bySub: map[string]time.Time{}, jtis: map[string]time.Time{}, ended: map[string]time.Time{}}
+}
+
+// endSession records a local sign-out, so that a copy of the session cookie kept by
+// someone else stops working in this process too.
+func (rv *revocations) endSession(s *Session, now time.Time) {
+	rv.mu.Lock()
+	defer rv.mu.Unlock()
+	for id, exp := range rv.ended {
+		if now.After(exp) {
+			delete(rv.ended, id)
+		}
+	}
+	rv.ended[s.ID] = s.ExpiresAt
 }
 
 // add records a logout of (iss, sid) — or of (iss, sub) when sid is empty.
@@ -139,6 +153,9 @@ func (rv *revocations) firstUse(key string, now time.Time) bool {
 func (rv *revocations) revoked(s *Session) bool {
 	rv.mu.Lock()
 	defer rv.mu.Unlock()
+	if _, ok := rv.ended[s.ID]; ok {
+		return true
+	}
 	if len(rv.bySID) == 0 && len(rv.bySub) == 0 {
 		return false
 	}

@@ -51,20 +51,20 @@ func TestBackchannelLogout(t *testing.T) {
 		return tok
 	}
 	bad := map[string]string{
-		"no events":    mint(valid(map[string]any{"events": nil})),
-		"wrong event":  mint(valid(map[string]any{"events": map[string]any{"http://schemas.openid.net/event/foobar": map[string]any{}}})),
-		"with nonce":   mint(valid(map[string]any{"nonce": "n"})),
-		"wrong aud":    mint(valid(map[string]any{"aud": "other"})),
-		"wrong iss":    mint(valid(map[string]any{"iss": "https://example.org"})),
-		"no jti":       mint(valid(map[string]any{"jti": nil})),
-		"no iat":       mint(valid(map[string]any{"iat": nil})),
-		"no sid, sub":  mint(valid(map[string]any{"sid": nil})),
-		"alg none":     "eyJhbGciOiJub25lIn0." + strings.Split(mint(valid(nil)), ".")[1] + ".",
-		"bad sig":      mint(valid(nil)) + "x",
-		"not a token":  "hello",
-		"empty":        "",
-		"future iat":   mint(valid(map[string]any{"iat": now.Add(time.Hour).Unix()})),
-		"expired":      mint(valid(map[string]any{"exp": now.Add(-time.Hour).Unix()})),
+		"no events":   mint(valid(map[string]any{"events": nil})),
+		"wrong event": mint(valid(map[string]any{"events": map[string]any{"http://schemas.openid.net/event/foobar": map[string]any{}}})),
+		"with nonce":  mint(valid(map[string]any{"nonce": "n"})),
+		"wrong aud":   mint(valid(map[string]any{"aud": "other"})),
+		"wrong iss":   mint(valid(map[string]any{"iss": "https://example.org"})),
+		"no jti":      mint(valid(map[string]any{"jti": nil})),
+		"no iat":      mint(valid(map[string]any{"iat": nil})),
+		"no sid, sub": mint(valid(map[string]any{"sid": nil})),
+		"alg none":    "eyJhbGciOiJub25lIn0." + strings.Split(mint(valid(nil)), ".")[1] + ".",
+		"bad sig":     mint(valid(nil)) + "x",
+		"not a token": "hello",
+		"empty":       "",
+		"future iat":  mint(valid(map[string]any{"iat": now.Add(time.Hour).Unix()})),
+		"expired":     mint(valid(map[string]any{"exp": now.Add(-time.Hour).Unix()})),
 	}
 	for name, tok := range bad {
 		if got := post(tok); got != http.StatusBadRequest {

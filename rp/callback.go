@@ -194,7 +194,7 @@ func (p *RP) finishLogin(w http.ResponseWriter, r *http.Request, ls *loginState,
 			AccessToken:  tok.AccessToken,
 			RefreshToken: tok.RefreshToken,
 			IDToken:      rawID,
-			Expiry:       tok.Expiry,
+			Expiry:       tokenExpiry(tok, now),
 		},
 	}
 	s.claims = maps.Clone(v.claims)

@@ -137,6 +137,13 @@ type settings struct {
 	cookiePrefix string
 }
 
+// Validate reports every problem of c at once (joined with [errors.Join]), as [New] does,
+// without contacting any provider.
+func (c Config) Validate() error {
+	_, err := c.validate()
+	return err
+}
+
 // validate checks every field, returning all problems joined.
 func (c Config) validate() (settings, error) {
 	var errs []error

@@ -40,7 +40,7 @@ func TestLogout(t *testing.T) {
 		origin string
 	}{
 		"no token":     {url.Values{}, ""},
-		"wrong token":  {url.Values{"csrf": {"x" + csrf[1:]}}, ""},
+		"wrong token":  {url.Values{"csrf": {flip(csrf, 0)}}, ""},
 		"other origin": {url.Values{"csrf": {csrf}}, "https://evil.example"},
 	} {
 		if resp := post(nf, tc.form, tc.origin); resp.StatusCode != http.StatusForbidden {
@@ -51,6 +51,9 @@ func TestLogout(t *testing.T) {
 		}
 	}
 	idToken := h.session(h.client).Tokens.IDToken
+	stolen := h.newBrowser()
+	u, _ := url.Parse(h.srv.URL)
+	stolen.Jar.SetCookies(u, h.client.Jar.Cookies(u))
 	resp := post(nf, url.Values{"csrf": {csrf}}, h.srv.URL)
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("logout: status %d, want 303", resp.StatusCode)
@@ -63,6 +66,9 @@ func TestLogout(t *testing.T) {
 	}
 	if h.signedIn(h.client) {
 		t.Fatal("still signed in after logout")
+	}
+	if h.signedIn(stolen) {
+		t.Error("a copy of the session cookie still works after sign-out")
 	}
 	// Follow the provider back to the signed-out page.
 	resp, body := h.get(h.client, end.String())

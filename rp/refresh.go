@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -73,7 +74,7 @@ func (p *RP) refresh(ctx context.Context, s *Session) (Tokens, error) {
 		}
 		return Tokens{}, fmt.Errorf("refresh: %w", tokenError(err))
 	}
-	t := Tokens{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, IDToken: s.Tokens.IDToken, Expiry: tok.Expiry}
+	t := Tokens{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, IDToken: s.Tokens.IDToken, Expiry: tokenExpiry(tok, p.s.Now())}
 	if t.RefreshToken == "" {
 		t.RefreshToken = s.Tokens.RefreshToken
 	}
@@ -118,3 +119,29 @@ func (p *RP) rememberRefresh(s *Session, t Tokens) {
 
 // shortID returns a prefix of a session id that is safe to log.
 func shortID(id string) string { return id[:min(8, len(id))] }
+
+// tokenExpiry computes the access token's expiry with rp's clock from expires_in:
+// x/oauth2 uses its own private clock. Zero means unknown (no expires_in).
+func tokenExpiry(tok *oauth2.Token, now time.Time) time.Time {
+	var secs int64
+	switch v := tok.Extra("expires_in").(type) {
+	case float64:
+		secs = int64(v)
+	case int64:
+		secs = v
+	case string:
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return time.Time{}
+		}
+		secs = n
+	default:
+		if tok.ExpiresIn > 0 {
+			secs = tok.ExpiresIn
+		}
+	}
+	if secs <= 0 {
+		return time.Time{}
+	}
+	return now.Add(time.Duration(secs) * time.Second)
+}

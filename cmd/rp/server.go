@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/foyer-oidc/foyer/mockidp"
+	"github.com/foyer-oidc/foyer/rp"
+)
+
+// app is a configured server, ready to serve on its listener.
+type app struct {
+	cfg     rp.Config
+	devMode bool
+	devIdP  *mockidp.Provider
+	proxy   http.Handler // nil: rp's own pages
+	log     *slog.Logger
+}
+
+// serve builds the server from o, listens, and serves until ctx ends.
+func serve(ctx context.Context, o *options, stdout io.Writer) error {
+	log, err := newLogger(o.LogFormat, stdout)
+	if err != nil {
+		return err
+	}
+	fc := &fileConfig{}
+	if o.Config != "" {
+		if fc, err = loadFile(o.Config); err != nil {
+			return err
+		}
+	}
+	addr := first(o.Addr, fc.Addr, defaultAddr)
+	if o.CheckConfig {
+		a, err := configure(o, fc, "http://"+addr, log)
+		if err == nil {
+			err = a.cfg.Validate()
+		}
+		if err != nil {
+			return fmt.Errorf("configuration has problems:\n%w", err)
+		}
+		fmt.Fprintln(stdout, "configuration is valid")
+		return nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
+	a, err := configure(o, fc, defaultPublicURL(ln.Addr()), log)
+	if err != nil {
+		return err
+	}
+	handler, err := a.handler(ctx)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10, // chunked session cookies
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	a.announce(stdout)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// configure turns options and the file into an rp.Config; with no provider at all it
+// sets up dev mode.
+func configure(o *options, fc *fileConfig, listenURL string, log *slog.Logger) (*app, error) {
+	a := &app{log: log}
+	var errs []error
+	public := first(o.PublicURL, fc.PublicURL, listenURL)
+	providers, err := o.providers(fc)
+	errs = append(errs, err)
+	secrets, err := o.cookieSecrets(fc)
+	errs = append(errs, err)
+	switch store := first(o.SessionStore, fc.SessionStore, "cookie"); {
+	case store == "cookie":
+	default:
+		u, _ := url.Parse(store)
+		if u != nil && (u.Scheme == "redis" || u.Scheme == "rediss") {
+			errs = append(errs, errors.New("--session-store: redis is not available in this version yet; use cookie"))
+		} else {
+			errs = append(errs, fmt.Errorf("--session-store %q: want cookie or a redis:// URL", store))
+		}
+	}
+	if up := first(o.Upstream, fc.Upstream, ""); up != "" {
+		u, err := url.Parse(up)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("--upstream %q: want an http(s) URL", up))
+		} else {
+			a.proxy = u2proxy(u)
+		}
+	}
+	if len(providers) == 0 && o.Config == "" {
+		a.devMode = true
+		idp, err := mockidp.New(mockidp.Config{Issuer: public + "/mockidp", Login: mockidp.LoginForm, Logger: log.With("component", "mockidp")})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("dev mode: %w", err))
+		}
+		a.devIdP = idp
+		providers = []rp.ProviderConfig{{ID: "mock", Name: "Mock IdP", Issuer: public + "/mockidp", ClientID: "demo", ClientSecret: "demo-secret"}}
+		if len(secrets) == 0 {
+			log.Warn("dev mode: no cookie secret given; using a random one, so sessions end when rp restarts")
+			secrets = [][]byte{[]byte(rand.Text() + rand.Text())}
+		}
+	}
+	a.cfg = rp.Config{
+		PublicURL:        public,
+		Providers:        providers,
+		CookieSecrets:    secrets,
+		IdleTimeout:      fc.IdleTimeout,
+		AbsoluteLifetime: fc.AbsoluteLifetime,
+		ClockSkew:        fc.ClockSkew,
+		Logger:           log,
+	}
+	return a, errors.Join(errs...)
+}
+
+// handler builds the routes: /auth/ (rp), /healthz, /readyz, /mockidp/ in dev mode, and
+// either rp's pages or the upstream behind RequireLogin.
+func (a *app) handler(ctx context.Context) (http.Handler, error) {
+	auth, err := rp.New(ctx, a.cfg)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/auth/", auth.Handler())
+	mux.HandleFunc("GET /healthz", auth.Healthz)
+	mux.HandleFunc("GET /readyz", auth.Readyz)
+	if a.devIdP != nil {
+		mux.Handle("/mockidp/", a.devIdP)
+	}
+	if a.proxy != nil {
+		mux.Handle("/", auth.RequireLogin(a.proxy))
+	} else {
+		mux.Handle("/", auth.Home())
+	}
+	return mux, nil
+}
+
+// announce prints where to go.
+func (a *app) announce(w io.Writer) {
+	fmt.Fprintf(w, "foyer rp %s listening on %s\n", version, a.cfg.PublicURL)
+	if a.devMode {
+		fmt.Fprintf(w, "dev mode: mock IdP at %s/mockidp (client demo / demo-secret); open %s and sign in as alice or bob\n",
+			a.cfg.PublicURL, a.cfg.PublicURL)
+	}
+}
+
+// defaultPublicURL is http:// + the listen address, with an unspecified host
+// (0.0.0.0, ::) replaced by 127.0.0.1.
+func defaultPublicURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func newLogger(format string, w io.Writer) (*slog.Logger, error) {
+	switch format {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// first returns the first non-empty value.
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
