@@ -46,6 +46,9 @@ func TestOpenLoopRunsExactlyCount(t *testing.T) {
 	if res.Sent != 137 || res.OK != 137 || res.Failed != 0 || res.Latency.Count != 137 {
 		t.Errorf("result = %+v, want 137 sent, 137 ok, 0 failed, 137 latencies", res)
 	}
+	if res.Lag.Count != 137 {
+		t.Errorf("send lag samples = %d, want 137 (one per request sent)", res.Lag.Count)
+	}
 	if res.Elapsed <= 0 || res.Throughput() <= 0 {
 		t.Errorf("elapsed %v, throughput %g: want both positive", res.Elapsed, res.Throughput())
 	}

@@ -20,6 +20,9 @@ type Machine struct {
 	// OS and Arch are GOOS and GOARCH.
 	OS   string `json:"os"`
 	Arch string `json:"arch"`
+	// LoadAvg is /proc/loadavg's 1, 5 and 15 minute load averages when the
+	// run started: other work on the machine skews every figure.
+	LoadAvg string `json:"load_avg,omitempty"`
 }
 
 // ThisMachine returns the description of the machine the tool runs on.
@@ -31,7 +34,21 @@ func ThisMachine() Machine {
 		GoVersion:  runtime.Version(),
 		OS:         runtime.GOOS,
 		Arch:       runtime.GOARCH,
+		LoadAvg:    loadAvg("/proc/loadavg"),
 	}
+}
+
+// loadAvg returns the first three fields of a loadavg file, or "".
+func loadAvg(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // cpuModel returns the first "model name" (x86) or "Model"/"Hardware" (ARM)

@@ -65,6 +65,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	m := r.Machine
 	fmt.Fprintf(w, "foyer-bench %s\n", r.Date.UTC().Format(time.RFC3339))
 	fmt.Fprintf(w, "cpu: %s (%d logical CPUs), GOMAXPROCS=%d, %s %s/%s\n", m.CPU, m.NumCPU, m.GOMAXPROCS, m.GoVersion, m.OS, m.Arch)
+	if m.LoadAvg != "" {
+		fmt.Fprintf(w, "load average at start: %s\n", m.LoadAvg)
+	}
 	if r.Method != "" {
 		fmt.Fprintf(w, "method: %s\n", r.Method)
 	}
@@ -114,8 +117,8 @@ func mib(b int64) float64 { return float64(b) / (1 << 20) }
 // the machine and method, ready for a README.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	m := r.Machine
-	fmt.Fprintf(w, "%s, %d logical CPUs, GOMAXPROCS=%d, %s %s/%s, %s. %s.\n\n",
-		m.CPU, m.NumCPU, m.GOMAXPROCS, m.GoVersion, m.OS, m.Arch, r.Date.UTC().Format("2006-01-02"), r.Method)
+	fmt.Fprintf(w, "%s, %d logical CPUs, GOMAXPROCS=%d, %s %s/%s, %s, load average %s. %s.\n\n",
+		m.CPU, m.NumCPU, m.GOMAXPROCS, m.GoVersion, m.OS, m.Arch, r.Date.UTC().Format("2006-01-02"), m.LoadAvg, r.Method)
 	fmt.Fprintln(w, "| scenario | case | metric | value | goal / note |")
 	fmt.Fprintln(w, "| --- | --- | --- | ---: | --- |")
 	for _, row := range r.Rows {

@@ -142,8 +142,8 @@ func (s *suite) runTarget(ctx context.Context, client *http.Client, st *stack, t
 		p50 = append(p50, us(res.Latency.P50))
 		p99 = append(p99, us(res.Latency.P99))
 		cpu = append(cpu, us(used[0])/float64(res.OK))
-		s.logf("%s run %d: %d ok, %.0f req/s, p50 %v, p99 %v, max %v, rp cpu %v",
-			t.name, run+1, res.OK, res.Throughput(), res.Latency.P50, res.Latency.P99, res.Latency.Max, used[0])
+		s.logf("%s run %d: %d ok, %.0f req/s, p50 %v, p99 %v, max %v, rp cpu %v; send lag p50 %v p99 %v",
+			t.name, run+1, res.OK, res.Throughput(), res.Latency.P50, res.Latency.P99, res.Latency.Max, used[0], res.Lag.P50, res.Lag.P99)
 	}
 	out.rate, out.p50, out.p99, out.rpCPU = Median(rate), Median(p50), Median(p99), Median(cpu)
 	return out, nil

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 )
 
@@ -65,7 +66,38 @@ func (s *suite) startStack(ctx context.Context, o stackOptions) (*stack, error) 
 		st.stop()
 		return nil, err
 	}
+	if err := waitDiscovered(ctx, st.rpURL+"/readyz"); err != nil {
+		st.stop()
+		return nil, fmt.Errorf("rp did not discover mockidp: %w%s", err, st.rp.tail())
+	}
 	return st, nil
+}
+
+// waitDiscovered polls rp's readiness URL while it answers 503 (provider
+// discovery still running). Any other answer, a 404 from an rp without
+// that route included, ends the wait.
+func waitDiscovered(ctx context.Context, url string) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	defer client.CloseIdleConnections()
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 // signer returns a Signer for this stack's rp, expecting the mock's first
