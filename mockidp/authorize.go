@@ -2,6 +2,7 @@ package mockidp
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -241,8 +242,8 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, req *authReque
 	s.clients[req.client.ID] = true
 	p.noteInsertLocked(now)
 	p.mu.Unlock()
-	p.log.LogAttrs(r.Context(), levelFor(http.StatusOK), "authorized", slogString("client_id", req.client.ID),
-		slogString("response_mode", req.responseMode))
+	p.log.LogAttrs(r.Context(), levelFor(http.StatusOK), "authorized", slog.String("client_id", req.client.ID),
+		slog.String("response_mode", req.responseMode))
 	p.respond(w, r, req, url.Values{"code": {code}}, fault)
 }
 
@@ -251,8 +252,8 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, req *authReque
 func (p *Provider) redirectError(w http.ResponseWriter, r *http.Request, req *authRequest, oe *oauthError) {
 	fault := p.faults.take(faultAuthorize, req.client.ID, false)
 	fault.sleep(r.Context())
-	p.log.LogAttrs(r.Context(), levelFor(oe.Status), "authorization failed", slogString("client_id", req.client.ID),
-		slogString("error", oe.Code), slogString("reason", causeText(oe)))
+	p.log.LogAttrs(r.Context(), levelFor(oe.Status), "authorization failed", slog.String("client_id", req.client.ID),
+		slog.String("error", oe.Code), slog.String("reason", causeText(oe)))
 	p.respond(w, r, req, url.Values{"error": {oe.Code}, "error_description": {oe.Description}}, fault)
 }
 

@@ -3,10 +3,10 @@ package mockidp
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -75,8 +75,8 @@ func (p *Provider) sendBackchannelLogout(ctx context.Context, iss string, c *Cli
 		rec.StatusCode, err = p.postLogoutToken(ctx, c.BackchannelLogoutURI, tok)
 	}
 	rec.Err = err
-	p.log.LogAttrs(ctx, levelFor(http.StatusOK), "back-channel logout", slogString("client_id", c.ID),
-		slogString("status", strconv.Itoa(rec.StatusCode)), slogString("error", errText(err)))
+	p.log.LogAttrs(ctx, levelFor(http.StatusOK), "back-channel logout", slog.String("client_id", c.ID),
+		slog.Int("status", rec.StatusCode), slog.String("error", errText(err)))
 	p.mu.Lock()
 	p.logouts = append(p.logouts, rec)
 	p.mu.Unlock()
@@ -104,5 +104,3 @@ func errText(err error) string {
 	}
 	return err.Error()
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -2,6 +2,7 @@ package mockidp
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -61,8 +62,8 @@ func (p *Provider) serveEndSession(w http.ResponseWriter, r *http.Request, iss s
 	if client != nil {
 		clientID = client.ID
 	}
-	p.log.LogAttrs(r.Context(), levelFor(http.StatusOK), "signed out", slogString("client_id", clientID),
-		slogString("sessions", itoa(len(ended))))
+	p.log.LogAttrs(r.Context(), levelFor(http.StatusOK), "signed out", slog.String("client_id", clientID),
+		slog.Int("sessions", len(ended)))
 	if plr := v["post_logout_redirect_uri"]; plr != "" {
 		target := plr
 		if st := v["state"]; st != "" {

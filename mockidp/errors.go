@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 )
 
@@ -84,8 +85,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (p *Provider) writeOAuthError(w http.ResponseWriter, r *http.Request, endpoint, clientID string, err error) {
 	oe := asOAuthError(err)
 	p.log.LogAttrs(r.Context(), levelFor(oe.Status), "request failed",
-		slogString("endpoint", endpoint), slogString("client_id", clientID),
-		slogString("error", oe.Code), slogString("reason", causeText(oe)))
+		slog.String("endpoint", endpoint), slog.String("client_id", clientID),
+		slog.String("error", oe.Code), slog.String("reason", causeText(oe)))
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")

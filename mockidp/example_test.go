@@ -161,4 +161,3 @@ func ExampleNew() {
 	fmt.Println(provider.Endpoint().TokenURL == issuer+"/token")
 	// Output: true
 }
-

@@ -51,7 +51,7 @@ func (p *Provider) issue(iss string, c *Client, g *grant, scopes []string, withR
 		rt = &refreshToken{grant: g, scopes: g.scopes, expires: now.Add(p.cfg.RefreshTokenTTL)}
 	}
 	p.mu.Lock()
-	p.access[access] = at
+	p.access[keyOf(access)] = at
 	if rt != nil {
 		p.refresh[resp.RefreshToken] = rt
 	}

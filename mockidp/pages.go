@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
@@ -54,7 +55,7 @@ func (p *Provider) errorPage(w http.ResponseWriter, r *http.Request, status int,
 	if cause != nil {
 		reason = cause.Error()
 	}
-	p.log.LogAttrs(r.Context(), levelFor(status), "request refused", slogString("path", r.URL.Path), slogString("reason", reason))
+	p.log.LogAttrs(r.Context(), levelFor(status), "request refused", slog.String("path", r.URL.Path), slog.String("reason", reason))
 	render(w, status, pageCSP, "message.html", map[string]string{"Title": "Request refused", "Message": msg})
 }
 

@@ -32,7 +32,7 @@ type Provider struct {
 
 	mu       sync.Mutex // guards the maps below and the mutable fields they point to
 	codes    map[string]*authCode
-	access   map[string]*accessToken
+	access   map[tokenKey]*accessToken // by SHA-256 of the JWT, to keep the map small
 	refresh  map[string]*refreshToken
 	sessions map[string]*browserSession // by cookie value
 	bySID    map[string]*browserSession // by sid claim
@@ -61,7 +61,7 @@ func New(cfg Config) (*Provider, error) {
 		clients:  make(map[string]*Client, len(cfg.Clients)),
 		users:    cfg.Users,
 		codes:    map[string]*authCode{},
-		access:   map[string]*accessToken{},
+		access:   map[tokenKey]*accessToken{},
 		refresh:  map[string]*refreshToken{},
 		sessions: map[string]*browserSession{},
 		bySID:    map[string]*browserSession{},
@@ -202,8 +202,6 @@ func levelFor(status int) slog.Level {
 	}
 	return slog.LevelInfo
 }
-
-func slogString(k, v string) slog.Attr { return slog.String(k, v) }
 
 // singleValues returns the single value of each parameter in v, or an
 // error naming the first parameter given more than once (RFC 6749 3.1).

@@ -29,7 +29,7 @@ func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request) {
 		defer p.mu.Unlock()
 		if rt := p.refresh[tok]; rt != nil && rt.grant.clientID == c.ID {
 			rt.grant.revoked = true
-		} else if at := p.access[tok]; at != nil && at.grant.clientID == c.ID {
+		} else if at := p.access[keyOf(tok)]; at != nil && at.grant.clientID == c.ID {
 			at.revoked = true
 		}
 		return nil
@@ -78,7 +78,7 @@ func (p *Provider) introspect(iss, tok string) map[string]any {
 	now := p.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if at := p.access[tok]; at != nil && !at.revoked && !at.grant.revoked && !now.After(at.expires) {
+	if at := p.access[keyOf(tok)]; at != nil && !at.revoked && !at.grant.revoked && !now.After(at.expires) {
 		resp := map[string]any{
 			"active": true, "token_type": "Bearer", "client_id": at.grant.clientID, "sub": at.grant.user.Subject,
 			"aud": at.grant.clientID, "iss": iss, "iat": at.issued.Unix(), "exp": at.expires.Unix(), "jti": at.jti,

@@ -1,6 +1,7 @@
 package mockidp
 
 import (
+	"crypto/sha256"
 	"time"
 )
 
@@ -110,3 +111,9 @@ func (p *Provider) revokeSIDLocked(sid string) {
 		}
 	}
 }
+
+// tokenKey is the SHA-256 digest of a token, used as map key for access
+// tokens (JWTs of about a kilobyte).
+type tokenKey [sha256.Size]byte
+
+func keyOf(tok string) tokenKey { return sha256.Sum256([]byte(tok)) }

@@ -3,6 +3,7 @@ package mockidp
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"log/slog"
 	"mime"
 	"net/http"
 	"slices"
@@ -86,7 +87,7 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request, iss string, c *
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
-	p.log.LogAttrs(r.Context(), levelFor(http.StatusOK), "token issued", slogString("client_id", c.ID), slogString("grant_type", gt))
+	p.log.LogAttrs(r.Context(), levelFor(http.StatusOK), "token issued", slog.String("client_id", c.ID), slog.String("grant_type", gt))
 	writeJSON(w, http.StatusOK, resp)
 	return nil
 }

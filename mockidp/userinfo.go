@@ -64,7 +64,7 @@ func (p *Provider) bearerToken(r *http.Request) (*accessToken, error) {
 	now := p.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	at := p.access[tok]
+	at := p.access[keyOf(tok)]
 	switch {
 	case at == nil:
 		return nil, newError(errInvalidToken, "unknown access token")

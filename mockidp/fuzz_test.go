@@ -1,0 +1,51 @@
+package mockidp
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// FuzzServeHTTP sends arbitrary requests to every endpoint: none may panic
+// or answer 500. `go test` runs the seeds; `go test -fuzz FuzzServeHTTP`
+// explores further.
+func FuzzServeHTTP(f *testing.F) {
+	seeds := []struct{ method, path, query, body, auth string }{
+		{"GET", "/authorize", "client_id=demo&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb&response_type=code&scope=openid&code_challenge=" + strings.Repeat("a", 43), "", ""},
+		{"GET", "/authorize", "client_id=demo&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb&response_type=code&scope=openid&prompt=none&max_age=99999999999999999999", "", ""},
+		{"POST", "/authorize", "", "client_id=demo-public&redirect_uri=http://[::1]/&response_type=code&scope=openid&response_mode=form_post", ""},
+		{"POST", "/token", "", "grant_type=authorization_code&code=x&redirect_uri=y", "Basic ZGVtbzpkZW1vLXNlY3JldA=="},
+		{"POST", "/token", "", "grant_type=refresh_token&refresh_token=%00", "Basic %%%"},
+		{"POST", "/token", "", "grant_type=client_credentials&scope=openid+openid", "Basic ZGVtbzpkZW1vLXNlY3JldA=="},
+		{"GET", "/userinfo", "", "", "Bearer eyJhbGciOiJub25lIn0.e30."},
+		{"POST", "/introspect", "", "token=x", "Basic ZGVtbzpkZW1vLXNlY3JldA=="},
+		{"POST", "/revoke", "", "token=x&token=y", "Basic ZGVtbzpkZW1vLXNlY3JldA=="},
+		{"GET", "/end_session", "id_token_hint=a.b.c&post_logout_redirect_uri=%ff", "", ""},
+		{"POST", "/login", "", "request=x&action=custom&sub=a&claims=%7B%22a%22%3A", ""},
+		{"GET", "/.well-known/openid-configuration", "", "", ""},
+	}
+	for _, s := range seeds {
+		f.Add(s.method, s.path, s.query, s.body, s.auth)
+	}
+	p, err := New(Config{Issuer: "http://127.0.0.1:9400"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, method, path, query, body, auth string) {
+		req, err := http.NewRequest(method, "http://127.0.0.1:9400/", strings.NewReader(body))
+		if err != nil {
+			return // not a request net/http would deliver
+		}
+		req.URL.Path, req.URL.RawQuery = path, query
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		rec := httptest.NewRecorder()
+		p.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Errorf("%s %s?%s: status %d: %s", method, path, query, rec.Code, rec.Body)
+		}
+	})
+}
