@@ -40,10 +40,7 @@ func serve(ctx context.Context, o *options, stdout io.Writer) error {
 	addr := first(o.Addr, fc.Addr, defaultAddr)
 	if o.CheckConfig {
 		a, err := configure(o, fc, "http://"+addr, log)
-		if err == nil {
-			err = a.cfg.Validate()
-		}
-		if err != nil {
+		if err = errors.Join(err, a.cfg.Validate()); err != nil {
 			return fmt.Errorf("configuration has problems:\n%w", err)
 		}
 		fmt.Fprintln(stdout, "configuration is valid")
@@ -58,7 +55,7 @@ func serve(ctx context.Context, o *options, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	handler, err := a.handler(ctx)
+	handler, auth, err := a.handler(ctx)
 	if err != nil {
 		return err
 	}
@@ -69,9 +66,17 @@ func serve(ctx context.Context, o *options, stdout io.Writer) error {
 		MaxHeaderBytes:    64 << 10, // chunked session cookies
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	a.announce(stdout)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if a.devMode {
+		// The provider is in this process: say "listening" once it can sign people in.
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := auth.WaitReady(wctx); err != nil {
+			log.Warn("dev mode: the embedded mock IdP is not ready yet", "reason", err.Error())
+		}
+		cancel()
+	}
+	a.announce(stdout)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -141,10 +146,10 @@ func configure(o *options, fc *fileConfig, listenURL string, log *slog.Logger) (
 
 // handler builds the routes: /auth/ (rp), /healthz, /readyz, /mockidp/ in dev mode, and
 // either rp's pages or the upstream behind RequireLogin.
-func (a *app) handler(ctx context.Context) (http.Handler, error) {
+func (a *app) handler(ctx context.Context) (http.Handler, *rp.RP, error) {
 	auth, err := rp.New(ctx, a.cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/auth/", auth.Handler())
@@ -158,7 +163,7 @@ func (a *app) handler(ctx context.Context) (http.Handler, error) {
 	} else {
 		mux.Handle("/", auth.Home())
 	}
-	return mux, nil
+	return mux, auth, nil
 }
 
 // announce prints where to go.
