@@ -99,7 +99,7 @@ func TestCustomSigningKey(t *testing.T) {
 			t.Fatalf("sec1=%v: %v", sec1, err)
 		}
 		dev, _ := New(Config{Issuer: "http://x", Alg: "ES256"})
-		if p.key.Load().kid == dev.key.Load().kid {
+		if p.keys.Load().current.kid == dev.keys.Load().current.kid {
 			t.Error("custom key has the development key's kid")
 		}
 	}

@@ -88,7 +88,7 @@ func (p *Provider) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "application/jwk-set+json")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Access-Control-Allow-Origin", "*")
-	_, _ = w.Write(p.key.Load().jwks)
+	_, _ = w.Write(p.keys.Load().jwks)
 }
 
 func methodNotAllowed(w http.ResponseWriter, allow string) {

@@ -18,7 +18,7 @@ import (
 // and returns the token response. Signing happens outside the lock.
 func (p *Provider) issue(iss string, c *Client, g *grant, scopes []string, withRefresh bool, nonce string, fault *Fault) (*tokenResponse, error) {
 	now := p.Now()
-	key := p.key.Load()
+	key := p.keys.Load().current
 	at := &accessToken{grant: g, jti: randomToken()[:22], scopes: scopes, issued: now, expires: now.Add(p.cfg.AccessTokenTTL)}
 	atClaims := map[string]any{
 		"iss": iss, "sub": g.user.Subject, "aud": c.ID, "client_id": c.ID,
@@ -40,7 +40,8 @@ func (p *Provider) issue(iss string, c *Client, g *grant, scopes []string, withR
 	resp := &tokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: int64(p.cfg.AccessTokenTTL / time.Second),
 		Scope: strings.Join(scopes, " ")}
 	if slices.Contains(scopes, "openid") && !(fault != nil && fault.OmitIDToken) {
-		claims := p.idTokenClaims(iss, c, g, scopes, nonce, access, now)
+		claims := p.idTokenClaims(iss, c, g, scopes, nonce, now)
+		claims["at_hash"] = key.atHash(access)
 		if resp.IDToken, err = p.signIDToken(key, c, claims, fault); err != nil {
 			return nil, err
 		}
@@ -62,7 +63,7 @@ func (p *Provider) issue(iss string, c *Client, g *grant, scopes []string, withR
 
 // idTokenClaims builds the ID token (OpenID Connect Core 2): the user's
 // claims for the granted scopes, then the protocol claims over them.
-func (p *Provider) idTokenClaims(iss string, c *Client, g *grant, scopes []string, nonce, access string, now time.Time) map[string]any {
+func (p *Provider) idTokenClaims(iss string, c *Client, g *grant, scopes []string, nonce string, now time.Time) map[string]any {
 	claims := scopedClaims(g.user, scopes)
 	claims["iss"] = iss
 	claims["sub"] = g.user.Subject
@@ -72,7 +73,6 @@ func (p *Provider) idTokenClaims(iss string, c *Client, g *grant, scopes []strin
 	claims["exp"] = now.Add(p.cfg.IDTokenTTL).Unix()
 	claims["auth_time"] = g.authTime.Unix()
 	claims["sid"] = g.sid
-	claims["at_hash"] = p.key.Load().atHash(access)
 	if nonce != "" {
 		claims["nonce"] = nonce
 	}
@@ -230,5 +230,5 @@ func writeFaultyToken(w http.ResponseWriter, f *Fault) {
 // signing key and its kid, e.g. to test how a relying party handles an
 // expired or foreign-audience token.
 func (p *Provider) Mint(claims map[string]any) (string, error) {
-	return p.key.Load().sign(typJWT, claims)
+	return p.keys.Load().current.sign(typJWT, claims)
 }

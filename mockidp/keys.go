@@ -48,7 +48,6 @@ type signingKey struct {
 	kid     string
 	priv    crypto.Signer
 	public  jose.JSONWebKey
-	jwks    []byte                 // the JWKS document served at /jwks
 	signers map[string]jose.Signer // by typ
 }
 
@@ -84,11 +83,7 @@ func newSigningKey(alg jose.SignatureAlgorithm, priv crypto.Signer, kid string) 
 		kid = base64.RawURLEncoding.EncodeToString(tp)
 	}
 	pub.KeyID = kid
-	jwks, err := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{pub}})
-	if err != nil {
-		return nil, fmt.Errorf("marshal JWKS: %w", err)
-	}
-	k := &signingKey{alg: alg, kid: kid, priv: priv, public: pub, jwks: jwks, signers: map[string]jose.Signer{}}
+	k := &signingKey{alg: alg, kid: kid, priv: priv, public: pub, signers: map[string]jose.Signer{}}
 	for _, typ := range []string{typJWT, typAccess, typLogout} {
 		s, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: priv, KeyID: kid}},
 			(&jose.SignerOptions{}).WithType(jose.ContentType(typ)))
@@ -103,6 +98,47 @@ func newSigningKey(alg jose.SignatureAlgorithm, priv crypto.Signer, kid string) 
 	}
 	k.signers[typJWTNoKID] = s
 	return k, nil
+}
+
+// keySet is the provider's published keys: current signs, and every key
+// in published (current first) verifies and appears in the JWKS. A keySet
+// is never changed once built; rotation swaps in a new one.
+type keySet struct {
+	current   *signingKey
+	published []*signingKey
+	jwks      []byte // the JWKS document served at /jwks, built once
+}
+
+// newKeySet publishes keys (the first one signs) and builds the JWKS.
+func newKeySet(keys ...*signingKey) (*keySet, error) {
+	set := jose.JSONWebKeySet{}
+	for _, k := range keys {
+		set.Keys = append(set.Keys, k.public)
+	}
+	jwks, err := json.Marshal(set)
+	if err != nil {
+		return nil, fmt.Errorf("marshal JWKS: %w", err)
+	}
+	return &keySet{current: keys[0], published: keys, jwks: jwks}, nil
+}
+
+// verify checks that token is signed by one of the published keys (the
+// one its kid names, or any when it has none) and returns its payload.
+func (s *keySet) verify(token string) ([]byte, error) {
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{s.current.alg})
+	if err != nil {
+		return nil, fmt.Errorf("parse token: %w", err)
+	}
+	kid := jws.Signatures[0].Header.KeyID
+	for _, k := range s.published {
+		if kid != "" && kid != k.kid {
+			continue
+		}
+		if payload, err := jws.Verify(k.public.Key); err == nil {
+			return payload, nil
+		}
+	}
+	return nil, errors.New("token not signed by a published key")
 }
 
 // generateSigningKey makes a fresh key for alg (used by the unknown-key
@@ -139,16 +175,6 @@ func (k *signingKey) sign(typ string, claims map[string]any) (string, error) {
 		return "", fmt.Errorf("sign: %w", err)
 	}
 	return jws.CompactSerialize()
-}
-
-// verify checks that token is a compact JWS signed by this key and returns
-// its payload.
-func (k *signingKey) verify(token string) ([]byte, error) {
-	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{k.alg})
-	if err != nil {
-		return nil, fmt.Errorf("parse token: %w", err)
-	}
-	return jws.Verify(k.public.Key)
 }
 
 // hashForAtHash returns the hash used for at_hash with this key's algorithm

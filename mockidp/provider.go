@@ -25,7 +25,8 @@ type Provider struct {
 	cfg        Config
 	issuerPath string // path of a fixed issuer, or AutoPathPrefix
 	log        *slog.Logger
-	key        atomic.Pointer[signingKey]
+	keys       atomic.Pointer[keySet]
+	rotateMu   sync.Mutex // serialises RotateKey
 	clients    map[string]*Client
 	users      []User
 	offset     atomic.Int64 // Advance, in nanoseconds
@@ -68,7 +69,11 @@ func New(cfg Config) (*Provider, error) {
 		pending:  map[string]*pendingAuth{},
 		queued:   map[string][]User{},
 	}
-	p.key.Store(key)
+	set, err := newKeySet(key)
+	if err != nil {
+		return nil, fmt.Errorf("mockidp: %w", err)
+	}
+	p.keys.Store(set)
 	for i := range cfg.Clients {
 		c := cfg.Clients[i]
 		p.clients[c.ID] = &c
