@@ -11,7 +11,7 @@ import (
 const memoryWarmup = 200
 
 // memoryCap bounds the time `memory` spends signing users in per store.
-const memoryCap = 2 * time.Minute
+const memoryCap = 45 * time.Second
 
 // memory signs Users users in (EdDSA, the cheapest signatures) and reports
 // rp's RSS before and after with the cookie store, and, with a Redis store,
