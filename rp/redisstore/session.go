@@ -100,6 +100,9 @@ func (s *Store) Update(ctx context.Context, ticket string, data []byte, idle tim
 	if ttl <= 0 {
 		return errGone
 	}
+	if s.hookBeforeWrite != nil {
+		s.hookBeforeWrite()
+	}
 	// XX: only if it still exists, so a concurrent delete wins.
 	res, err := s.rdb.SetXX(ctx, s.sessionKey(id), value, ttl).Result()
 	if err != nil {

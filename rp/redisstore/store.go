@@ -32,6 +32,10 @@ type Store struct {
 	timeout time.Duration
 	log     *slog.Logger
 	now     func() time.Time
+
+	// hookBeforeWrite, when set by a test, runs in Update between the read and the
+	// write, to stage a concurrent delete.
+	hookBeforeWrite func()
 }
 
 // New validates opts and returns a store. It does not contact Redis: connections
