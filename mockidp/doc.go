@@ -37,9 +37,9 @@
 // [NewTestServer] runs a Provider on a loopback port for one test, in the
 // style of net/http/httptest. [Provider.QueueLogin] chooses who signs in
 // next, [Provider.Advance] moves the provider's clock, [Provider.Mint]
-// signs arbitrary claims, [Provider.InjectFault] makes responses misbehave
-// per client, and [Provider.BackchannelLogouts] shows the logout tokens
-// sent. All state belongs to the Provider, so tests may run in parallel.
+// signs arbitrary claims, [Provider.RotateKey] rotates the signing key,
+// [Provider.InjectFault] makes responses misbehave per client, and
+// [Provider.BackchannelLogouts] shows the logout tokens sent. All state belongs to the Provider, so tests may run in parallel.
 //
 // # Keys
 //

@@ -56,12 +56,13 @@ func (p *Provider) errorPage(w http.ResponseWriter, r *http.Request, status int,
 		reason = cause.Error()
 	}
 	p.log.LogAttrs(r.Context(), levelFor(status), "request refused", slog.String("path", r.URL.Path), slog.String("reason", reason))
-	render(w, status, pageCSP, "message.html", map[string]string{"Title": "Request refused", "Message": msg})
+	render(w, status, pageCSP, "message.html", map[string]string{"Title": "Request refused", "Message": msg, "TestID": "error"})
 }
 
-// messagePage shows an informational page.
-func messagePage(w http.ResponseWriter, title, msg string) {
-	render(w, http.StatusOK, pageCSP, "message.html", map[string]string{"Title": title, "Message": msg})
+// messagePage shows an informational page; testID marks its heading for
+// browser tests.
+func messagePage(w http.ResponseWriter, title, msg, testID string) {
+	render(w, http.StatusOK, pageCSP, "message.html", map[string]string{"Title": title, "Message": msg, "TestID": testID})
 }
 
 // formPost sends params to action by an auto-submitting form (OAuth 2.0

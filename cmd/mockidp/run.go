@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -32,7 +33,7 @@ func parseOptions(name string, args []string, getenv func(string) string, out io
 	fs.StringVar(&o.login, "login", "", "login mode: form (a page to pick a user) or auto (no page) (default form)")
 	fs.StringVar(&o.alg, "alg", "", "signing algorithm: RS256, PS256, ES256 or EdDSA (default RS256)")
 	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: %s [flags]\n       %s healthcheck [flags]\n\nEach flag can also be set as MOCKIDP_<FLAG> (e.g. MOCKIDP_ADDR).\n\n", name, name)
+		fmt.Fprintf(out, "Usage: %s [flags]\n       %s healthcheck [flags]\n       %s version\n\nEach flag can also be set as MOCKIDP_<FLAG> (e.g. MOCKIDP_ADDR).\n\n", name, name, name)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -56,8 +57,13 @@ func parseOptions(name string, args []string, getenv func(string) string, out io
 }
 
 // run is the whole program: `mockidp [flags]` serves until ctx ends;
-// `mockidp healthcheck [flags]` checks a running server's /healthz.
+// `mockidp healthcheck [flags]` checks a running server's /healthz;
+// `mockidp version` prints the version.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) == 1 && args[0] == "version" {
+		_, err := fmt.Fprintln(stdout, "mockidp", version)
+		return err
+	}
 	if len(args) > 0 && args[0] == "healthcheck" {
 		o, err := parseOptions("mockidp healthcheck", args[1:], getenv, stdout)
 		if err != nil {
@@ -107,6 +113,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	printBanner(stdout, cfg)
+	log.Info("mockidp serving", slog.String("version", version), slog.String("addr", ln.Addr().String()),
+		slog.String("issuer", cfg.Issuer), slog.String("login", cmp.Or(cfg.Login, mockidp.LoginForm)),
+		slog.String("alg", cmp.Or(cfg.Alg, "RS256")))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

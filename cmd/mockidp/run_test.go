@@ -67,6 +67,14 @@ func TestHelp(t *testing.T) {
 
 func noEnv(string) string { return "" }
 
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"version"}, noEnv, &out); err != nil || out.String() != "mockidp dev\n" {
+		t.Errorf("version: %q, %v; want \"mockidp dev\\n\"", out.String(), err)
+	}
+}
+
 // bannerWriter collects output and signals once the start banner is out.
 type bannerWriter struct {
 	mu    sync.Mutex
