@@ -13,10 +13,10 @@
 //     and mockidp used, read from /proc/PID/stat before and after each run,
 //     is divided by the sign-ins. The rate is compared with the bound that
 //     RS256 signing sets: cores / (2 × one RSA-2048 signature), measured here
-//     by [RSASignCost].
+//     in this process.
 //   - verify and proxy: a signed-in session cookie, then an [OpenLoop] at
 //     [Config.Rate] on rp's /auth/verify, on a request rp proxies to an
-//     in-tool [Upstream], and on the upstream directly; the difference is
+//     in-tool upstream server, and on the upstream directly; the difference is
 //     what the proxy adds. With the cookie store, then with Redis when
 //     redis-server is installed and rp accepts --session-store redis://.
 //   - memory: rp's RSS before and after [Config.Users] sign-ins, and with a

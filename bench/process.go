@@ -19,9 +19,9 @@ import (
 // is killed.
 const stopGrace = 3 * time.Second
 
-// Process is a program started by [StartProcess]: one of foyer's binaries or
+// process is a program started by [startProcess]: one of foyer's binaries or
 // a helper such as redis-server.
-type Process struct {
+type process struct {
 	// Name labels the process in messages, e.g. "rp".
 	Name string
 	cmd  *exec.Cmd
@@ -30,11 +30,11 @@ type Process struct {
 	err  error         // cmd.Wait's result, set before done is closed
 }
 
-// StartProcess starts path with args, its output going to a file in dir.
+// startProcess starts path with args, its output going to a file in dir.
 // The environment is the caller's without RP_* and MOCKIDP_* variables, so
 // that a shell's settings cannot change what is measured. The process is
 // killed if the calling thread dies (Linux parent-death signal).
-func StartProcess(name, dir, path string, args ...string) (*Process, error) {
+func startProcess(name, dir, path string, args ...string) (*process, error) {
 	logPath := filepath.Join(dir, fmt.Sprintf("%s-%d.log", name, time.Now().UnixNano()))
 	out, err := os.Create(logPath)
 	if err != nil {
@@ -48,7 +48,7 @@ func StartProcess(name, dir, path string, args ...string) (*Process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	p := &Process{Name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	p := &process{Name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
 	go func() {
 		p.err = cmd.Wait()
 		close(p.done)
@@ -57,10 +57,10 @@ func StartProcess(name, dir, path string, args ...string) (*Process, error) {
 }
 
 // PID returns the process id.
-func (p *Process) PID() int { return p.cmd.Process.Pid }
+func (p *process) PID() int { return p.cmd.Process.Pid }
 
 // Exited reports whether the process has ended.
-func (p *Process) Exited() bool {
+func (p *process) Exited() bool {
 	select {
 	case <-p.done:
 		return true
@@ -72,7 +72,7 @@ func (p *Process) Exited() bool {
 // WaitReady polls url every interval until it answers 200 and returns how
 // long that took from the call. It fails when the process exits first or ctx
 // ends; the error then carries the end of the process's output.
-func (p *Process) WaitReady(ctx context.Context, url string, interval time.Duration) (time.Duration, error) {
+func (p *process) WaitReady(ctx context.Context, url string, interval time.Duration) (time.Duration, error) {
 	start := time.Now()
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 2 * time.Second}
 	defer client.CloseIdleConnections()
@@ -96,7 +96,7 @@ func (p *Process) WaitReady(ctx context.Context, url string, interval time.Durat
 
 // Stop sends SIGTERM, kills the process if it has not exited after a grace
 // period, and removes its output file.
-func (p *Process) Stop() {
+func (p *process) Stop() {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.done:
@@ -108,7 +108,7 @@ func (p *Process) Stop() {
 }
 
 // Output returns the last few kilobytes the process wrote.
-func (p *Process) Output() string {
+func (p *process) Output() string {
 	f, err := os.Open(p.log)
 	if err != nil {
 		return ""
@@ -123,7 +123,7 @@ func (p *Process) Output() string {
 }
 
 // tail formats Output for an error message.
-func (p *Process) tail() string {
+func (p *process) tail() string {
 	out := strings.TrimSpace(p.Output())
 	if out == "" {
 		return ""
@@ -161,9 +161,9 @@ func cleanEnv() []string {
 	return env
 }
 
-// FreeAddr returns a loopback address ("127.0.0.1:PORT") whose port the
+// freeAddr returns a loopback address ("127.0.0.1:PORT") whose port the
 // kernel just handed out and that was closed again for a program to use.
-func FreeAddr() (string, error) {
+func freeAddr() (string, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", fmt.Errorf("free port: %w", err)

@@ -117,10 +117,10 @@ func TestParseUsedMemory(t *testing.T) {
 func TestSignInBound(t *testing.T) {
 	t.Parallel()
 	// The figure: 0.9 ms per signature, two per sign-in, two cores.
-	if got := SignInBound(2, 2, 900*time.Microsecond); got < 1111 || got > 1112 {
-		t.Errorf("SignInBound(2, 2, 0.9ms) = %g, want ≈ 1111", got)
+	if got := signInBound(2, 2, 900*time.Microsecond); got < 1111 || got > 1112 {
+		t.Errorf("signInBound(2, 2, 0.9ms) = %g, want ≈ 1111", got)
 	}
-	if got := SignInBound(2, 0, time.Millisecond); got != 0 {
-		t.Errorf("SignInBound with no signatures = %g, want 0", got)
+	if got := signInBound(2, 0, time.Millisecond); got != 0 {
+		t.Errorf("signInBound with no signatures = %g, want 0", got)
 	}
 }

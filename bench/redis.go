@@ -11,35 +11,35 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Redis is a throwaway redis-server for the Redis session-store figures:
+// redisServer is a throwaway redis-server for the Redis session-store figures:
 // loopback only, no persistence, its files in a temporary directory.
-type Redis struct {
+type redisServer struct {
 	// URL is the session-store URL to hand the RP, e.g. "redis://127.0.0.1:PORT/0".
 	URL    string
-	proc   *Process
+	proc   *process
 	client *redis.Client
 }
 
-// StartRedis starts redis-server from PATH with its data in dir and waits
+// startRedis starts redis-server from PATH with its data in dir and waits
 // until it answers PING. It returns an error wrapping errNA when there is no
 // redis-server.
-func StartRedis(ctx context.Context, dir string) (*Redis, error) {
+func startRedis(ctx context.Context, dir string) (*redisServer, error) {
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
 		return nil, fmt.Errorf("%w: no redis-server on PATH", errNA)
 	}
-	addr, err := FreeAddr()
+	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
 	_, port, _ := strings.Cut(addr, ":")
-	proc, err := StartProcess("redis", dir, path,
+	proc, err := startProcess("redis", dir, path,
 		"--bind", "127.0.0.1", "--port", port, "--dir", dir,
 		"--save", "", "--appendonly", "no", "--protected-mode", "yes")
 	if err != nil {
 		return nil, err
 	}
-	r := &Redis{URL: "redis://" + addr + "/0", proc: proc, client: redis.NewClient(&redis.Options{Addr: addr})}
+	r := &redisServer{URL: "redis://" + addr + "/0", proc: proc, client: redis.NewClient(&redis.Options{Addr: addr})}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	for {
@@ -54,7 +54,7 @@ func StartRedis(ctx context.Context, dir string) (*Redis, error) {
 }
 
 // UsedMemory returns used_memory from INFO memory, in bytes.
-func (r *Redis) UsedMemory(ctx context.Context) (int64, error) {
+func (r *redisServer) UsedMemory(ctx context.Context) (int64, error) {
 	info, err := r.client.Info(ctx, "memory").Result()
 	if err != nil {
 		return 0, fmt.Errorf("redis info: %w", err)
@@ -73,12 +73,12 @@ func parseUsedMemory(info string) (int64, error) {
 }
 
 // Keys returns the number of keys in the database.
-func (r *Redis) Keys(ctx context.Context) (int64, error) {
+func (r *redisServer) Keys(ctx context.Context) (int64, error) {
 	return r.client.DBSize(ctx).Result()
 }
 
 // Stop closes the client and stops the server.
-func (r *Redis) Stop() {
+func (r *redisServer) Stop() {
 	_ = r.client.Close()
 	r.proc.Stop()
 }

@@ -20,7 +20,7 @@ func (s *suite) memory(ctx context.Context) error {
 	if err := s.memoryStore(ctx, "cookie", nil); err != nil {
 		return err
 	}
-	r, err := StartRedis(ctx, s.tmp)
+	r, err := startRedis(ctx, s.tmp)
 	if err != nil {
 		s.na("memory", "redis", "bytes per session", err)
 		return nil
@@ -33,7 +33,7 @@ func (s *suite) memory(ctx context.Context) error {
 }
 
 // memoryStore measures one store; r is nil for the cookie store.
-func (s *suite) memoryStore(ctx context.Context, store string, r *Redis) error {
+func (s *suite) memoryStore(ctx context.Context, store string, r *redisServer) error {
 	opts := stackOptions{alg: "EdDSA"}
 	if r != nil {
 		opts.sessionStore = r.URL
@@ -92,7 +92,7 @@ type memoryReading struct {
 
 // memoryReading reads the RSS of rp and mockidp and, if r is set, Redis's
 // used memory and key count.
-func (s *suite) memoryReading(ctx context.Context, st *stack, r *Redis) (memoryReading, error) {
+func (s *suite) memoryReading(ctx context.Context, st *stack, r *redisServer) (memoryReading, error) {
 	var m memoryReading
 	var err error
 	if m.rpRSS, err = RSS(st.rp.PID()); err != nil {

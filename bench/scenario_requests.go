@@ -30,7 +30,7 @@ func (s *suite) requests(ctx context.Context, which string) error {
 	if err := s.requestsStore(ctx, which, "cookie", ""); err != nil {
 		return err
 	}
-	r, err := StartRedis(ctx, s.tmp)
+	r, err := startRedis(ctx, s.tmp)
 	if err != nil {
 		s.na(which, "redis", "p50 / p99 latency", err)
 		return nil
@@ -44,7 +44,7 @@ func (s *suite) requests(ctx context.Context, which string) error {
 
 // requestsStore runs one scenario with one session store.
 func (s *suite) requestsStore(ctx context.Context, which, store, storeURL string) error {
-	up, err := StartUpstream()
+	up, err := startUpstream()
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func wantStatus(ctx context.Context, client *http.Client, url, cookie string, wa
 }
 
 // refusal returns why a program did not start: the last line of the output
-// that the error carries (see [Process.WaitReady]), else its first line.
+// that the error carries (see process.WaitReady), else its first line.
 func refusal(err error) string {
 	msg := err.Error()
 	if _, out, ok := strings.Cut(msg, " output ---\n"); ok {

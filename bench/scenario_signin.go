@@ -20,12 +20,12 @@ type signinResult struct {
 // signin measures complete headless sign-ins per second for each algorithm
 // and compares them with the bound that RS256 signing sets.
 func (s *suite) signin(ctx context.Context) error {
-	cost, err := RSASignCost(100, 300*time.Millisecond)
+	cost, err := rsaSignCost(100, 300*time.Millisecond)
 	if err != nil {
 		return err
 	}
 	cores := s.report.Machine.GOMAXPROCS
-	bound := SignInBound(cores, sigsPerSignIn, cost)
+	bound := signInBound(cores, sigsPerSignIn, cost)
 	s.logf("signin: RSA-2048 signature %v, RS256 bound %.0f sign-ins/s", cost, bound)
 	s.report.Add("signin", "", "RSA-2048 PKCS1v15 SHA-256 signature (in-process)", us(cost), "µs", "")
 	s.report.Add("signin", "", fmt.Sprintf("RS256 bound = %d cores / (%d × signature)", cores, sigsPerSignIn), bound, "/s", "")

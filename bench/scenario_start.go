@@ -60,14 +60,14 @@ func (s *suite) start(ctx context.Context) error {
 // startOnce launches mockidp on a free port, times exec → first 200 from
 // /jwks, and, if idle is set, waits idleWait and reads its RSS.
 func (s *suite) startOnce(ctx context.Context, path string, idle bool) (time.Duration, int64, error) {
-	addr, err := FreeAddr()
+	addr, err := freeAddr()
 	if err != nil {
 		return 0, 0, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
 	t0 := time.Now()
-	p, err := StartProcess("mockidp", s.tmp, path, "--addr", addr)
+	p, err := startProcess("mockidp", s.tmp, path, "--addr", addr)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -9,10 +9,10 @@ import (
 	"time"
 )
 
-// RSASignCost measures one RSA-2048 PKCS #1 v1.5 SHA-256 signature (what an
+// rsaSignCost measures one RSA-2048 PKCS #1 v1.5 SHA-256 signature (what an
 // RS256 JWT costs its issuer) in this process on one goroutine: the mean
 // over at least minIter signatures and at least minTime.
-func RSASignCost(minIter int, minTime time.Duration) (time.Duration, error) {
+func rsaSignCost(minIter int, minTime time.Duration) (time.Duration, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return 0, fmt.Errorf("rsa key: %w", err)
@@ -32,9 +32,9 @@ func RSASignCost(minIter int, minTime time.Duration) (time.Duration, error) {
 	return time.Since(start) / time.Duration(n), nil
 }
 
-// SignInBound is the most sign-ins per second that cores can give when each
+// signInBound is the most sign-ins per second that cores can give when each
 // sign-in costs sigs RSA signatures of sigCost each and nothing else.
-func SignInBound(cores, sigs int, sigCost time.Duration) float64 {
+func signInBound(cores, sigs int, sigCost time.Duration) float64 {
 	if sigs <= 0 || sigCost <= 0 {
 		return 0
 	}

@@ -13,7 +13,7 @@ const readyTimeout = 20 * time.Second
 // stack is a mockidp and an rp, each its own process on a free loopback
 // port, the rp using the mock as its provider with the demo client.
 type stack struct {
-	mock, rp       *Process
+	mock, rp       *process
 	mockURL, rpURL string
 }
 
@@ -29,12 +29,12 @@ type stackOptions struct {
 func (s *suite) startStack(ctx context.Context, o stackOptions) (*stack, error) {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
-	mockAddr, err := FreeAddr()
+	mockAddr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
 	st := &stack{mockURL: "http://" + mockAddr}
-	st.mock, err = StartProcess("mockidp", s.tmp, s.cfg.Binaries.MockIDP,
+	st.mock, err = startProcess("mockidp", s.tmp, s.cfg.Binaries.MockIDP,
 		"--addr", mockAddr, "--login", "auto", "--alg", o.alg)
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func (s *suite) startStack(ctx context.Context, o stackOptions) (*stack, error) 
 		st.stop()
 		return nil, err
 	}
-	rpAddr, err := FreeAddr()
+	rpAddr, err := freeAddr()
 	if err != nil {
 		st.stop()
 		return nil, err
@@ -57,7 +57,7 @@ func (s *suite) startStack(ctx context.Context, o stackOptions) (*stack, error) 
 	if o.sessionStore != "" {
 		args = append(args, "--session-store", o.sessionStore)
 	}
-	st.rp, err = StartProcess("rp", s.tmp, s.cfg.Binaries.RP, args...)
+	st.rp, err = startProcess("rp", s.tmp, s.cfg.Binaries.RP, args...)
 	if err != nil {
 		st.stop()
 		return nil, err
@@ -108,7 +108,7 @@ func (s *suite) signer(st *stack) *Signer {
 
 // stop stops whatever of the stack is running.
 func (st *stack) stop() {
-	for _, p := range []*Process{st.rp, st.mock} {
+	for _, p := range []*process{st.rp, st.mock} {
 		if p != nil {
 			p.Stop()
 		}

@@ -7,17 +7,17 @@ import (
 	"net/http"
 )
 
-// Upstream is a minimal app for the reverse-proxy figures: it answers every
+// upstream is a minimal app for the reverse-proxy figures: it answers every
 // request with 200 and a short body naming the X-Forwarded-User it got, so
 // that its own cost is as small as can be and the proxy's cost stands out.
-type Upstream struct {
+type upstream struct {
 	// URL is its base URL, e.g. "http://127.0.0.1:PORT".
 	URL string
 	srv *http.Server
 }
 
-// StartUpstream listens on a free loopback port and serves until Close.
-func StartUpstream() (*Upstream, error) {
+// startUpstream listens on a free loopback port and serves until Close.
+func startUpstream() (*upstream, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -31,8 +31,8 @@ func StartUpstream() (*Upstream, error) {
 			_ = l.Close()
 		}
 	}()
-	return &Upstream{URL: "http://" + l.Addr().String(), srv: srv}, nil
+	return &upstream{URL: "http://" + l.Addr().String(), srv: srv}, nil
 }
 
 // Close stops the server.
-func (u *Upstream) Close() error { return u.srv.Shutdown(context.Background()) }
+func (u *upstream) Close() error { return u.srv.Shutdown(context.Background()) }
