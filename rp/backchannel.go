@@ -1,6 +1,7 @@
 package rp
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/foyer-oidc/foyer/rp/revocation"
 )
 
 // handleBackchannelLogout implements OpenID Connect Back-Channel Logout 1.0:
@@ -31,11 +34,46 @@ func (p *RP) handleBackchannelLogout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *RP) backchannelFail(w http.ResponseWriter, r *http.Request, err error) {
+	var e *Error
+	if errors.As(err, &e) && e.Status == http.StatusServiceUnavailable {
+		p.writeError(w, r, err)
+		return
+	}
 	p.log.Warn("back-channel logout rejected", "reason", err.Error())
 	writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "The logout token is not valid."})
 }
 
+// endNamedSessions ends the sessions a logout token names: deleted from a server-side
+// store that has an index, and recorded in the revocation list for cookie sessions.
+func (p *RP) endNamedSessions(ctx context.Context, iss, sid, sub string, now time.Time) error {
+	if idx, ok := p.store.(LogoutIndex); ok {
+		var err error
+		if sid != "" {
+			_, err = idx.DeleteBySID(ctx, iss, sid)
+		} else {
+			_, err = idx.DeleteBySubject(ctx, iss, sub)
+		}
+		if err != nil {
+			return fmt.Errorf("session store: %w", err)
+		}
+	}
+	kind, value := revocation.BySID, sid
+	if sid == "" {
+		kind, value = revocation.BySubject, sub
+	}
+	if err := p.revocations.Revoke(ctx, iss, kind, value, now, p.s.AbsoluteLifetime); err != nil {
+		return fmt.Errorf("revocation list: %w", err)
+	}
+	return nil
+}
+
+// unavailable reports a failing store as 503.
+func unavailable(err error) error {
+	return newError(http.StatusServiceUnavailable, "unavailable", "This cannot be done right now. Please try again in a moment.", err)
+}
+
 func (p *RP) backchannelLogout(r *http.Request) error {
+	ctx := r.Context()
 	raw := r.PostForm.Get("logout_token")
 	if raw == "" {
 		return errors.New("no logout_token")
@@ -61,7 +99,7 @@ func (p *RP) backchannelLogout(r *http.Request) error {
 			errs = append(errs, err)
 			continue
 		}
-		lt, err := m.verifier.VerifyLogout(r.Context(), raw)
+		lt, err := m.verifier.VerifyLogout(ctx, raw)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -75,10 +113,16 @@ func (p *RP) backchannelLogout(r *http.Request) error {
 		case now.Sub(lt.IssuedAt) > p.s.MaxTokenAge:
 			return errors.New("logout token is too old")
 		}
-		if !p.revoked.firstUse(lt.Issuer+"\x00"+lt.TokenID, now) {
+		seen, err := p.replay.SeenJTI(ctx, lt.Issuer, lt.TokenID, 2*(p.s.MaxTokenAge+p.s.ClockSkew))
+		if err != nil {
+			return unavailable(fmt.Errorf("replay cache: %w", err))
+		}
+		if seen {
 			return errors.New("logout token replayed (jti seen before)")
 		}
-		p.revoked.add(lt.Issuer, lt.SessionID, lt.Subject, now, p.s.AbsoluteLifetime)
+		if err := p.endNamedSessions(ctx, lt.Issuer, lt.SessionID, lt.Subject, now); err != nil {
+			return unavailable(err)
+		}
 		p.log.Info("back-channel logout", "provider", id, "by_sid", lt.SessionID != "")
 		return nil
 	}
@@ -96,84 +140,51 @@ func toJoseAlgs(algs []string) []jose.SignatureAlgorithm {
 	return out
 }
 
-// revocations remembers back-channel logouts in process, for the cookie store (which
-// cannot delete a session in a browser): sessions of a named (iss, sid) or (iss, sub)
-// created before the logout are over. Entries live as long as a session can.
-type revocations struct {
+// LogoutIndex is implemented by server-side session stores that can end sessions by
+// the provider's session id or by subject, whichever replica created them
+// (back-channel logout across replicas). The cookie store cannot; rp then relies on
+// Config.Revocations alone.
+type LogoutIndex interface {
+	// DeleteBySID ends the sessions of issuer iss with provider session id sid.
+	DeleteBySID(ctx context.Context, iss, sid string) (int, error)
+	// DeleteBySubject ends every session of issuer iss and subject sub.
+	DeleteBySubject(ctx context.Context, iss, sub string) (int, error)
+}
+
+// signedOut remembers sessions signed out here until their absolute expiry, so that a
+// copy of a cookie session kept by someone else stops working in this process too.
+type signedOut struct {
 	mu    sync.Mutex
-	bySID map[string]time.Time
-	bySub map[string]time.Time
-	jtis  map[string]time.Time
-	ended map[string]time.Time // session id -> its absolute expiry (signed out here)
-	ttl   time.Duration
+	ended map[string]time.Time // session id -> its absolute expiry
 }
 
-func newRevocations() *revocations {
-	return &revocations{bySID: map[string]time.Time{}, bySub: map[string]time.Time{}, jtis: map[string]time.Time{}, ended: map[string]time.Time{}}
-}
-
-// endSession records a local sign-out, so that a copy of the session cookie kept by
-// someone else stops working in this process too.
-func (rv *revocations) endSession(s *Session, now time.Time) {
-	rv.mu.Lock()
-	defer rv.mu.Unlock()
-	for id, exp := range rv.ended {
+func (so *signedOut) add(s *Session, now time.Time) {
+	so.mu.Lock()
+	defer so.mu.Unlock()
+	for id, exp := range so.ended {
 		if now.After(exp) {
-			delete(rv.ended, id)
+			delete(so.ended, id)
 		}
 	}
-	rv.ended[s.ID] = s.ExpiresAt
+	so.ended[s.ID] = s.ExpiresAt
 }
 
-// add records a logout of (iss, sid) — or of (iss, sub) when sid is empty.
-func (rv *revocations) add(iss, sid, sub string, at time.Time, ttl time.Duration) {
-	rv.mu.Lock()
-	defer rv.mu.Unlock()
-	rv.ttl = ttl
-	rv.sweep(at)
-	if sid != "" {
-		rv.bySID[iss+"\x00"+sid] = at
-	} else if sub != "" {
-		rv.bySub[iss+"\x00"+sub] = at
-	}
+func (so *signedOut) has(id string) bool {
+	so.mu.Lock()
+	defer so.mu.Unlock()
+	_, ok := so.ended[id]
+	return ok
 }
 
-// firstUse records a jti and reports whether it is new.
-func (rv *revocations) firstUse(key string, now time.Time) bool {
-	rv.mu.Lock()
-	defer rv.mu.Unlock()
-	if _, seen := rv.jtis[key]; seen {
-		return false
+// revoked reports whether s was ended by a logout without being deleted. An error
+// means the revocation list could not be read: fail closed.
+func (p *RP) revoked(ctx context.Context, s *Session) (bool, error) {
+	if p.signedOut.has(s.ID) {
+		return true, nil
 	}
-	rv.jtis[key] = now
-	return true
-}
-
-// revoked reports whether a back-channel logout ended s.
-func (rv *revocations) revoked(s *Session) bool {
-	rv.mu.Lock()
-	defer rv.mu.Unlock()
-	if _, ok := rv.ended[s.ID]; ok {
-		return true
+	at, ok, err := p.revocations.RevokedAt(ctx, s.Issuer, s.SID, s.Subject)
+	if err != nil {
+		return false, err
 	}
-	if len(rv.bySID) == 0 && len(rv.bySub) == 0 {
-		return false
-	}
-	if s.SID != "" {
-		if at, ok := rv.bySID[s.Issuer+"\x00"+s.SID]; ok && !s.CreatedAt.After(at) {
-			return true
-		}
-	}
-	at, ok := rv.bySub[s.Issuer+"\x00"+s.Subject]
-	return ok && !s.CreatedAt.After(at)
-}
-
-func (rv *revocations) sweep(now time.Time) {
-	for _, m := range []map[string]time.Time{rv.bySID, rv.bySub, rv.jtis} {
-		for k, at := range m {
-			if now.Sub(at) > rv.ttl {
-				delete(m, k)
-			}
-		}
-	}
+	return ok && !s.CreatedAt.After(at), nil
 }

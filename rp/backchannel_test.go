@@ -1,11 +1,16 @@
 package rp
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/foyer-oidc/foyer/rp/revocation"
 )
 
 func TestBackchannelLogout(t *testing.T) {
@@ -93,5 +98,58 @@ func TestBackchannelLogout(t *testing.T) {
 	}
 	if h.signedIn(h.client) {
 		t.Error("still signed in after a back-channel logout by sub")
+	}
+}
+
+// flakyList is a revocation list whose backing store can be taken down.
+type flakyList struct {
+	down atomic.Bool
+	mem  *revocation.Memory
+}
+
+var errDown = errors.New("store down")
+
+func (f *flakyList) Revoke(ctx context.Context, iss string, k revocation.Kind, v string, at time.Time, ttl time.Duration) error {
+	if f.down.Load() {
+		return errDown
+	}
+	return f.mem.Revoke(ctx, iss, k, v, at, ttl)
+}
+
+func (f *flakyList) RevokedAt(ctx context.Context, iss, sid, sub string) (time.Time, bool, error) {
+	if f.down.Load() {
+		return time.Time{}, false, errDown
+	}
+	return f.mem.RevokedAt(ctx, iss, sid, sub)
+}
+
+func (f *flakyList) SeenJTI(ctx context.Context, iss, jti string, ttl time.Duration) (bool, error) {
+	if f.down.Load() {
+		return false, errDown
+	}
+	return f.mem.SeenJTI(ctx, iss, jti, ttl)
+}
+
+func TestRevocationListOutageFailsClosed(t *testing.T) {
+	t.Parallel()
+	list := &flakyList{mem: revocation.NewMemory(nil)}
+	h := newHarness(t, harnessOpt{cfg: func(c *Config) { c.Revocations, c.ReplayCache = list, list }})
+	h.signIn(h.client)
+	list.down.Store(true)
+	if resp, _ := h.get(h.client, "/app/"); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("signed-in request with the revocation list down: %d, want 503", resp.StatusCode)
+	}
+	s := h.session(h.client)
+	tok, _ := h.idp.Mint(map[string]any{
+		"iss": h.idp.Issuer, "aud": "demo", "iat": time.Now().Unix(), "exp": time.Now().Add(time.Minute).Unix(),
+		"jti": "j1", "sid": s.SID, "events": map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}},
+	})
+	resp, err := http.PostForm(h.srv.URL+"/auth/backchannel-logout", url.Values{"logout_token": {tok}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("back-channel logout with the replay cache down: %d, want 503", resp.StatusCode)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/foyer-oidc/foyer/rp/revocation"
 )
 
 // Defaults applied to zero values of [Config] and [ProviderConfig].
@@ -51,6 +53,13 @@ type Config struct {
 
 	// SessionStore keeps sessions. Nil: encrypted, chunked cookies ([NewCookieStore]).
 	SessionStore SessionStore
+
+	// Revocations records logouts of sessions that cannot simply be deleted (cookie
+	// sessions ended by a back-channel logout). Nil: kept in this process
+	// ([revocation.NewMemory]); give a shared one (the Redis store) to several replicas.
+	Revocations revocation.List
+	// ReplayCache refuses replayed back-channel logout tokens. Nil: kept in this process.
+	ReplayCache revocation.ReplayCache
 
 	// IdleTimeout ends a session not used for this long. Zero: [DefaultIdleTimeout].
 	IdleTimeout time.Duration

@@ -64,7 +64,7 @@ func (p *RP) handleLogout(w http.ResponseWriter, r *http.Request) {
 		p.writeError(w, r, newError(http.StatusServiceUnavailable, "session_store_unavailable", "Signing out failed. Please try again.", err))
 		return
 	}
-	p.revoked.endSession(s, p.s.Now())
+	p.signedOut.add(s, p.s.Now())
 	p.log.Info("signed out", "provider", s.Provider, "session", shortID(s.ID))
 	target := loggedOutPath
 	if prov, ok := p.providers[s.Provider]; ok {

@@ -2,6 +2,7 @@ package rp
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -72,8 +73,12 @@ func (p *RP) authenticate(w http.ResponseWriter, r *http.Request) (*Session, err
 	case now.Sub(s.LastSeen) >= p.s.IdleTimeout:
 		p.endSession(w, r, s, "idle timeout")
 		return nil, nil
-	case p.revoked.revoked(s):
-		p.endSession(w, r, s, "ended by back-channel logout")
+	}
+	if ended, err := p.revoked(r.Context(), s); err != nil {
+		return nil, newError(http.StatusServiceUnavailable, "session_store_unavailable",
+			"Sessions cannot be checked right now. Please try again in a moment.", fmt.Errorf("revocation list: %w", err))
+	} else if ended {
+		p.endSession(w, r, s, "ended by logout")
 		return nil, nil
 	}
 	if _, ok := p.providers[s.Provider]; !ok {

@@ -8,8 +8,11 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/foyer-oidc/foyer/rp/revocation"
 )
 
 // RP is a relying party: it signs people in with the configured providers, keeps their
@@ -29,7 +32,9 @@ type RP struct {
 	recentMu  sync.Mutex
 	recent    map[string]recentRefresh // session id -> latest refresh, for a grace window
 
-	revoked *revocations
+	revocations revocation.List
+	replay      revocation.ReplayCache
+	signedOut   signedOut
 }
 
 // New validates cfg (reporting every problem at once) and returns an RP. It does not wait
@@ -46,14 +51,25 @@ func New(ctx context.Context, cfg Config) (*RP, error) {
 		return nil, fmt.Errorf("rp: %w", err)
 	}
 	p := &RP{
-		s:         s,
-		log:       s.Logger,
-		client:    providerClient(s.HTTPClient, s.MaxResponseBytes),
-		providers: map[string]*provider{},
-		jar:       cookieJar{prefix: s.cookiePrefix, secure: s.secure, codecs: cs},
-		store:     s.SessionStore,
-		recent:    map[string]recentRefresh{},
-		revoked:   newRevocations(),
+		s:           s,
+		log:         s.Logger,
+		client:      providerClient(s.HTTPClient, s.MaxResponseBytes),
+		providers:   map[string]*provider{},
+		jar:         cookieJar{prefix: s.cookiePrefix, secure: s.secure, codecs: cs},
+		store:       s.SessionStore,
+		recent:      map[string]recentRefresh{},
+		revocations: s.Revocations,
+		replay:      s.ReplayCache,
+		signedOut:   signedOut{ended: map[string]time.Time{}},
+	}
+	if p.revocations == nil || p.replay == nil {
+		mem := revocation.NewMemory(s.Now)
+		if p.revocations == nil {
+			p.revocations = mem
+		}
+		if p.replay == nil {
+			p.replay = mem
+		}
 	}
 	if p.store == nil {
 		p.store, err = NewCookieStore(CookieStoreConfig{Secrets: s.CookieSecrets, InsecureHTTP: !s.secure, Now: s.Now})
