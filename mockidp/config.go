@@ -185,10 +185,13 @@ func (cfg *Config) validate() error {
 	if !slices.Contains(supportedAlgs, cfg.Alg) {
 		errs = append(errs, fmt.Errorf("Alg %q: want one of %v", cfg.Alg, supportedAlgs))
 	}
-	for name, d := range map[string]time.Duration{"CodeTTL": cfg.CodeTTL, "AccessTokenTTL": cfg.AccessTokenTTL,
-		"IDTokenTTL": cfg.IDTokenTTL, "RefreshTokenTTL": cfg.RefreshTokenTTL, "SessionTTL": cfg.SessionTTL} {
-		if d < time.Second {
-			errs = append(errs, fmt.Errorf("%s %v: must be at least 1s", name, d))
+	for _, ttl := range []struct {
+		name string
+		d    time.Duration
+	}{{"CodeTTL", cfg.CodeTTL}, {"AccessTokenTTL", cfg.AccessTokenTTL}, {"IDTokenTTL", cfg.IDTokenTTL},
+		{"RefreshTokenTTL", cfg.RefreshTokenTTL}, {"SessionTTL", cfg.SessionTTL}} {
+		if ttl.d < time.Second {
+			errs = append(errs, fmt.Errorf("%s %v: must be at least 1s", ttl.name, ttl.d))
 		}
 	}
 	if len(cfg.Clients) == 0 {

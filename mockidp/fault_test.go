@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -290,5 +292,34 @@ func TestFaultPerClient(t *testing.T) {
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) || re.ErrorCode != "invalid_grant" {
 		t.Errorf("client a: err = %v, want invalid_grant", err)
+	}
+}
+
+// TestFaultDelayCancelled checks that a delayed answer ends when the
+// request's context does (a client timeout must not leave handlers hanging).
+func TestFaultDelayCancelled(t *testing.T) {
+	t.Parallel()
+	p, err := New(Config{Issuer: "http://127.0.0.1:9400"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.InjectFault(Fault{Delay: time.Hour, Times: 2})
+	for i := range 2 {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		req := httptest.NewRequest(http.MethodPost, "/token", strings.NewReader("grant_type=client_credentials")).WithContext(ctx)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth("demo", "demo-secret")
+		rec := httptest.NewRecorder()
+		p.ServeHTTP(rec, req) // returns at once: the context is done
+		if rec.Code != http.StatusOK {
+			t.Errorf("request %d: status %d, want 200 after the cancelled delay", i, rec.Code)
+		}
+	}
+	p.faults.mu.Lock()
+	left := len(p.faults.entries)
+	p.faults.mu.Unlock()
+	if left != 0 {
+		t.Errorf("%d faults left after Times=2 uses, want 0", left)
 	}
 }
