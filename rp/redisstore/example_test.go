@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/foyer-oidc/foyer/rp/redisstore"
+	"github.com/redis/go-redis/v9"
 )
 
 // Sessions of one browser: create at sign-in, load on each request, end at sign-out.
@@ -69,4 +72,20 @@ func ExampleStore_LockWait() {
 	}
 	// ... if the tokens in data still need a refresh, refresh, then:
 	_ = st.Update(ctx, ticket, data, time.Hour)
+}
+
+// Route go-redis's own log lines (failed dials during an outage) through slog.
+func ExampleClientLogger() {
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{} // stable output for this example
+			}
+			return a
+		},
+	}))
+	l := redisstore.ClientLogger{Logger: logger}
+	_ = func() { redis.SetLogger(l) } // what main does; not run here: it is process-wide
+	l.Printf(context.Background(), "redis: connection pool: failed to dial: %s\n", "connection refused")
+	// Output: level=WARN msg="redis: connection pool: failed to dial: connection refused" component=go-redis
 }

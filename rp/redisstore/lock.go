@@ -38,8 +38,8 @@ return 0
 // For a token refresh: take the lock, load the session again (another replica may
 // have refreshed it meanwhile), refresh only if still needed, update, unlock.
 func (s *Store) Lock(ctx context.Context, id string, ttl time.Duration) (unlock func(), err error) {
-	if id == "" || ttl <= 0 {
-		return nil, fmt.Errorf("redisstore: lock: need a name and a positive ttl (got %v)", ttl)
+	if id == "" || ttl < time.Millisecond {
+		return nil, fmt.Errorf("redisstore: lock: need a name and a ttl of at least 1ms (got %v)", ttl)
 	}
 	tok := make([]byte, 16)
 	_, _ = rand.Read(tok)

@@ -35,8 +35,8 @@ return 1
 // age) and reports whether it had been recorded already, by any replica: SET NX.
 // Exactly one of concurrent calls with the same iss and jti gets false.
 func (s *Store) SeenJTI(ctx context.Context, iss, jti string, ttl time.Duration) (bool, error) {
-	if jti == "" || ttl <= 0 {
-		return false, errors.New("redisstore: SeenJTI needs a jti and a positive ttl")
+	if jti == "" || ttl < time.Millisecond {
+		return false, errors.New("redisstore: SeenJTI needs a jti and a ttl of at least 1ms")
 	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
@@ -64,11 +64,14 @@ func (s *Store) Revoke(ctx context.Context, iss string, kind revocation.Kind, va
 	if err := revocation.CheckRevoke(iss, kind, value, ttl); err != nil {
 		return err
 	}
-	ms := (at.UnixNano() + int64(time.Millisecond) - 1) / int64(time.Millisecond)
+	ms := at.UnixMilli()
+	if at.After(time.UnixMilli(ms)) {
+		ms++ // round up: a session created in this millisecond is revoked too
+	}
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
 	key := s.hashedKeys(kindRevoked, string(kind), iss, value)[0]
-	if err := revokeScript.Run(ctx, s.rdb, []string{key}, ms, ttl.Milliseconds()).Err(); err != nil {
+	if err := revokeScript.Run(ctx, s.rdb, []string{key}, ms, ceilMillis(ttl)).Err(); err != nil {
 		return unavailable("revoke", err)
 	}
 	return nil

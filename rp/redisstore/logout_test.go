@@ -53,3 +53,21 @@ func TestRevokedAtRoundsUp(t *testing.T) {
 		t.Errorf("RevokedAt = %v, %v, %v; want a time not before %v (a session created at that instant is revoked)", got, ok, err, at)
 	}
 }
+
+func TestRevokeExtremeTimes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, redisstore.Options{})
+	for _, at := range []time.Time{{}, time.Unix(0, 0), time.Date(9999, 1, 1, 0, 0, 0, 1, time.UTC)} {
+		if err := e.st.Revoke(ctx, iss, revocation.BySID, "x", at, time.Hour); err != nil {
+			t.Errorf("Revoke(at=%v): %v", at, err)
+		}
+	}
+	// A sub-millisecond ttl is rounded up, not sent to Redis as an invalid 0.
+	if err := e.st.Revoke(ctx, iss, revocation.BySID, "tiny", time.Now(), time.Microsecond); err != nil {
+		t.Errorf("Revoke(ttl=1µs): %v", err)
+	}
+	got, ok, err := e.st.RevokedAt(ctx, iss, "x", "")
+	if err != nil || !ok || got.Year() != 9999 {
+		t.Errorf("RevokedAt = %v, %v, %v; want the latest (year 9999)", got, ok, err)
+	}
+}

@@ -78,8 +78,8 @@ func (s *Store) Load(ctx context.Context, ticket string) ([]byte, error) {
 // absolute deadline and its index. It gives [ErrNotFound] if the session is gone,
 // even if it was deleted between the read and the write (it is never recreated).
 func (s *Store) Update(ctx context.Context, ticket string, data []byte, idle time.Duration) error {
-	if idle <= 0 {
-		return fmt.Errorf("redisstore: update: idle timeout %v, want > 0", idle)
+	if idle < time.Millisecond {
+		return fmt.Errorf("redisstore: update: idle timeout %v, want at least 1ms", idle)
 	}
 	if len(data) > MaxDataBytes {
 		return fmt.Errorf("redisstore: session data of %d bytes, at most %d", len(data), MaxDataBytes)
@@ -97,7 +97,7 @@ func (s *Store) Update(ctx context.Context, ticket string, data []byte, idle tim
 	ctx, cancel := s.withTimeout(ctx)
 	defer cancel()
 	ttl := min(idle, e.deadline.Sub(s.now()))
-	if ttl <= 0 {
+	if ttl < time.Millisecond { // Redis expiries are whole milliseconds
 		return errGone
 	}
 	if s.hookBeforeWrite != nil {
@@ -174,11 +174,11 @@ func (s *Store) load(ctx context.Context, ticket, op string) (envelope, []byte, 
 // checkLifetimes validates the idle and absolute lifetimes of a new session.
 func checkLifetimes(idle, absolute time.Duration) error {
 	var errs []error
-	if idle <= 0 {
-		errs = append(errs, fmt.Errorf("idle timeout %v, want > 0", idle))
+	if idle < time.Millisecond {
+		errs = append(errs, fmt.Errorf("idle timeout %v, want at least 1ms", idle))
 	}
-	if absolute <= 0 {
-		errs = append(errs, fmt.Errorf("absolute lifetime %v, want > 0", absolute))
+	if absolute < time.Millisecond {
+		errs = append(errs, fmt.Errorf("absolute lifetime %v, want at least 1ms", absolute))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("redisstore: create: %w", err)

@@ -125,6 +125,12 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes the connections to Redis. The store must not be used afterwards.
 func (s *Store) Close() error { return s.rdb.Close() }
 
+// ceilMillis returns d in whole milliseconds, rounded up: Redis expiries and
+// revocation times are milliseconds, and rounding up never shortens either.
+func ceilMillis(d time.Duration) int64 {
+	return int64((d + time.Millisecond - 1) / time.Millisecond)
+}
+
 // key returns the Redis key of the given kind and name.
 func (s *Store) key(kind, name string) string { return s.prefix + kind + name }
 

@@ -70,9 +70,9 @@ func TestOpenMalformedPlaintext(t *testing.T) {
 	aead, _ := newAEAD(key)
 	for _, pt := range [][]byte{
 		nil,
-		{1, 2, 3},                         // shorter than the deadline
-		{0, 0, 0, 0, 0, 0, 0, 0},          // no length prefixes
-		{0, 0, 0, 0, 0, 0, 0, 0, 200},     // length past the end
+		{1, 2, 3},                     // shorter than the deadline
+		{0, 0, 0, 0, 0, 0, 0, 0},      // no length prefixes
+		{0, 0, 0, 0, 0, 0, 0, 0, 200}, // length past the end
 		{0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, // huge uvarint
 	} {
 		nonce := make([]byte, aead.NonceSize())
