@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -22,12 +23,21 @@ type recentRefresh struct {
 	at     time.Time
 }
 
+// RefreshLocker is implemented by session stores shared by several replicas: a refresh
+// holds the session's lock, so that one replica at a time redeems its refresh token, and
+// re-reads the session after taking it (another replica may have refreshed meanwhile).
+type RefreshLocker interface {
+	// LockWait takes the lock named id for at most ttl, waiting up to maxWait for it.
+	LockWait(ctx context.Context, id string, ttl, maxWait time.Duration) (unlock func(), err error)
+}
+
 // maybeRefresh refreshes s's tokens when the access token expires within RefreshBefore
 // and a refresh token exists. Concurrent requests of one session share one refresh
 // (singleflight), and requests that arrive shortly after with the pre-refresh session
 // reuse its result. It reports whether s changed; errSessionEnded means the provider
 // refused (invalid_grant) or the refreshed ID token broke continuity.
-func (p *RP) maybeRefresh(ctx context.Context, s *Session) (bool, error) {
+func (p *RP) maybeRefresh(r *http.Request, s *Session) (bool, error) {
+	ctx := r.Context()
 	if s.Tokens.RefreshToken == "" || s.Tokens.Expiry.IsZero() ||
 		p.s.Now().Before(s.Tokens.Expiry.Add(-p.s.RefreshBefore)) {
 		return false, nil
@@ -42,6 +52,20 @@ func (p *RP) maybeRefresh(ctx context.Context, s *Session) (bool, error) {
 		}
 		ctx, cancel := withTimeout(context.WithoutCancel(ctx))
 		defer cancel()
+		if locker, ok := p.store.(RefreshLocker); ok {
+			unlock, err := locker.LockWait(ctx, "refresh:"+s.ID, 15*time.Second, 5*time.Second)
+			if err != nil {
+				return nil, fmt.Errorf("refresh lock: %w", err)
+			}
+			defer unlock()
+			fresh, err := p.store.Load(r.WithContext(ctx))
+			if err != nil {
+				return nil, fmt.Errorf("reload session: %w", err)
+			}
+			if fresh != nil && fresh.ID == s.ID && fresh.Tokens.RefreshToken != s.Tokens.RefreshToken {
+				return fresh.Tokens, nil // another replica refreshed it
+			}
+		}
 		t, err := p.refresh(ctx, s)
 		if err != nil {
 			return nil, err

@@ -1,8 +1,10 @@
 package rp
 
 import (
+	"context"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,5 +108,49 @@ func TestRefreshOutageKeepsTheSession(t *testing.T) {
 	h.idp.InjectFault(mockidp.Fault{Refresh: true, TokenStatus: http.StatusServiceUnavailable})
 	if !h.signedIn(h.client) {
 		t.Errorf("a provider outage during refresh ended the session")
+	}
+}
+
+// lockingStore is a cookie store that also offers a refresh lock, as a shared store does.
+type lockingStore struct {
+	*CookieStore
+	mu    sync.Mutex
+	locks atomic.Int64
+}
+
+func (l *lockingStore) LockWait(_ context.Context, id string, _, _ time.Duration) (func(), error) {
+	l.locks.Add(1)
+	l.mu.Lock()
+	return l.mu.Unlock, nil
+}
+
+func TestRefreshTakesTheStoreLock(t *testing.T) {
+	t.Parallel()
+	clock := newFakeClock()
+	cs, err := NewCookieStore(CookieStoreConfig{Secrets: [][]byte{testSecret}, InsecureHTTP: true, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &lockingStore{CookieStore: cs}
+	h := newHarness(t, harnessOpt{
+		idp: []mockidp.Option{mockidp.WithConfig(func(c *mockidp.Config) { c.AccessTokenTTL = 5 * time.Minute })},
+		cfg: func(c *Config) {
+			c.SessionStore = store
+			c.Now = clock.Now
+		},
+	})
+	h.clock = clock
+	h.signIn(h.client)
+	h.expireAccessToken()
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() { h.signedIn(h.client) })
+	}
+	wg.Wait()
+	if n := store.locks.Load(); n != 1 {
+		t.Errorf("refresh locks taken = %d, want 1", n)
+	}
+	if n := h.calls.refresh.Load(); n != 1 {
+		t.Errorf("refresh requests = %d, want 1", n)
 	}
 }
