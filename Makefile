@@ -15,9 +15,13 @@ BUILDFLAGS := -trimpath -ldflags '$(LDFLAGS)'
 # go test's own deadline per test binary; the whole run stays well under 10 min.
 TESTTIMEOUT ?= 8m
 FUZZTIME  ?= 60s
+# Arguments for cmd/foyer-bench, e.g. BENCH_ARGS=start.
+BENCH_ARGS ?=
 IMAGE_PREFIX ?= foyer
 IMAGE_TAG ?= latest
-CMDS      := rp mockidp
+# name=package of each program; whoami is the example upstream app.
+PROGRAMS  := rp=./cmd/rp mockidp=./cmd/mockidp whoami=./examples/whoami
+IMAGES    := rp mockidp whoami
 
 # Run apt-get as root, or through sudo otherwise.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -29,9 +33,10 @@ help: ## Show this list of targets.
 
 build: ## Build static binaries into bin/ (CGO_ENABLED=0, -trimpath, version stamped).
 	@mkdir -p $(BIN)
-	@for c in $(CMDS); do \
-		echo "go build -o $(BIN)/$$c ./cmd/$$c"; \
-		CGO_ENABLED=0 $(GO) build $(BUILDFLAGS) -o $(BIN)/$$c ./cmd/$$c || exit 1; \
+	@for p in $(PROGRAMS); do \
+		name=$${p%%=*}; pkg=$${p#*=}; \
+		echo "go build -o $(BIN)/$$name $$pkg"; \
+		CGO_ENABLED=0 $(GO) build $(BUILDFLAGS) -o $(BIN)/$$name $$pkg || exit 1; \
 	done
 
 run: build ## Build and start rp on http://127.0.0.1:8080 in dev mode (mock IdP embedded).
@@ -45,7 +50,7 @@ bench: ## Run the Go benchmarks with their figures, then the load benchmarks.
 	$(MAKE) bench-load
 
 bench-load: ## Run the load benchmark (cmd/foyer-bench) when it exists.
-	@if [ -d cmd/foyer-bench ]; then $(GO) run ./cmd/foyer-bench; \
+	@if [ -d cmd/foyer-bench ]; then $(GO) run ./cmd/foyer-bench $(BENCH_ARGS); \
 	else echo "bench-load: no cmd/foyer-bench yet, nothing to run"; fi
 
 fuzz: ## Run every Fuzz target for FUZZTIME (default 60s) each.
@@ -56,8 +61,8 @@ fuzz: ## Run every Fuzz target for FUZZTIME (default 60s) each.
 		done; \
 	done
 
-images: build ## Build the FROM-scratch container images of rp and mockidp and print their sizes.
-	@for c in $(CMDS); do \
+images: build ## Build the FROM-scratch images of rp, mockidp and whoami; print their sizes.
+	@for c in $(IMAGES); do \
 		echo "docker build $(IMAGE_PREFIX)/$$c:$(IMAGE_TAG)"; \
 		docker build -q -f build/$$c/Dockerfile -t $(IMAGE_PREFIX)/$$c:$(IMAGE_TAG) $(BIN) || exit 1; \
 	done
@@ -72,6 +77,11 @@ ci-deps: ## Install Chromium and redis-server from Debian packages where missing
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$pkg || exit 1; \
 	done
 
-clean: ## Remove bin/ and the test cache.
+clean: ## Remove bin/, the test cache and containers/images/networks left by a killed test run.
 	rm -rf $(BIN)
 	$(GO) clean -testcache
+	@if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then \
+		docker ps -aq --filter label=foyer.test | xargs -r docker rm -f; \
+		docker images -q --filter label=foyer.test | sort -u | xargs -r docker rmi -f; \
+		docker network ls -q --filter label=foyer.test | xargs -r docker network rm; \
+	fi

@@ -37,7 +37,7 @@ func composeEnv(t *testing.T) map[string]map[string]string {
 	for name, svc := range doc.Services {
 		env[name] = svc.Environment
 	}
-	for _, name := range []string{"mockidp", "rp"} {
+	for _, name := range []string{"mockidp", "rp", "app"} {
 		if env[name] == nil {
 			t.Fatalf("%s: no environment for service %q", composeFile, name)
 		}
@@ -54,20 +54,24 @@ func envList(m map[string]string) []string {
 	return out
 }
 
-// TestContainers runs the FROM-scratch images of mockidp and rp on a private
-// Docker network, configured as examples/docker-compose.yml configures them.
-// rp reaches the provider by its service name (http://mockidp:9400); the test
-// plays the browser through the published ports, resolving "mockidp:9400" to
-// the provider's published port as an /etc/hosts entry would, so that the
-// issuer is one URL for everyone. Both containers must become healthy through
-// their image's HEALTHCHECK (the binaries' healthcheck subcommand), tell the
-// full story, and exit with status 0 on `docker stop`.
+// TestContainers runs the FROM-scratch images of mockidp, rp and the example
+// app (whoami) on a private Docker network, configured as
+// examples/docker-compose.yml configures them. rp reaches the provider by its
+// service name (http://mockidp:9400) and proxies to the app
+// (http://app:8000); the test plays the browser through the published ports,
+// resolving "mockidp:9400" to the provider's published port as an /etc/hosts
+// entry would, so that the issuer is one URL for everyone. Every container
+// must become healthy through its image's HEALTHCHECK (the binaries'
+// healthcheck subcommand), the full story must hold with the app receiving
+// the user's identity (and never a client's forged one, nor rp's cookies),
+// and every container must exit with status 0 on `docker stop`.
 func TestContainers(t *testing.T) {
 	t.Parallel()
 	d := harness.NewDocker(t)
 	bins := programs.Binaries(t)
 	idpImage := d.Image("mockidp", bins.Path("mockidp"), "../build/mockidp/Dockerfile")
 	rpImage := d.Image("rp", bins.Path("rp"), "../build/rp/Dockerfile")
+	appImage := d.Image("whoami", bins.Path("whoami"), "../build/whoami/Dockerfile")
 
 	env := composeEnv(t)
 	issuer := env["mockidp"]["MOCKIDP_ISSUER"]
@@ -77,6 +81,7 @@ func TestContainers(t *testing.T) {
 	idp := d.Run(harness.ContainerConfig{
 		Image: idpImage, Alias: "mockidp", Env: envList(env["mockidp"]), Publish: map[int]int{9400: 0},
 	})
+	app := d.Run(harness.ContainerConfig{Image: appImage, Alias: "app", Env: envList(env["app"])})
 	// The example publishes rp on 127.0.0.1:8080; the test picks a free port
 	// instead, and tells rp its public URL accordingly.
 	rpPort := harness.FreePort(t)
@@ -86,14 +91,52 @@ func TestContainers(t *testing.T) {
 		Image: rpImage, Alias: "rp", Env: envList(env["rp"]), Publish: map[int]int{8080: rpPort},
 	})
 	idp.WaitHealthy()
+	app.WaitHealthy()
 	rp.WaitHealthy()
 
 	s := newStory(t, rpURL, issuer, harness.WithHostMap(map[string]string{"mockidp:9400": idp.Addr(9400)}))
-	s.fullStory(alice, "/", issuer)
+	s.landed = func(r *harness.Response, u user) {
+		t.Helper()
+		assertWhoami(t, r, u, "/reports/2026")
+		// A client cannot pose as someone else: its identity headers are
+		// replaced by rp's.
+		req := s.c.NewRequest("GET", rpURL+"/forged", nil)
+		req.Header.Set("X-Forwarded-User", "mallory")
+		req.Header.Set("X-Forwarded-Email", "mallory@example.com")
+		assertWhoami(t, s.c.Do(req), u, "/forged")
+	}
+	s.fullStory(alice, "/reports/2026?q=1", issuer)
 
-	for _, c := range []*harness.Container{rp, idp} {
+	for _, c := range []*harness.Container{rp, app, idp} {
 		if code := c.Stop(5 * time.Second); code != 0 {
 			t.Errorf("exit code after docker stop: got %d, want 0\n%s", code, c.Logs())
 		}
+	}
+}
+
+// whoami is the answer of the example app (examples/whoami).
+type whoami struct {
+	User              string   `json:"user"`
+	Email             string   `json:"email"`
+	PreferredUsername string   `json:"preferred_username"`
+	Groups            []string `json:"groups"`
+	Path              string   `json:"path"`
+	Cookies           []string `json:"cookies"`
+}
+
+// assertWhoami fails unless r is the app's answer at path for u, with none
+// of rp's cookies passed on.
+func assertWhoami(t *testing.T, r *harness.Response, u user, path string) {
+	t.Helper()
+	if r.StatusCode != 200 {
+		t.Fatalf("app page: want 200\n%s", r)
+	}
+	var got whoami
+	r.JSON(t, &got)
+	if got.User != u.Sub || got.Email != u.Email || got.PreferredUsername != u.Sub || !slices.Equal(got.Groups, u.Groups) || got.Path != path {
+		t.Errorf("identity at the app: got %+v, want user=%s email=%s groups=%v path=%s", got, u.Sub, u.Email, u.Groups, path)
+	}
+	if len(got.Cookies) != 0 {
+		t.Errorf("cookies passed to the app: got %q, want none of rp's", got.Cookies)
 	}
 }

@@ -30,6 +30,9 @@ type story struct {
 	c      *harness.Client
 	rp     string // rp's public URL, e.g. "http://127.0.0.1:8080"
 	issuer string // the provider's issuer, as the browser reaches it
+	// landed, when set, checks the page fullStory lands on after sign-in
+	// (by default: rp's home page naming the user, when rd is "/").
+	landed func(r *harness.Response, u user)
 }
 
 // newStory returns a story with a fresh cookie jar.
@@ -217,7 +220,10 @@ func (s *story) fullStory(u user, rd, issuer string) {
 	s.t.Helper()
 	s.assertSignedOut()
 	landed := s.signIn(u, rd)
-	if rd == "/" {
+	switch {
+	case s.landed != nil:
+		s.landed(landed, u)
+	case rd == "/":
 		// rp's own home page says who is signed in.
 		if want := `data-testid="user-sub">` + u.Sub + "<"; !strings.Contains(string(landed.Body), want) {
 			s.t.Errorf("home page after sign-in: want %s\n%s", want, landed)

@@ -14,8 +14,13 @@ import (
 // ModulePath is the import path of the foyer module.
 const ModulePath = "github.com/foyer-oidc/foyer"
 
-// Programs are the commands a Builder compiles, by name under cmd/.
-var Programs = []string{"rp", "mockidp"}
+// Programs maps each program a Builder compiles to its package, relative to
+// the module: the two products and whoami, the example upstream app.
+var Programs = map[string]string{
+	"rp":      "cmd/rp",
+	"mockidp": "cmd/mockidp",
+	"whoami":  "examples/whoami",
+}
 
 // Builder compiles foyer's programs once, on first use, into a directory
 // that a TestMain owns. It is safe for concurrent use.
@@ -34,7 +39,7 @@ type Binaries struct {
 	Dir string
 }
 
-// Path returns the binary of the program name ("rp" or "mockidp").
+// Path returns the binary of the program name (a key of Programs).
 func (b Binaries) Path(name string) string { return filepath.Join(b.Dir, name) }
 
 // Binaries builds the programs the first time it is called in a test run and
@@ -55,8 +60,8 @@ func Build(ctx context.Context, dir string) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	args := []string{"build", "-trimpath", "-ldflags", "-s -w -X main.version=integration-test", "-o", dir + string(filepath.Separator)}
-	for _, p := range Programs {
-		args = append(args, ModulePath+"/cmd/"+p)
+	for _, pkg := range Programs {
+		args = append(args, ModulePath+"/"+pkg)
 	}
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
