@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -99,6 +100,9 @@ func (p *Provider) renderLogin(w http.ResponseWriter, status int, req *authReque
 		lu := loginUser{Subject: u.Subject, Name: u.Subject}
 		if n, ok := u.Claims["name"].(string); ok && n != "" {
 			lu.Name, lu.Detail = n, u.Subject
+		}
+		if e, ok := u.Claims["email"].(string); ok && e != "" {
+			lu.Detail = strings.TrimPrefix(lu.Detail+" · "+e, " · ")
 		}
 		users = append(users, lu)
 	}
