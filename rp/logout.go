@@ -17,9 +17,9 @@ const (
 // handleLogoutPage shows a sign-out button: GET /auth/logout. Signing out takes a POST
 // with the form's CSRF token, so a cross-site link cannot sign anyone out.
 func (p *RP) handleLogoutPage(w http.ResponseWriter, r *http.Request) {
-	s, err := p.store.Load(r)
+	s, err := p.authenticate(w, r)
 	if err != nil {
-		p.writeError(w, r, newError(http.StatusServiceUnavailable, "session_store_unavailable", "Sessions cannot be checked right now.", err))
+		p.writeError(w, r, err)
 		return
 	}
 	data := pageData{Title: "Sign out"}

@@ -105,10 +105,10 @@ func (p *RP) refresh(ctx context.Context, s *Session) (Tokens, error) {
 	if raw, _ := tok.Extra("id_token").(string); raw != "" {
 		prev, err := parseUnverified(s.Tokens.IDToken)
 		if err != nil {
-			return Tokens{}, fmt.Errorf("%w: %v", errSessionEnded, err)
+			return Tokens{}, fmt.Errorf("%w: %w", errSessionEnded, err)
 		}
 		if _, err := p.verifyIDToken(ctx, prov, m, raw, expect{accessToken: tok.AccessToken, prev: prev}); err != nil {
-			return Tokens{}, fmt.Errorf("%w: refreshed id token rejected: %v", errSessionEnded, err)
+			return Tokens{}, fmt.Errorf("%w: refreshed id token rejected: %w", errSessionEnded, err)
 		}
 		t.IDToken = raw
 	}

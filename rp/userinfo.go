@@ -38,10 +38,10 @@ func (p *RP) fetchUserInfo(ctx context.Context, prov *provider, m *metadata, acc
 	case "application/jwt":
 		payload, err := m.keys.VerifySignature(ctx, string(body))
 		if err != nil {
-			return nil, invalidToken("signed userinfo: %v", err)
+			return nil, invalidToken("signed userinfo: %w", err)
 		}
 		if claims, err = decodeJSONObject(payload); err != nil {
-			return nil, invalidToken("signed userinfo: %v", err)
+			return nil, invalidToken("signed userinfo: %w", err)
 		}
 		if iss, ok := claims["iss"]; ok && iss != prov.cfg.Issuer {
 			return nil, invalidToken("signed userinfo: wrong iss")
@@ -53,7 +53,7 @@ func (p *RP) fetchUserInfo(ctx context.Context, prov *provider, m *metadata, acc
 		}
 	default:
 		if claims, err = decodeJSONObject(body); err != nil {
-			return nil, invalidToken("userinfo: %v", err)
+			return nil, invalidToken("userinfo: %w", err)
 		}
 	}
 	if got, _ := claims["sub"].(string); got != sub {

@@ -30,7 +30,7 @@ type expect struct {
 func invalidToken(format string, args ...any) error {
 	return newError(http.StatusUnauthorized, "invalid_token",
 		"We could not verify the answer from the sign-in provider, so you were not signed in.",
-		fmt.Errorf("%w: %s", ErrInvalidToken, fmt.Sprintf(format, args...)))
+		fmt.Errorf("%w: "+format, append([]any{ErrInvalidToken}, args...)...))
 }
 
 // verifyIDToken checks an ID token fully. go-oidc checks the signature (only the
@@ -40,17 +40,17 @@ func invalidToken(format string, args ...any) error {
 func (p *RP) verifyIDToken(ctx context.Context, prov *provider, m *metadata, raw string, want expect) (*verified, error) {
 	tok, err := m.verifier.Verify(ctx, raw)
 	if err != nil {
-		return nil, invalidToken("id token: %v", err)
+		return nil, invalidToken("id token: %w", err)
 	}
 	var c struct {
 		AZP string `json:"azp"`
 	}
 	claims := map[string]any{}
 	if err := tok.Claims(&claims); err != nil {
-		return nil, invalidToken("id token claims: %v", err)
+		return nil, invalidToken("id token claims: %w", err)
 	}
 	if err := tok.Claims(&c); err != nil {
-		return nil, invalidToken("id token azp: %v", err)
+		return nil, invalidToken("id token azp: %w", err)
 	}
 	if tok.Subject == "" {
 		return nil, invalidToken("id token has no sub")
@@ -94,7 +94,7 @@ func (p *RP) verifyIDToken(ctx context.Context, prov *provider, m *metadata, raw
 	}
 	if tok.AccessTokenHash != "" {
 		if err := tok.VerifyAccessToken(want.accessToken); err != nil {
-			return nil, invalidToken("at_hash: %v", err)
+			return nil, invalidToken("at_hash: %w", err)
 		}
 	}
 	return &verified{token: tok, claims: claims}, nil
