@@ -55,6 +55,16 @@
 // unless the public URL is plain-http loopback. Cookie keys are derived from
 // Config.CookieSecrets; the first encodes and all decode, for rotation.
 //
+// # Several replicas
+//
+// A server-side [SessionStore] (such as a Redis store) keeps only a ticket in the
+// cookie. If it also implements [LogoutIndex], a back-channel logout deletes the
+// sessions it names on every replica; if it implements [RefreshLocker], a refresh holds
+// the session's lock and re-reads the session first, so rotating refresh tokens are
+// redeemed once across replicas. Config.Revocations and Config.ReplayCache (in process
+// by default) record back-channel logouts of cookie sessions and seen logout tokens;
+// give them a shared implementation when several replicas serve cookie sessions.
+//
 // Errors are turned into responses in one place: plain words and a fitting status for
 // people (JSON when the request asks for JSON), one log line with the technical reason,
 // never tokens, codes, secrets or email addresses.
