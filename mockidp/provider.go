@@ -31,16 +31,17 @@ type Provider struct {
 	users      []User
 	offset     atomic.Int64 // Advance, in nanoseconds
 
-	mu       sync.Mutex // guards the maps below and the mutable fields they point to
-	codes    map[string]*authCode
-	access   map[tokenKey]*accessToken // by SHA-256 of the JWT, to keep the map small
-	refresh  map[string]*refreshToken
-	sessions map[string]*browserSession // by cookie value
-	bySID    map[string]*browserSession // by sid claim
-	pending  map[string]*pendingAuth    // authorization requests waiting for the login form
-	queued   map[string][]User          // QueueLogin, by client ID ("" = any)
-	logouts  []BackchannelLogout
-	inserts  int // counts insertions to trigger sweeps
+	mu        sync.Mutex // guards the maps below and the mutable fields they point to
+	codes     map[string]*authCode
+	access    map[tokenKey]*accessToken // by SHA-256 of the JWT, to keep the map small
+	refresh   map[string]*refreshToken
+	sessions  map[string]*browserSession // by cookie value
+	bySID     map[string]*browserSession // by sid claim
+	pending   map[string]*pendingAuth    // authorization requests waiting for the login form
+	queued    map[string][]User          // QueueLogin, by client ID ("" = any)
+	logouts   []BackchannelLogout
+	inserts   int       // counts insertions to trigger sweeps
+	nextSweep time.Time // no sweep before this
 
 	faults faultQueue
 }

@@ -58,17 +58,22 @@ type browserSession struct {
 	ended    bool            // guarded by Provider.mu
 }
 
-// sweepEvery is how many insertions pass between sweeps of expired entries.
-const sweepEvery = 512
+// Sweeps of expired entries happen at most every sweepEvery insertions and
+// sweepInterval of provider time, so their cost stays small per request.
+const (
+	sweepEvery    = 512
+	sweepInterval = time.Minute
+)
 
 // noteInsertLocked counts an insertion and now and then drops expired
 // entries so that a long-running provider does not grow without bound.
 // p.mu must be held.
 func (p *Provider) noteInsertLocked(now time.Time) {
 	p.inserts++
-	if p.inserts%sweepEvery != 0 {
+	if p.inserts%sweepEvery != 0 || now.Before(p.nextSweep) {
 		return
 	}
+	p.nextSweep = now.Add(sweepInterval)
 	for k, c := range p.codes {
 		if now.After(c.expires) {
 			delete(p.codes, k)
