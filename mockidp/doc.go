@@ -32,6 +32,28 @@
 // replayed code, a reused refresh token, revocation of a refresh token and
 // the end of the browser session revoke them all at once.
 //
+// # Policies
+//
+// Where the specifications leave a choice, the provider is strict:
+//
+//   - Redirect and post-logout URIs match registered ones as exact strings;
+//     only clients with AllowLoopbackRedirects (the demo clients) accept
+//     any http(s) URI on localhost, 127.0.0.0/8 or [::1].
+//   - Public clients must use PKCE; S256 and plain are accepted. A
+//     code_verifier without a code_challenge is refused.
+//   - A code is consumed by its first redemption attempt, even a failed
+//     one; a second attempt fails with invalid_grant and revokes what the
+//     code issued.
+//   - Every code exchange returns a refresh token (offline_access is not
+//     needed); each refresh rotates it, and reuse of a rotated token
+//     revokes the whole grant.
+//   - Scopes are openid, profile, email, groups and offline_access; others
+//     get invalid_scope. email releases email and email_verified; profile
+//     releases every other user claim (groups included); groups releases
+//     groups.
+//   - Parameters given twice are refused (RFC 6749 3.1); unknown ones are
+//     ignored.
+//
 // # Tests
 //
 // [NewTestServer] runs a Provider on a loopback port for one test, in the
