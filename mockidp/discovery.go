@@ -1,6 +1,7 @@
 package mockidp
 
 import (
+	"encoding/json"
 	"net/http"
 )
 
@@ -76,7 +77,20 @@ func (p *Provider) serveDiscovery(w http.ResponseWriter, r *http.Request, iss st
 		return
 	}
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	writeJSON(w, http.StatusOK, p.discovery(iss))
+	fault := p.faults.take(faultDiscovery, "", false)
+	fault.sleep(r.Context())
+	switch {
+	case fault == nil:
+		writeJSON(w, http.StatusOK, p.discovery(iss))
+	case fault.DiscoveryStatus != 0 || fault.DiscoveryBody != "":
+		writeRaw(w, fault.DiscoveryStatus, fault.DiscoveryBody)
+	default:
+		var doc map[string]any
+		b, _ := json.Marshal(p.discovery(iss))
+		_ = json.Unmarshal(b, &doc) // round trip of our own struct: cannot fail
+		applyClaims(doc, fault.DiscoveryClaims)
+		writeJSON(w, http.StatusOK, doc)
+	}
 }
 
 func (p *Provider) serveJWKS(w http.ResponseWriter, r *http.Request) {
@@ -88,6 +102,11 @@ func (p *Provider) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "application/jwk-set+json")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Access-Control-Allow-Origin", "*")
+	if fault := p.faults.take(faultJWKS, "", false); fault != nil {
+		fault.sleep(r.Context())
+		writeRaw(w, fault.JWKSStatus, fault.JWKSBody)
+		return
+	}
 	_, _ = w.Write(p.keys.Load().jwks)
 }
 

@@ -1,7 +1,9 @@
 package mockidp
 
 import (
+	"cmp"
 	"context"
+	"net/http"
 	"sync"
 	"time"
 )
@@ -32,8 +34,10 @@ const FaultOmit = "omit"
 //
 // One Fault may touch several endpoints; each endpoint counts its own Times.
 // The token endpoint is touched by the ID token and token fields (or by
-// Delay alone), userinfo by the Userinfo fields, and the authorization
-// response by the Auth fields. Delay applies to every endpoint touched.
+// Delay alone), userinfo by the Userinfo fields, the authorization
+// response by the Auth fields, discovery and /jwks by their fields. Delay
+// applies to every endpoint touched. Discovery and /jwks requests name no
+// client, so their faults match only when ClientID is "".
 type Fault struct {
 	// ClientID limits the fault to one client; "" matches any client.
 	ClientID string
@@ -77,6 +81,17 @@ type Fault struct {
 	// AuthError sends this error (e.g. "access_denied", "server_error")
 	// to the redirect URI instead of a code.
 	AuthError string
+
+	// DiscoveryClaims overrides members of the discovery document (a nil
+	// value deletes), e.g. {"issuer": "https://other.example"}.
+	DiscoveryClaims map[string]any
+	// DiscoveryStatus and DiscoveryBody replace the discovery response.
+	DiscoveryStatus int
+	DiscoveryBody   string
+	// JWKSStatus and JWKSBody replace the /jwks response (e.g. 500, or a
+	// body that is not a key set).
+	JWKSStatus int
+	JWKSBody   string
 }
 
 type faultKind int
@@ -85,6 +100,8 @@ const (
 	faultAuthorize faultKind = iota
 	faultToken
 	faultUserinfo
+	faultDiscovery
+	faultJWKS
 )
 
 type faultEntry struct {
@@ -109,11 +126,19 @@ func (p *Provider) InjectFault(f Fault) {
 	token := f.IDTokenClaims != nil || f.IDTokenSigning != "" || f.OmitIDToken || f.TokenStatus != 0 ||
 		f.TokenError != "" || f.TokenBody != "" || f.TokenContentType != ""
 	userinfo := f.UserinfoClaims != nil || f.UserinfoStatus != 0 || f.UserinfoBody != ""
-	if token || (len(kinds) == 0 && !userinfo && f.Delay > 0) {
+	discovery := f.DiscoveryClaims != nil || f.DiscoveryStatus != 0 || f.DiscoveryBody != ""
+	jwks := f.JWKSStatus != 0 || f.JWKSBody != ""
+	if token || (len(kinds) == 0 && !userinfo && !discovery && !jwks && f.Delay > 0) {
 		kinds = append(kinds, faultToken)
 	}
 	if userinfo {
 		kinds = append(kinds, faultUserinfo)
+	}
+	if discovery {
+		kinds = append(kinds, faultDiscovery)
+	}
+	if jwks {
+		kinds = append(kinds, faultJWKS)
 	}
 	p.faults.mu.Lock()
 	defer p.faults.mu.Unlock()
@@ -166,4 +191,11 @@ func applyClaims(claims, over map[string]any) {
 			claims[k] = v
 		}
 	}
+}
+
+// writeRaw writes a fault's replacement body with status (default 200).
+func writeRaw(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(cmp.Or(status, http.StatusOK))
+	_, _ = w.Write([]byte(body))
 }

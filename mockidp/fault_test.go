@@ -323,3 +323,49 @@ func TestFaultDelayCancelled(t *testing.T) {
 		t.Errorf("%d faults left after Times=2 uses, want 0", left)
 	}
 }
+
+func TestFaultDiscoveryAndJWKS(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	t.Run("wrong issuer", func(t *testing.T) {
+		t.Parallel()
+		ts := NewTestServer(t)
+		ts.InjectFault(Fault{DiscoveryClaims: map[string]any{"issuer": "https://other.example"}})
+		var mismatch *oidc.IssuerMismatchError
+		if _, err := oidc.NewProvider(ctx, ts.Issuer); !errors.As(err, &mismatch) {
+			t.Errorf("NewProvider: %v, want an issuer mismatch", err)
+		}
+		if _, err := oidc.NewProvider(ctx, ts.Issuer); err != nil {
+			t.Errorf("after the fault: %v", err)
+		}
+	})
+	t.Run("discovery down", func(t *testing.T) {
+		t.Parallel()
+		ts := NewTestServer(t)
+		ts.InjectFault(Fault{DiscoveryStatus: http.StatusServiceUnavailable})
+		ts.InjectFault(Fault{ClientID: "demo", DiscoveryStatus: http.StatusTeapot}) // names a client: never matches
+		if _, err := oidc.NewProvider(ctx, ts.Issuer); err == nil || !strings.Contains(err.Error(), "503") {
+			t.Errorf("NewProvider: %v, want a 503 error", err)
+		}
+		if _, err := oidc.NewProvider(ctx, ts.Issuer); err != nil {
+			t.Errorf("after the fault: %v", err)
+		}
+	})
+	t.Run("jwks down", func(t *testing.T) {
+		t.Parallel()
+		ts := NewTestServer(t)
+		rp := newRP(t, ts)
+		tok, err := exchange(t, rp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts.InjectFault(Fault{JWKSStatus: http.StatusInternalServerError, JWKSBody: `{"error":"down"}`})
+		raw := tok.Extra("id_token").(string)
+		if _, err := rp.verifier.Verify(ctx, raw); err == nil {
+			t.Error("Verify succeeded while /jwks answered 500")
+		}
+		if _, err := rp.verifier.Verify(ctx, raw); err != nil {
+			t.Errorf("Verify after the fault: %v", err)
+		}
+	})
+}

@@ -1,7 +1,6 @@
 package mockidp
 
 import (
-	"cmp"
 	"net/http"
 	"slices"
 	"strings"
@@ -31,9 +30,7 @@ func (p *Provider) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 	if fault != nil {
 		applyClaims(claims, fault.UserinfoClaims)
 		if fault.UserinfoStatus != 0 || fault.UserinfoBody != "" {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(cmp.Or(fault.UserinfoStatus, http.StatusOK))
-			_, _ = w.Write([]byte(fault.UserinfoBody))
+			writeRaw(w, fault.UserinfoStatus, fault.UserinfoBody)
 			return
 		}
 	}
