@@ -73,3 +73,16 @@ func BenchmarkCookieStoreLoadLarge(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCookieStoreSaveLarge measures encoding a two-chunk session.
+func BenchmarkCookieStoreSaveLarge(b *testing.B) {
+	st, _ := NewCookieStore(CookieStoreConfig{Secrets: [][]byte{testSecret}})
+	s := largeSession(st.now())
+	req := httptest.NewRequest("GET", "/", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := st.Save(httptest.NewRecorder(), req, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

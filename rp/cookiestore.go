@@ -45,9 +45,10 @@ type CookieStoreConfig struct {
 type CookieStore struct {
 	jar cookieJar
 	now func() time.Time
-	// inflaters pools DEFLATE readers: each holds a 32 KB window, too much to allocate
-	// per request.
+	// inflaters and deflaters pool DEFLATE readers and writers: each holds large
+	// windows and tables, too much to allocate per request.
 	inflaters sync.Pool
+	deflaters sync.Pool
 }
 
 // NewCookieStore returns a cookie store, or an error when a secret is unusable.
@@ -76,6 +77,10 @@ func NewCookieStore(cfg CookieStoreConfig) (*CookieStore, error) {
 		st.now = time.Now
 	}
 	st.inflaters.New = func() any { return flate.NewReader(bytes.NewReader(nil)) }
+	st.deflaters.New = func() any {
+		zw, _ := flate.NewWriter(nil, flate.DefaultCompression) // the level is valid
+		return zw
+	}
 	return st, nil
 }
 
@@ -128,9 +133,12 @@ func (c *CookieStore) Save(w http.ResponseWriter, r *http.Request, s *Session) e
 		return fmt.Errorf("rp: cookie store: %w", err)
 	}
 	var zb bytes.Buffer
-	zw, _ := flate.NewWriter(&zb, flate.BestCompression)
+	zw := c.deflaters.Get().(*flate.Writer)
+	zw.Reset(&zb)
 	_, _ = zw.Write(js)
-	if err := zw.Close(); err != nil {
+	err = zw.Close()
+	c.deflaters.Put(zw)
+	if err != nil {
 		return fmt.Errorf("rp: cookie store: %w", err)
 	}
 	value, err := c.jar.encode(c.chunkName(0), zb.Bytes())

@@ -12,7 +12,13 @@ import (
 // u2proxy returns a reverse proxy to upstream that passes the signed-in user's identity
 // headers (client-sent ones removed) and strips rp's own cookies.
 func u2proxy(upstream *url.URL) http.Handler {
+	// http.DefaultTransport keeps only 2 idle connections per host: under load most
+	// proxied requests would open a new connection.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = 512
+	tr.MaxIdleConnsPerHost = 256
 	return &httputil.ReverseProxy{
+		Transport: tr,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(upstream)
 			pr.SetXForwarded()
