@@ -84,7 +84,7 @@ func ExampleClientLogger() {
 			return a
 		},
 	}))
-	l := redisstore.ClientLogger{Logger: logger}
+	l := redisstore.ClientLogger{Logger: logger.With("component", "go-redis")}
 	_ = func() { redis.SetLogger(l) } // what main does; not run here: it is process-wide
 	l.Printf(context.Background(), "redis: connection pool: failed to dial: %s\n", "connection refused")
 	// Output: level=WARN msg="redis: connection pool: failed to dial: connection refused" component=go-redis

@@ -13,8 +13,8 @@ import (
 //
 //	redis.SetLogger(redisstore.ClientLogger{Logger: logger})
 //
-// Lines are logged at warn level with the attribute component=go-redis. go-redis
-// does not put passwords or values in these lines.
+// Lines are logged at warn level; add attributes with Logger.With (e.g.
+// component=go-redis). go-redis does not put passwords or values in these lines.
 type ClientLogger struct {
 	// Logger receives the lines. Nil: slog.Default().
 	Logger *slog.Logger
@@ -26,5 +26,5 @@ func (l ClientLogger) Printf(ctx context.Context, format string, v ...any) {
 	if lg == nil {
 		lg = slog.Default()
 	}
-	lg.WarnContext(ctx, strings.TrimSpace(fmt.Sprintf(format, v...)), "component", "go-redis")
+	lg.WarnContext(ctx, strings.TrimSpace(fmt.Sprintf(format, v...)))
 }
