@@ -31,7 +31,9 @@ var formPostCSP = func() string {
 		base64.StdEncoding.EncodeToString(sum[:]) + "'"
 }()
 
-const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+// pageCSP has no form-action: browsers apply it to the redirect after the
+// login form's POST, which goes to the client's redirect URI.
+const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 // render writes template name with data, or a plain 500 if it fails.
 func render(w http.ResponseWriter, status int, csp, name string, data any) {
