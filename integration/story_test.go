@@ -180,6 +180,13 @@ func (s *story) assertSignedOut() {
 // answer through the provider's end_session endpoint back to rp.
 func (s *story) signOut() *harness.Response {
 	s.t.Helper()
+	return s.signOutVia(s.rp)
+}
+
+// signOutVia is signOut where the provider sends the browser back to rp's
+// public URL public (another replica's, say) rather than to s.rp.
+func (s *story) signOutVia(public string) *harness.Response {
+	s.t.Helper()
 	page := s.c.Get(s.rp + "/auth/logout")
 	if page.StatusCode != http.StatusOK {
 		s.t.Fatalf("GET /auth/logout: want 200 with a sign-out button\n%s", page)
@@ -200,8 +207,8 @@ func (s *story) signOut() *harness.Response {
 		key = b.Text
 	}
 	r := s.c.Follow(s.c.Submit(*form, key, nil))
-	if r.StatusCode != http.StatusOK || !strings.HasPrefix(r.URL.String(), s.rp+"/") {
-		s.t.Fatalf("sign-out: want to land on a 200 page of rp\n%s", r)
+	if r.StatusCode != http.StatusOK || !strings.HasPrefix(r.URL.String(), public+"/") {
+		s.t.Fatalf("sign-out: want to land on a 200 page of rp at %s\n%s", public, r)
 	}
 	if !slices.ContainsFunc(r.Hops, func(h string) bool { return strings.Contains(h, s.issuer+"/end_session") }) {
 		s.t.Fatalf("sign-out: the hops never went through the provider's %s/end_session\n%s", s.issuer, r)
