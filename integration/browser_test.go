@@ -56,6 +56,20 @@ func browserStory(t *testing.T, b *harness.Browser, rpURL string, u user) {
 	b.Click("sign in again: the provider asks again", selSignIn, selPickUser(u.Sub))
 }
 
+// TestBrowser tells the story in Chromium against bin/rp and bin/mockidp
+// running as processes, as a person would click through it.
+func TestBrowser(t *testing.T) {
+	t.Parallel()
+	b := harness.NewBrowser(t)
+	st := startProcesses(t)
+	browserStory(t, b, st.rpURL, alice)
+	// Chromium keeps preconnected sockets open, which a graceful shutdown
+	// waits for (net/http: up to 5 s); close it before the SIGTERM check.
+	b.Close()
+	st.rp.Stop(t)
+	st.idp.Stop(t)
+}
+
 // TestBrowserFormPost tells the story in Chromium against the in-process
 // stack with response_mode=form_post, where the provider's auto-submitting
 // page posts the code back to rp (cookies must survive the cross-site POST).

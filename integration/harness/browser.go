@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,11 +30,12 @@ const stepTimeout = 30 * time.Second
 // into the test's temporary directory after each step; when the test fails,
 // the last screenshot is copied out and its path logged.
 type Browser struct {
-	t    testing.TB
-	ctx  context.Context
-	dir  string
-	step int
-	last string
+	t     testing.TB
+	ctx   context.Context
+	close func()
+	dir   string
+	step  int
+	last  string
 }
 
 // NewBrowser starts Chromium for t (skipping or failing t when it is missing,
@@ -52,9 +54,12 @@ func NewBrowser(t testing.TB) *Browser {
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithLogf(t.Logf))
 	b.ctx = ctx
-	t.Cleanup(func() {
+	b.close = sync.OnceFunc(func() {
 		cancel()
 		cancelAlloc()
+	})
+	t.Cleanup(func() {
+		b.close()
 		b.keepLast()
 	})
 	// The first run starts the browser and must not carry a timeout (it
@@ -117,6 +122,11 @@ func get[T any](b *Browser, what string, a chromedp.Action[T]) T {
 	}
 	return v
 }
+
+// Close stops Chromium now (it also stops when the test ends), closing its
+// connections, for example before the servers it talked to are stopped:
+// browsers keep idle and speculative connections open.
+func (b *Browser) Close() { b.close() }
 
 // Context is the browser tab's context, for chromedp calls of one's own.
 func (b *Browser) Context() context.Context { return b.ctx }
