@@ -33,7 +33,8 @@ func Build(ctx context.Context, dir string, names ...string) error {
 
 // Binaries are the paths of the programs under test.
 type Binaries struct {
-	MockIDP, RP string
+	MockIDP string `json:"mockidp"`
+	RP      string `json:"rp"`
 }
 
 // Locate fills in each empty path of b: bin/NAME when that file exists,

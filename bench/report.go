@@ -71,6 +71,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if r.Method != "" {
 		fmt.Fprintf(w, "method: %s\n", r.Method)
 	}
+	if b := r.Binaries; b.MockIDP != "" || b.RP != "" {
+		fmt.Fprintf(w, "binaries: %s, %s\n", b.MockIDP, b.RP)
+	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tCASE\tMETRIC\tVALUE\tGOAL / NOTE")

@@ -15,9 +15,10 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // sampleReport is a report with one figure of each kind.
 func sampleReport() *Report {
 	r := &Report{
-		Machine: Machine{CPU: "Test CPU 3000", NumCPU: 2, GOMAXPROCS: 2, GoVersion: "go1.26.8", OS: "linux", Arch: "amd64", LoadAvg: "0.10 0.20 0.30"},
-		Date:    time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC),
-		Method:  "warm-up 1s + 3 runs × 3s per case, medians",
+		Machine:  Machine{CPU: "Test CPU 3000", NumCPU: 2, GOMAXPROCS: 2, GoVersion: "go1.26.8", OS: "linux", Arch: "amd64", LoadAvg: "0.10 0.20 0.30"},
+		Date:     time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC),
+		Method:   "warm-up 1s + 3 runs × 3s per case, medians",
+		Binaries: Binaries{MockIDP: "bin/mockidp", RP: "bin/rp"},
 	}
 	r.Add("start", "mockidp", "exec → first 200 /jwks, p50 of 20", 7.754, "ms", "≤ 20 ms")
 	r.Add("signin", "RS256", "sign-ins/s (8 VUs)", 812.4, "/s", "")
