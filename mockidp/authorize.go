@@ -227,7 +227,7 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request, req *authRe
 // finish issues a code for the signed-in session and sends the
 // authorization response.
 func (p *Provider) finish(w http.ResponseWriter, r *http.Request, req *authRequest, s *browserSession) {
-	fault := p.faults.take(faultAuthorize, req.client.ID, false)
+	fault := p.faults.take(faultAuthorize, faultScope{clientID: req.client.ID, loginHint: req.loginHint})
 	fault.sleep(r.Context())
 	if fault != nil && fault.AuthError != "" {
 		p.respond(w, r, req, url.Values{"error": {fault.AuthError}, "error_description": {"injected fault"}}, fault)
@@ -235,7 +235,8 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, req *authReque
 	}
 	now := p.Now()
 	code := randomToken()
-	g := &grant{clientID: req.client.ID, user: s.user, scopes: req.scopes, nonce: req.nonce, authTime: s.authTime, sid: s.sid}
+	g := &grant{clientID: req.client.ID, user: s.user, scopes: req.scopes, nonce: req.nonce, authTime: s.authTime, sid: s.sid,
+		loginHint: req.loginHint}
 	p.mu.Lock()
 	p.codes[code] = &authCode{grant: g, redirectURI: req.redirectURI, challenge: req.challenge, method: req.method,
 		expires: now.Add(p.cfg.CodeTTL)}
@@ -250,7 +251,7 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, req *authReque
 // redirectError sends an error authorization response to the validated
 // redirect URI.
 func (p *Provider) redirectError(w http.ResponseWriter, r *http.Request, req *authRequest, oe *oauthError) {
-	fault := p.faults.take(faultAuthorize, req.client.ID, false)
+	fault := p.faults.take(faultAuthorize, faultScope{clientID: req.client.ID, loginHint: req.loginHint})
 	fault.sleep(r.Context())
 	p.log.LogAttrs(r.Context(), levelFor(oe.Status), "authorization failed", slog.String("client_id", req.client.ID),
 		slog.String("error", oe.Code), slog.String("reason", causeText(oe)))

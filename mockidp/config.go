@@ -74,7 +74,21 @@ type Config struct {
 	// HTTPClient delivers back-channel logout tokens; nil means a client
 	// with a 5 second timeout.
 	HTTPClient *http.Client
+
+	// KeyOverlap is how long, in provider time, a rotated-out signing key
+	// stays in the JWKS after [Provider.RotateKey]. Zero (the default)
+	// keeps it until the next rotation; a negative value removes it at once.
+	KeyOverlap time.Duration
+	// JWKSCacheControl is the Cache-Control header of /jwks. Empty means
+	// [DefaultJWKSCacheControl] ("no-cache": clients may store the key set
+	// but must revalidate it, which the ETag makes cheap), so a rotation is
+	// seen at once; set e.g. "max-age=300" to test a relying party's cache.
+	JWKSCacheControl string
 }
+
+// DefaultJWKSCacheControl is the Cache-Control of /jwks when
+// [Config.JWKSCacheControl] is empty.
+const DefaultJWKSCacheControl = "no-cache"
 
 // Client is a registered OAuth 2.0 client.
 type Client struct {
@@ -162,6 +176,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.JWKSCacheControl == "" {
+		cfg.JWKSCacheControl = DefaultJWKSCacheControl
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 5 * time.Second}

@@ -77,7 +77,7 @@ func (p *Provider) serveDiscovery(w http.ResponseWriter, r *http.Request, iss st
 		return
 	}
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	fault := p.faults.take(faultDiscovery, "", false)
+	fault := p.faults.take(faultDiscovery, faultScope{})
 	fault.sleep(r.Context())
 	switch {
 	case fault == nil:
@@ -100,14 +100,33 @@ func (p *Provider) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/jwk-set+json")
-	h.Set("Cache-Control", "no-cache")
+	h.Set("Cache-Control", p.cfg.JWKSCacheControl)
 	h.Set("Access-Control-Allow-Origin", "*")
-	if fault := p.faults.take(faultJWKS, "", false); fault != nil {
-		fault.sleep(r.Context())
+	set := p.liveKeys()
+	fault := p.faults.take(faultJWKS, faultScope{})
+	fault.sleep(r.Context())
+	switch {
+	case fault != nil && (fault.JWKSStatus != 0 || fault.JWKSBody != ""):
 		writeRaw(w, fault.JWKSStatus, fault.JWKSBody)
-		return
+	case fault != nil:
+		decoys, err := p.decoyKeys(fault.JWKSExtraKeys)
+		var b []byte
+		if err == nil {
+			b, err = marshalJWKS(set.published, decoys, fault.JWKSNoKID)
+		}
+		if err != nil {
+			p.writeOAuthError(w, r, "jwks", "", err)
+			return
+		}
+		_, _ = w.Write(b)
+	default:
+		h.Set("ETag", set.etag)
+		if r.Header.Get("If-None-Match") == set.etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		_, _ = w.Write(set.jwks)
 	}
-	_, _ = w.Write(p.keys.Load().jwks)
 }
 
 func methodNotAllowed(w http.ResponseWriter, allow string) {

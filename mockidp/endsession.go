@@ -86,7 +86,7 @@ func (p *Provider) serveEndSession(w http.ResponseWriter, r *http.Request, iss s
 func (p *Provider) checkLogoutRequest(v map[string]string, iss string) (sid, sub string, client *Client, msg string) {
 	clientID := v["client_id"]
 	if hint := v["id_token_hint"]; hint != "" {
-		payload, err := p.keys.Load().verify(hint)
+		payload, err := p.liveKeys().verify(hint)
 		var c struct {
 			Iss string   `json:"iss"`
 			Sub string   `json:"sub"`

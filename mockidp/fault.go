@@ -3,6 +3,8 @@ package mockidp
 import (
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -28,32 +30,45 @@ const (
 const FaultOmit = "omit"
 
 // Fault makes the next Times (0 means 1) matching responses misbehave, so
-// that a relying party's error paths can be tested. Faults are kept per
-// ClientID ("" matches any client), so parallel tests using different
-// clients never see each other's faults.
+// that a relying party's error paths can be tested. A fault matches by
+// ClientID and by LoginHint ("" matches any), so parallel tests sharing one
+// provider never see each other's faults as long as each uses its own
+// client or login_hint: there is no global queue.
 //
 // One Fault may touch several endpoints; each endpoint counts its own Times.
 // The token endpoint is touched by the ID token and token fields (or by
 // Delay alone), userinfo by the Userinfo fields, the authorization
 // response by the Auth fields, discovery and /jwks by their fields. Delay
-// applies to every endpoint touched. Discovery and /jwks requests name no
-// client, so their faults match only when ClientID is "".
+// applies to every endpoint touched. Discovery and /jwks requests name
+// neither client nor login_hint, so their faults match only when ClientID
+// and LoginHint are both "" (a scoped fault never touches them); to keep
+// such faults apart, give each test its own provider ([NewTestServer] or
+// [NewMulti]).
+//
+// Faults decode from JSON (the control API's POST /_mock/faults) with the
+// snake_case member names of the field tags and Delay as a Go duration
+// string such as "2s"; unknown members are errors.
 type Fault struct {
 	// ClientID limits the fault to one client; "" matches any client.
-	ClientID string
+	ClientID string `json:"client_id,omitempty"`
+	// LoginHint limits the fault to sign-ins whose authorization request
+	// carried this login_hint; "" matches any. The hint stays attached to
+	// the code, the tokens and refreshes of that sign-in, so token and
+	// userinfo faults match it too.
+	LoginHint string `json:"login_hint,omitempty"`
 	// Times is how many responses of each touched endpoint misbehave; 0 means 1.
-	Times int
+	Times int `json:"times,omitempty"`
 
 	// IDTokenClaims overrides ID token claims; a nil value deletes the
 	// claim (e.g. {"iat": nil}, {"nonce": "x"}, {"aud": []string{"demo", "other"}}).
-	IDTokenClaims map[string]any
+	IDTokenClaims map[string]any `json:"id_token_claims,omitempty"`
 	// IDTokenSigning is "" or one of the Signing* constants.
-	IDTokenSigning string
+	IDTokenSigning string `json:"id_token_signing,omitempty"`
 	// OmitIDToken leaves id_token out of the token response.
-	OmitIDToken bool
+	OmitIDToken bool `json:"omit_id_token,omitempty"`
 	// Refresh limits the token endpoint part of the fault to refresh_token
 	// grants (the ID token faults then apply to the refreshed ID token).
-	Refresh bool
+	Refresh bool `json:"refresh,omitempty"`
 
 	// TokenStatus, TokenError, TokenBody and TokenContentType replace the
 	// token response: TokenBody is sent as is (TokenContentType, default
@@ -61,37 +76,47 @@ type Fault struct {
 	// TokenStatus defaults to 200 with a body and 400 with an error; a
 	// status alone sends a matching error. The request is not processed
 	// (a code is not consumed).
-	TokenStatus      int
-	TokenError       string
-	TokenBody        string
-	TokenContentType string
+	TokenStatus      int    `json:"token_status,omitempty"`
+	TokenError       string `json:"token_error,omitempty"`
+	TokenBody        string `json:"token_body,omitempty"`
+	TokenContentType string `json:"token_content_type,omitempty"`
 	// Delay waits before answering (or until the request is cancelled).
-	Delay time.Duration
+	Delay time.Duration `json:"-"`
 
 	// UserinfoClaims overrides userinfo claims (a nil value deletes).
-	UserinfoClaims map[string]any
+	UserinfoClaims map[string]any `json:"userinfo_claims,omitempty"`
 	// UserinfoStatus and UserinfoBody replace the userinfo response.
-	UserinfoStatus int
-	UserinfoBody   string
+	UserinfoStatus int    `json:"userinfo_status,omitempty"`
+	UserinfoBody   string `json:"userinfo_body,omitempty"`
 
 	// AuthState is "" (unchanged), [FaultOmit], or a state to send instead.
-	AuthState string
+	AuthState string `json:"auth_state,omitempty"`
 	// AuthIss is "" (unchanged), [FaultOmit], or an iss to send instead.
-	AuthIss string
+	AuthIss string `json:"auth_iss,omitempty"`
 	// AuthError sends this error (e.g. "access_denied", "server_error")
 	// to the redirect URI instead of a code.
-	AuthError string
+	AuthError string `json:"auth_error,omitempty"`
 
 	// DiscoveryClaims overrides members of the discovery document (a nil
 	// value deletes), e.g. {"issuer": "https://other.example"}.
-	DiscoveryClaims map[string]any
+	DiscoveryClaims map[string]any `json:"discovery_claims,omitempty"`
 	// DiscoveryStatus and DiscoveryBody replace the discovery response.
-	DiscoveryStatus int
-	DiscoveryBody   string
+	DiscoveryStatus int    `json:"discovery_status,omitempty"`
+	DiscoveryBody   string `json:"discovery_body,omitempty"`
 	// JWKSStatus and JWKSBody replace the /jwks response (e.g. 500, or a
 	// body that is not a key set).
-	JWKSStatus int
-	JWKSBody   string
+	JWKSStatus int    `json:"jwks_status,omitempty"`
+	JWKSBody   string `json:"jwks_body,omitempty"`
+	// JWKSNoKID serves /jwks with the kid member removed from every key
+	// (OIDF kid-absent-single-jwks / kid-absent-multiple-jwks; pair it
+	// with [SigningNoKID] on the ID token).
+	JWKSNoKID bool `json:"jwks_no_kid,omitempty"`
+	// JWKSExtraKeys adds that many decoy public keys of the provider's
+	// algorithm to /jwks after the real ones. They never sign anything, so
+	// a relying party facing a token without kid must try every key. The
+	// decoys are generated on first use (tens of milliseconds each for RSA)
+	// and kept.
+	JWKSExtraKeys int `json:"jwks_extra_keys,omitempty"`
 }
 
 type faultKind int
@@ -110,15 +135,43 @@ type faultEntry struct {
 	f    Fault
 }
 
-// faultQueue holds injected faults in the order they were injected.
+// faultQueue holds injected faults in the order they were injected. A
+// request takes the first fault that matches it, so faults scoped to
+// different clients or login hints never meet.
 type faultQueue struct {
 	mu      sync.Mutex
 	entries []*faultEntry
 }
 
-// InjectFault queues f; see [Fault].
+// faultScope is what a request says about itself for fault matching.
+type faultScope struct {
+	clientID  string
+	loginHint string
+	refresh   bool // a refresh_token grant
+}
+
+// InjectFault queues f; see [Fault]. Values that make no sense (an unknown
+// IDTokenSigning, a negative Times) are used as given; the control API
+// refuses them with 400.
 func (p *Provider) InjectFault(f Fault) {
 	times := max(f.Times, 1)
+	kinds := f.kinds()
+	p.faults.mu.Lock()
+	defer p.faults.mu.Unlock()
+	for _, k := range kinds {
+		p.faults.entries = append(p.faults.entries, &faultEntry{kind: k, left: times, f: f})
+	}
+}
+
+// ClearFaults removes every queued fault.
+func (p *Provider) ClearFaults() {
+	p.faults.mu.Lock()
+	defer p.faults.mu.Unlock()
+	p.faults.entries = nil
+}
+
+// kinds lists the endpoints f touches.
+func (f *Fault) kinds() []faultKind {
 	var kinds []faultKind
 	if f.AuthState != "" || f.AuthIss != "" || f.AuthError != "" {
 		kinds = append(kinds, faultAuthorize)
@@ -127,7 +180,7 @@ func (p *Provider) InjectFault(f Fault) {
 		f.TokenError != "" || f.TokenBody != "" || f.TokenContentType != ""
 	userinfo := f.UserinfoClaims != nil || f.UserinfoStatus != 0 || f.UserinfoBody != ""
 	discovery := f.DiscoveryClaims != nil || f.DiscoveryStatus != 0 || f.DiscoveryBody != ""
-	jwks := f.JWKSStatus != 0 || f.JWKSBody != ""
+	jwks := f.JWKSStatus != 0 || f.JWKSBody != "" || f.JWKSNoKID || f.JWKSExtraKeys > 0
 	if token || (len(kinds) == 0 && !userinfo && !discovery && !jwks && f.Delay > 0) {
 		kinds = append(kinds, faultToken)
 	}
@@ -140,23 +193,60 @@ func (p *Provider) InjectFault(f Fault) {
 	if jwks {
 		kinds = append(kinds, faultJWKS)
 	}
-	p.faults.mu.Lock()
-	defer p.faults.mu.Unlock()
-	for _, k := range kinds {
-		p.faults.entries = append(p.faults.entries, &faultEntry{kind: k, left: times, f: f})
-	}
+	return kinds
 }
 
-// take returns the first queued fault of kind for clientID and counts it,
-// or nil. refresh tells whether a token request is a refresh_token grant.
-func (q *faultQueue) take(kind faultKind, clientID string, refresh bool) *Fault {
+// check reports the problems of a fault received by the control API.
+func (f *Fault) check() error {
+	var errs []error
+	switch f.IDTokenSigning {
+	case "", SigningBadSignature, SigningNone, SigningUnknownKey, SigningNoKID, SigningHS256ClientSecret:
+	default:
+		errs = append(errs, fmt.Errorf("id_token_signing %q: want one of %q, %q, %q, %q, %q", f.IDTokenSigning,
+			SigningBadSignature, SigningNone, SigningUnknownKey, SigningNoKID, SigningHS256ClientSecret))
+	}
+	if f.Times < 0 {
+		errs = append(errs, errors.New("times must not be negative"))
+	}
+	if f.Delay < 0 {
+		errs = append(errs, errors.New("delay must not be negative"))
+	}
+	if f.JWKSExtraKeys < 0 || f.JWKSExtraKeys > maxDecoyKeys {
+		errs = append(errs, fmt.Errorf("jwks_extra_keys must be 0 to %d", maxDecoyKeys))
+	}
+	for _, st := range []struct {
+		name string
+		v    int
+	}{{"token_status", f.TokenStatus}, {"userinfo_status", f.UserinfoStatus}, {"discovery_status", f.DiscoveryStatus}, {"jwks_status", f.JWKSStatus}} {
+		if st.v != 0 && (st.v < 200 || st.v > 599) {
+			errs = append(errs, fmt.Errorf("%s %d: want 200 to 599", st.name, st.v))
+		}
+	}
+	scoped := f.ClientID != "" || f.LoginHint != ""
+	for _, k := range f.kinds() {
+		if scoped && (k == faultDiscovery || k == faultJWKS) {
+			errs = append(errs, errors.New("discovery and jwks faults cannot be scoped to a client_id or login_hint (those requests name neither)"))
+			break
+		}
+	}
+	if len(f.kinds()) == 0 {
+		errs = append(errs, errors.New("the fault changes nothing"))
+	}
+	return errors.Join(errs...)
+}
+
+// take returns the first queued fault of kind that matches s and counts
+// it, or nil. Discovery and /jwks requests pass an empty scope and match
+// only unscoped faults.
+func (q *faultQueue) take(kind faultKind, s faultScope) *Fault {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for i, e := range q.entries {
-		if e.kind != kind || (e.f.ClientID != "" && e.f.ClientID != clientID) {
+		if e.kind != kind || (e.f.ClientID != "" && e.f.ClientID != s.clientID) ||
+			(e.f.LoginHint != "" && e.f.LoginHint != s.loginHint) {
 			continue
 		}
-		if kind == faultToken && e.f.Refresh && !refresh {
+		if kind == faultToken && e.f.Refresh && !s.refresh {
 			continue
 		}
 		e.left--

@@ -132,7 +132,7 @@ func (p *Provider) signIDToken(key *signingKey, c *Client, claims map[string]any
 	case SigningNone:
 		return unsignedJWT(map[string]any{"alg": "none", "typ": typJWT}, claims, nil)
 	case SigningUnknownKey:
-		k, err := generateSigningKey(key.alg)
+		k, err := p.unknownKey()
 		if err != nil {
 			return "", err
 		}

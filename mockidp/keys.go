@@ -7,6 +7,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"embed"
 	"encoding/base64"
@@ -14,7 +15,9 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -100,26 +103,66 @@ func newSigningKey(alg jose.SignatureAlgorithm, priv crypto.Signer, kid string) 
 	return k, nil
 }
 
-// keySet is the provider's published keys: current signs, and every key
-// in published (current first) verifies and appears in the JWKS. A keySet
-// is never changed once built; rotation swaps in a new one.
+// keySet is the provider's published keys: current signs, and it and the
+// retired keys still in their overlap verify and appear in the JWKS. A
+// keySet is never changed once built; rotation swaps in a new one.
 type keySet struct {
 	current   *signingKey
-	published []*signingKey
-	jwks      []byte // the JWKS document served at /jwks, built once
+	retired   []retiredKey
+	published []*signingKey // current, then the retired keys
+	jwks      []byte        // the JWKS document served at /jwks, built once
+	etag      string        // strong ETag of jwks
 }
 
-// newKeySet publishes keys (the first one signs) and builds the JWKS.
-func newKeySet(keys ...*signingKey) (*keySet, error) {
-	set := jose.JSONWebKeySet{}
-	for _, k := range keys {
-		set.Keys = append(set.Keys, k.public)
+// retiredKey is a rotated-out key still published until until (zero:
+// until the next rotation).
+type retiredKey struct {
+	key   *signingKey
+	until time.Time
+}
+
+// newKeySet publishes current and the retired keys and builds the JWKS.
+func newKeySet(current *signingKey, retired ...retiredKey) (*keySet, error) {
+	s := &keySet{current: current, retired: retired, published: []*signingKey{current}}
+	for _, r := range retired {
+		s.published = append(s.published, r.key)
 	}
-	jwks, err := json.Marshal(set)
+	jwks, err := marshalJWKS(s.published, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	s.jwks = jwks
+	sum := sha256.Sum256(jwks)
+	s.etag = `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
+	return s, nil
+}
+
+// hasExpired reports whether a retired key's overlap has ended at now.
+func (s *keySet) hasExpired(now time.Time) bool {
+	for _, r := range s.retired {
+		if !r.until.IsZero() && !now.Before(r.until) {
+			return true
+		}
+	}
+	return false
+}
+
+// marshalJWKS builds a JWKS document from keys and decoys, without kid
+// members when noKID is set.
+func marshalJWKS(keys, decoys []*signingKey, noKID bool) ([]byte, error) {
+	set := jose.JSONWebKeySet{}
+	for _, k := range slices.Concat(keys, decoys) {
+		pub := k.public
+		if noKID {
+			pub.KeyID = ""
+		}
+		set.Keys = append(set.Keys, pub)
+	}
+	b, err := json.Marshal(set)
 	if err != nil {
 		return nil, fmt.Errorf("marshal JWKS: %w", err)
 	}
-	return &keySet{current: keys[0], published: keys, jwks: jwks}, nil
+	return b, nil
 }
 
 // verify checks that token is signed by one of the published keys (the

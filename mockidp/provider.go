@@ -29,7 +29,14 @@ type Provider struct {
 	rotateMu   sync.Mutex // serialises RotateKey
 	clients    map[string]*Client
 	users      []User
-	offset     atomic.Int64 // Advance, in nanoseconds
+	initKeys   *keySet // the keys New loaded, for Reset
+
+	clockMu sync.Mutex // guards clock
+	clock   clockState
+
+	spareMu sync.Mutex    // guards rogue and decoys
+	rogue   *signingKey   // never published: the unknown-key fault
+	decoys  []*signingKey // published by the JWKSExtraKeys fault only
 
 	mu        sync.Mutex // guards the maps below and the mutable fields they point to
 	codes     map[string]*authCode
@@ -75,6 +82,7 @@ func New(cfg Config) (*Provider, error) {
 		return nil, fmt.Errorf("mockidp: %w", err)
 	}
 	p.keys.Store(set)
+	p.initKeys = set
 	for i := range cfg.Clients {
 		c := cfg.Clients[i]
 		p.clients[c.ID] = &c
@@ -95,16 +103,6 @@ func (p *Provider) Issuer() string {
 	}
 	return p.cfg.Issuer
 }
-
-// Now returns the provider's current time: the configured clock plus every
-// [Provider.Advance].
-func (p *Provider) Now() time.Time {
-	return p.cfg.Now().Add(time.Duration(p.offset.Load()))
-}
-
-// Advance moves the provider's clock forward by d (backward if negative),
-// e.g. to let codes, tokens or sessions expire.
-func (p *Provider) Advance(d time.Duration) { p.offset.Add(int64(d)) }
 
 // ServeHTTP serves the provider's endpoints under the issuer's path.
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -11,13 +11,14 @@ import (
 // revocation of a refresh token, end of the browser session). Fields other
 // than revoked are set once before the grant is shared.
 type grant struct {
-	clientID string
-	user     User // Subject is the client ID for client_credentials
-	scopes   []string
-	nonce    string
-	authTime time.Time
-	sid      string // browser session ID; "" for client_credentials
-	revoked  bool   // guarded by Provider.mu
+	clientID  string
+	user      User // Subject is the client ID for client_credentials
+	scopes    []string
+	nonce     string
+	authTime  time.Time
+	sid       string // browser session ID; "" for client_credentials
+	loginHint string // login_hint of the authorization request, for fault matching
+	revoked   bool   // guarded by Provider.mu
 }
 
 // authCode is an authorization code waiting to be redeemed.

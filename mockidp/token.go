@@ -59,7 +59,7 @@ func readForm(w http.ResponseWriter, r *http.Request) (map[string]string, error)
 // token runs one grant for an authenticated client and writes the response.
 func (p *Provider) token(w http.ResponseWriter, r *http.Request, iss string, c *Client, form map[string]string) error {
 	gt := form["grant_type"]
-	fault := p.faults.take(faultToken, c.ID, gt == "refresh_token")
+	fault := p.faults.take(faultToken, faultScope{clientID: c.ID, loginHint: p.hintOf(gt, form), refresh: gt == "refresh_token"})
 	fault.sleep(r.Context())
 	if fault.replacesToken() {
 		writeFaultyToken(w, fault)
@@ -216,4 +216,22 @@ func (p *Provider) clientCredentialsGrant(iss string, c *Client, form map[string
 	}
 	g := &grant{clientID: c.ID, user: User{Subject: c.ID}, scopes: scopes}
 	return p.issue(iss, c, g, scopes, false, "", nil)
+}
+
+// hintOf returns the login_hint of the sign-in behind a code or refresh
+// token request, without consuming anything, for fault matching.
+func (p *Provider) hintOf(grantType string, form map[string]string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch grantType {
+	case "authorization_code":
+		if ac := p.codes[form["code"]]; ac != nil {
+			return ac.grant.loginHint
+		}
+	case "refresh_token":
+		if rt := p.refresh[form["refresh_token"]]; rt != nil {
+			return rt.grant.loginHint
+		}
+	}
+	return ""
 }

@@ -24,7 +24,7 @@ func (p *Provider) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 		p.writeOAuthError(w, r, "userinfo", clientID, newError(errInsufficientScope, "the access token lacks the openid scope"))
 		return
 	}
-	fault := p.faults.take(faultUserinfo, clientID, false)
+	fault := p.faults.take(faultUserinfo, faultScope{clientID: clientID, loginHint: at.grant.loginHint})
 	fault.sleep(r.Context())
 	claims := scopedClaims(at.grant.user, at.scopes)
 	if fault != nil {
