@@ -3,10 +3,12 @@ package bench
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // ModulePath is the import path of the foyer module.
@@ -37,9 +39,15 @@ type Binaries struct {
 	RP      string `json:"rp"`
 }
 
-// Locate fills in each empty path of b: bin/NAME when that file exists,
-// otherwise a fresh build into tmp. It returns what was built.
+// Locate fills in each empty path of b: bin/NAME when that file exists and
+// is newer than every Go source file, go.mod and go.sum under the current
+// directory (so that a stale `make build` is not measured), otherwise a
+// fresh build into tmp. It returns what was built.
 func (b *Binaries) Locate(ctx context.Context, tmp string) ([]string, error) {
+	newest, err := newestSource(".")
+	if err != nil {
+		return nil, err
+	}
 	var build []string
 	for _, s := range []struct {
 		name string
@@ -48,7 +56,7 @@ func (b *Binaries) Locate(ctx context.Context, tmp string) ([]string, error) {
 		if *s.path != "" {
 			continue
 		}
-		if p := filepath.Join("bin", s.name); isFile(p) {
+		if p := filepath.Join("bin", s.name); isNewer(p, newest) {
 			*s.path = p
 			continue
 		}
@@ -58,8 +66,37 @@ func (b *Binaries) Locate(ctx context.Context, tmp string) ([]string, error) {
 	return build, Build(ctx, tmp, build...)
 }
 
-// isFile reports whether path names a regular file.
-func isFile(path string) bool {
+// newestSource returns the latest modification time of the files under root
+// that go into a build: non-test .go files, go.mod and go.sum.
+func newestSource(root string) (time.Time, error) {
+	var newest time.Time
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != root && (strings.HasPrefix(name, ".") || name == "bin" || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if (strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go")) || name == "go.mod" || name == "go.sum" {
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			if info.ModTime().After(newest) {
+				newest = info.ModTime()
+			}
+		}
+		return nil
+	})
+	return newest, err
+}
+
+// isNewer reports whether path is a regular file modified after t.
+func isNewer(path string, t time.Time) bool {
 	st, err := os.Stat(path)
-	return err == nil && st.Mode().IsRegular()
+	return err == nil && st.Mode().IsRegular() && st.ModTime().After(t)
 }

@@ -137,7 +137,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	if len(built) > 0 {
-		fmt.Fprintf(cfg.Log, "built %s into %s\n", strings.Join(built, ", "), tmp)
+		fmt.Fprintf(cfg.Log, "built %s into %s (bin/ has none, or older than the sources)\n", strings.Join(built, ", "), tmp)
 	}
 	s := &suite{
 		cfg: cfg,
