@@ -203,7 +203,7 @@ func validPKCEString(s string) bool {
 // browser session, the auto login or the login form.
 func (p *Provider) authorize(w http.ResponseWriter, r *http.Request, req *authRequest) {
 	now := p.Now()
-	if u, ok := p.takeQueued(req.client.ID); ok {
+	if u, ok := p.takeQueued(req.client.ID, req.loginHint); ok {
 		p.finish(w, r, req, p.startSession(w, req.iss, u, now))
 		return
 	}
@@ -294,11 +294,16 @@ func faultValue(v, f string) string {
 	return f
 }
 
-// takeQueued returns the next queued login for clientID (or for any
-// client), merged over the configured user with the same subject.
-func (p *Provider) takeQueued(clientID string) (User, bool) {
+// takeQueued returns the next queued login for loginHint, else for
+// clientID, else for any client, merged over the configured user with the
+// same subject.
+func (p *Provider) takeQueued(clientID, loginHint string) (User, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if q := p.queuedHint[loginHint]; loginHint != "" && len(q) > 0 {
+		p.queuedHint[loginHint] = q[1:]
+		return p.mergeUser(q[0]), true
+	}
 	for _, id := range []string{clientID, ""} {
 		if q := p.queued[id]; len(q) > 0 {
 			u := q[0]
@@ -347,4 +352,14 @@ func (p *Provider) QueueLogin(clientID string, u User) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.queued[clientID] = append(p.queued[clientID], u)
+}
+
+// QueueLoginHint is [Provider.QueueLogin] for the next sign-in whose
+// authorization request carries login_hint loginHint, whatever the
+// client, so that parallel tests sharing a client stay apart. Logins
+// queued for a hint are used before those queued for a client.
+func (p *Provider) QueueLoginHint(loginHint string, u User) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.queuedHint[loginHint] = append(p.queuedHint[loginHint], u)
 }

@@ -38,19 +38,24 @@ type Provider struct {
 	rogue   *signingKey   // never published: the unknown-key fault
 	decoys  []*signingKey // published by the JWKSExtraKeys fault only
 
-	mu        sync.Mutex // guards the maps below and the mutable fields they point to
-	codes     map[string]*authCode
-	access    map[tokenKey]*accessToken // by SHA-256 of the JWT, to keep the map small
-	refresh   map[string]*refreshToken
-	sessions  map[string]*browserSession // by cookie value
-	bySID     map[string]*browserSession // by sid claim
-	pending   map[string]*pendingAuth    // authorization requests waiting for the login form
-	queued    map[string][]User          // QueueLogin, by client ID ("" = any)
-	logouts   []BackchannelLogout
-	inserts   int       // counts insertions to trigger sweeps
-	nextSweep time.Time // no sweep before this
+	mu         sync.Mutex // guards the maps below and the mutable fields they point to
+	codes      map[string]*authCode
+	access     map[tokenKey]*accessToken // by SHA-256 of the JWT, to keep the map small
+	refresh    map[string]*refreshToken
+	sessions   map[string]*browserSession // by cookie value
+	bySID      map[string]*browserSession // by sid claim
+	pending    map[string]*pendingAuth    // authorization requests waiting for the login form
+	queued     map[string][]User          // QueueLogin, by client ID ("" = any)
+	queuedHint map[string][]User          // QueueLoginHint, by login_hint
+	logouts    []BackchannelLogout
+	inserts    int       // counts insertions to trigger sweeps
+	nextSweep  time.Time // no sweep before this
 
 	faults faultQueue
+
+	capMu    sync.Mutex // guards captured and capSeq
+	captured map[string][]CapturedRequest
+	capSeq   uint64
 }
 
 // New validates cfg (reporting every problem at once) and returns a
@@ -65,17 +70,19 @@ func New(cfg Config) (*Provider, error) {
 		return nil, fmt.Errorf("mockidp: %w", err)
 	}
 	p := &Provider{
-		cfg:      cfg,
-		log:      cfg.Logger,
-		clients:  make(map[string]*Client, len(cfg.Clients)),
-		users:    cfg.Users,
-		codes:    map[string]*authCode{},
-		access:   map[tokenKey]*accessToken{},
-		refresh:  map[string]*refreshToken{},
-		sessions: map[string]*browserSession{},
-		bySID:    map[string]*browserSession{},
-		pending:  map[string]*pendingAuth{},
-		queued:   map[string][]User{},
+		cfg:        cfg,
+		log:        cfg.Logger,
+		clients:    make(map[string]*Client, len(cfg.Clients)),
+		users:      cfg.Users,
+		codes:      map[string]*authCode{},
+		access:     map[tokenKey]*accessToken{},
+		refresh:    map[string]*refreshToken{},
+		sessions:   map[string]*browserSession{},
+		bySID:      map[string]*browserSession{},
+		pending:    map[string]*pendingAuth{},
+		queued:     map[string][]User{},
+		queuedHint: map[string][]User{},
+		captured:   map[string][]CapturedRequest{},
 	}
 	set, err := newKeySet(key)
 	if err != nil {
@@ -118,6 +125,19 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	}
+	endpoint := strings.TrimPrefix(rel, "/")
+	switch rel {
+	case "/healthz", "/login", "/authorize", "/token", "/userinfo", "/revoke", "/introspect", "/end_session", "/jwks":
+	case "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server":
+		endpoint = "discovery"
+	default:
+		endpoint = ""
+	}
+	if endpoint != "" && endpoint != "healthz" {
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() { p.capture(endpoint, r, rec.status) }()
+		w = rec
 	}
 	switch rel {
 	case "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server":
