@@ -206,7 +206,11 @@ func (p *RP) finishLogin(w http.ResponseWriter, r *http.Request, ls *loginState,
 		}
 	}
 	if err := p.store.Save(w, r, s); err != nil {
-		return fmt.Errorf("save session: %w", err)
+		if errors.Is(err, ErrSessionTooLarge) {
+			return fmt.Errorf("save session: %w", err)
+		}
+		return newError(http.StatusServiceUnavailable, "session_store_unavailable",
+			"Your session could not be saved right now. Please try signing in again in a moment.", fmt.Errorf("save session: %w", err))
 	}
 	p.log.Info("signed in", "provider", prov.cfg.ID, "session", shortID(s.ID))
 	return nil

@@ -32,6 +32,10 @@ type Session struct {
 	LastSeen time.Time `json:"ls"`
 	// Tokens are the provider's tokens.
 	Tokens Tokens `json:"t"`
+	// StoreRef is what a server-side [SessionStore] uses to find the session again
+	// (e.g. its ticket): set by its Load, empty for a session not stored yet. It is
+	// never serialized.
+	StoreRef string `json:"-"`
 
 	claims map[string]any // decoded from Tokens.IDToken, plus Extra
 }

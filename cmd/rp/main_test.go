@@ -280,8 +280,8 @@ func TestRunErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"redis store not yet", []string{"--addr", "127.0.0.1:0", "--session-store", "redis://127.0.0.1:6379"}, "redis is not available"},
 		{"bad store", []string{"--addr", "127.0.0.1:0", "--session-store", "files"}, "want cookie or a redis:// URL"},
+		{"bad redis URL", []string{"--addr", "127.0.0.1:0", "--session-store", "redis://127.0.0.1:notaport"}, "--session-store"},
 		{"bad upstream", []string{"--addr", "127.0.0.1:0", "--upstream", "ftp://x"}, "want an http(s) URL"},
 		{"client id without issuer", []string{"--addr", "127.0.0.1:0", "--client-id", "x"}, "need --issuer"},
 		{"no cookie secret", []string{"--addr", "127.0.0.1:0", "--issuer", "https://idp.example.com", "--client-id", "x"}, "no cookie secret"},

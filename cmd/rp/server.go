@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/foyer-oidc/foyer/mockidp"
@@ -18,11 +19,13 @@ import (
 
 // app is a configured server, ready to serve on its listener.
 type app struct {
-	cfg     rp.Config
-	devMode bool
-	devIdP  *mockidp.Provider
-	proxy   http.Handler // nil: rp's own pages
-	log     *slog.Logger
+	cfg      rp.Config
+	devMode  bool
+	devIdP   *mockidp.Provider
+	proxy    http.Handler // nil: rp's own pages
+	redisURL string       // --session-store redis://...; empty: cookies
+	redis    *redisSessions
+	log      *slog.Logger
 }
 
 // serve builds the server from o, listens, and serves until ctx ends.
@@ -85,7 +88,11 @@ func serve(ctx context.Context, o *options, stdout io.Writer) error {
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	err = srv.Shutdown(sctx)
+	if a.redis != nil {
+		_ = a.redis.st.Close()
+	}
+	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
@@ -105,10 +112,10 @@ func configure(o *options, fc *fileConfig, listenURL string, log *slog.Logger) (
 	case store == "cookie":
 	default:
 		u, _ := url.Parse(store)
-		if u != nil && (u.Scheme == "redis" || u.Scheme == "rediss") {
-			errs = append(errs, errors.New("--session-store: redis is not available in this version yet; use cookie"))
+		if u != nil && (u.Scheme == "redis" || u.Scheme == "rediss" || u.Scheme == "redis+sentinel" || u.Scheme == "redis+cluster") {
+			a.redisURL = store
 		} else {
-			errs = append(errs, fmt.Errorf("--session-store %q: want cookie or a redis:// URL", store))
+			errs = append(errs, errors.New("--session-store: want cookie or a redis:// URL"))
 		}
 	}
 	if up := first(o.Upstream, fc.Upstream, ""); up != "" {
@@ -147,14 +154,27 @@ func configure(o *options, fc *fileConfig, listenURL string, log *slog.Logger) (
 // handler builds the routes: /auth/ (rp), /healthz, /readyz, /mockidp/ in dev mode, and
 // either rp's pages or the upstream behind RequireLogin.
 func (a *app) handler(ctx context.Context) (http.Handler, *rp.RP, error) {
+	if a.redisURL != "" {
+		secure := strings.HasPrefix(a.cfg.PublicURL, "https://")
+		rs, err := newRedisSessions(ctx, a.redisURL, a.cfg.CookieSecrets, secure, a.cfg.IdleTimeout, a.cfg.AbsoluteLifetime, a.log.With("component", "redis"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("--session-store: %w", err)
+		}
+		a.redis = rs
+		a.cfg.SessionStore, a.cfg.Revocations, a.cfg.ReplayCache = rs, rs.st, rs.st
+	}
 	auth, err := rp.New(ctx, a.cfg)
 	if err != nil {
 		return nil, nil, err
 	}
+	readyz := http.HandlerFunc(auth.Readyz)
+	if a.redis != nil {
+		readyz = a.redis.readyz(readyz)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/auth/", auth.Handler())
 	mux.HandleFunc("GET /healthz", auth.Healthz)
-	mux.HandleFunc("GET /readyz", auth.Readyz)
+	mux.HandleFunc("GET /readyz", readyz)
 	if a.devIdP != nil {
 		mux.Handle("/mockidp/", a.devIdP)
 	}

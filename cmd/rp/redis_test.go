@@ -1,0 +1,67 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/foyer-oidc/foyer/internal/redistest"
+)
+
+func TestRedisSessionStore(t *testing.T) {
+	t.Parallel()
+	redis := redistest.Start(t) // skips without redis-server (fails with REQUIRE_REDIS=1)
+	st := start(t, []string{"--addr", "127.0.0.1:0", "--session-store", redis.URL}, nil)
+	c := browser()
+	resp, page := signInWithForm(t, st, c, "alice", "/")
+	if resp.StatusCode != 200 || !strings.Contains(page, `data-testid="user-sub">alice<`) {
+		t.Fatalf("sign-in with the Redis store: %d", resp.StatusCode)
+	}
+	u, _ := url.Parse(st.url)
+	var ticket string
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == "foyer_session" {
+			ticket = ck.Value
+		}
+		if strings.HasPrefix(ck.Name, "foyer_session_") {
+			t.Errorf("chunk cookie %s with the Redis store", ck.Name)
+		}
+	}
+	if len(ticket) != 66 {
+		t.Errorf("session cookie = %d chars, want a 66-char ticket", len(ticket))
+	}
+	if resp, _ := fetch(t, c, "GET", st.url+"/readyz", nil); resp.StatusCode != 200 {
+		t.Errorf("/readyz = %d, want 200", resp.StatusCode)
+	}
+
+	// Redis down: signed-in requests fail closed with 503, never 500 and never let in.
+	redis.Kill()
+	for _, path := range []string{"/auth/userinfo", "/"} {
+		resp, body := fetch(t, c, "GET", st.url+path, nil)
+		if resp.StatusCode != http.StatusServiceUnavailable || strings.Contains(body, "alice@example.com") {
+			t.Errorf("%s with Redis down: %d, want 503 and nothing of alice", path, resp.StatusCode)
+		}
+	}
+	if resp, _ := fetch(t, c, "GET", st.url+"/readyz", nil); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with Redis down = %d, want 503", resp.StatusCode)
+	}
+	// Redis back (with its data): the same session works again without restarting rp.
+	redis.Restart()
+	if resp, body := fetch(t, c, "GET", st.url+"/auth/userinfo", nil); resp.StatusCode != 200 || !strings.Contains(body, `"sub": "alice"`) {
+		t.Errorf("after Redis came back: %d %s", resp.StatusCode, body)
+	}
+
+	// Sign-out deletes the session in Redis: a copy of the ticket is worthless.
+	stolen := browser()
+	stolen.Jar.SetCookies(u, c.Jar.Cookies(u))
+	_, logout := fetch(t, c, "GET", st.url+"/auth/logout", nil)
+	m := csrfField.FindStringSubmatch(logout)
+	if m == nil {
+		t.Fatal("no CSRF token")
+	}
+	fetch(t, c, "POST", st.url+"/auth/logout", url.Values{"csrf": {m[1]}})
+	if resp, _ := fetch(t, stolen, "GET", st.url+"/auth/userinfo", nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a copy of the ticket after sign-out: %d, want 401", resp.StatusCode)
+	}
+}
