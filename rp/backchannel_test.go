@@ -153,3 +153,46 @@ func TestRevocationListOutageFailsClosed(t *testing.T) {
 		t.Errorf("back-channel logout with the replay cache down: %d, want 503", resp.StatusCode)
 	}
 }
+
+func TestFrontchannelLogout(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpt{})
+	h.signIn(h.client)
+	sid := h.session(h.client).SID
+	other := h.newBrowser()
+	for name, q := range map[string]url.Values{
+		"unknown iss": {"iss": {"https://evil.example"}, "sid": {sid}},
+		"no sid":      {"iss": {h.idp.Issuer}},
+		"no iss":      {"sid": {sid}},
+	} {
+		if resp, _ := h.get(other, "/auth/frontchannel-logout?"+q.Encode()); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: status %d, want 400", name, resp.StatusCode)
+		}
+		if !h.signedIn(h.client) {
+			t.Fatalf("%s: the session ended", name)
+		}
+	}
+	resp, _ := h.get(other, "/auth/frontchannel-logout?"+url.Values{"iss": {h.idp.Issuer}, "sid": {sid}}.Encode())
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Frame-Options") != "" || resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("front-channel logout: %d, X-Frame-Options %q, Cache-Control %q; want 200, framable, no-store",
+			resp.StatusCode, resp.Header.Get("X-Frame-Options"), resp.Header.Get("Cache-Control"))
+	}
+	if h.signedIn(h.client) {
+		t.Error("still signed in after a front-channel logout")
+	}
+}
+
+func TestVerifyEndpoint(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpt{})
+	resp, _ := h.get(h.client, "/auth/verify", "X-Forwarded-User", "admin")
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get(HeaderUser) != "" {
+		t.Fatalf("signed out: %d with user %q, want 401 and no identity", resp.StatusCode, resp.Header.Get(HeaderUser))
+	}
+	h.signIn(h.client)
+	resp, _ = h.get(h.client, "/auth/verify")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get(HeaderUser) != "alice" || resp.Header.Get(HeaderEmail) != "alice@example.com" ||
+		resp.Header.Get(HeaderGroups) != "admins,users" || resp.Header.Get(HeaderPreferredUsername) != "alice" {
+		t.Errorf("signed in: %d %v, want 200 with alice's identity headers", resp.StatusCode, resp.Header)
+	}
+}

@@ -135,3 +135,21 @@ func (p *RP) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, userFromSession(s))
 }
+
+// handleVerify answers forward-auth subrequests (nginx auth_request, Traefik ForwardAuth,
+// Caddy forward_auth): GET /auth/verify gives 200 with the identity headers when the
+// request carries a live session, 401 otherwise.
+func (p *RP) handleVerify(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	s, err := p.authenticate(w, r)
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	if s == nil {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized", "error_description": "Sign in first."})
+		return
+	}
+	userFromSession(s).SetIdentityHeaders(w.Header(), false)
+	w.WriteHeader(http.StatusOK)
+}

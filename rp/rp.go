@@ -100,6 +100,8 @@ func (p *RP) routes() *http.ServeMux {
 	mux.HandleFunc("POST /auth/logout", p.handleLogout)
 	mux.HandleFunc("GET /auth/logout/done", p.handleLoggedOut)
 	mux.HandleFunc("POST /auth/backchannel-logout", p.handleBackchannelLogout)
+	mux.HandleFunc("GET /auth/frontchannel-logout", p.handleFrontchannelLogout)
+	mux.HandleFunc("GET /auth/verify", p.handleVerify)
 	mux.HandleFunc("GET /auth/userinfo", p.handleUserInfo)
 	mux.HandleFunc("/auth/", func(w http.ResponseWriter, r *http.Request) {
 		p.writeError(w, r, newError(http.StatusNotFound, "not_found", "There is nothing here.", fmt.Errorf("no route %s %s", r.Method, truncate(r.URL.Path, 100))))
@@ -108,7 +110,7 @@ func (p *RP) routes() *http.ServeMux {
 }
 
 // Handler returns the handler for the /auth/ routes: login, callback, logout,
-// backchannel-logout and userinfo. Mount it at "/auth/".
+// backchannel-logout, frontchannel-logout, verify and userinfo. Mount it at "/auth/".
 func (p *RP) Handler() http.Handler { return p.mux }
 
 // Ready reports whether every provider has been discovered.
