@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -84,6 +85,16 @@ type Config struct {
 	// but must revalidate it, which the ETag makes cheap), so a rotation is
 	// seen at once; set e.g. "max-age=300" to test a relying party's cache.
 	JWKSCacheControl string
+
+	// ControlAPI serves the control API under <issuer path>/_mock/ (faults,
+	// logins, key rotation, clock, captured requests, minting, reset). It is
+	// off by default: anyone who reaches it can make the provider sign
+	// anything.
+	ControlAPI bool
+	// ControlAllow lists networks, besides loopback (always allowed), whose
+	// clients may use the control API; others get 403. X-Forwarded-For is
+	// never trusted.
+	ControlAllow []netip.Prefix
 }
 
 // DefaultJWKSCacheControl is the Cache-Control of /jwks when

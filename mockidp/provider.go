@@ -126,6 +126,10 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	}
+	if strings.HasPrefix(rel, "/_mock/") {
+		p.serveControl(w, r, rel)
+		return
+	}
 	endpoint := strings.TrimPrefix(rel, "/")
 	switch rel {
 	case "/healthz", "/login", "/authorize", "/token", "/userinfo", "/revoke", "/introspect", "/end_session", "/jwks":

@@ -1,0 +1,50 @@
+package mockidp
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// faultFields is Fault without its methods, so that the JSON methods can
+// reuse the field tags without recursion.
+type faultFields Fault
+
+// faultJSON is the wire form of a Fault: its fields plus Delay as a
+// duration string.
+type faultJSON struct {
+	*faultFields
+	Delay string `json:"delay,omitempty"`
+}
+
+// MarshalJSON encodes f with snake_case member names and Delay as a
+// duration string such as "2s".
+func (f Fault) MarshalJSON() ([]byte, error) {
+	w := faultJSON{faultFields: (*faultFields)(&f)}
+	if f.Delay != 0 {
+		w.Delay = f.Delay.String()
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON decodes a fault encoded by [Fault.MarshalJSON]. Unknown
+// members and a malformed delay are errors.
+func (f *Fault) UnmarshalJSON(b []byte) error {
+	var v Fault
+	w := faultJSON{faultFields: (*faultFields)(&v)}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return err
+	}
+	if w.Delay != "" {
+		d, err := time.ParseDuration(w.Delay)
+		if err != nil {
+			return fmt.Errorf("delay: %w", err)
+		}
+		v.Delay = d
+	}
+	*f = v
+	return nil
+}

@@ -1,0 +1,60 @@
+package mockidp
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFaultJSON(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		in      string
+		want    Fault
+		wantErr string
+	}{
+		{"token error", `{"client_id":"demo","times":2,"token_error":"invalid_grant"}`,
+			Fault{ClientID: "demo", Times: 2, TokenError: "invalid_grant"}, ""},
+		{"delay", `{"login_hint":"bob","delay":"1.5s"}`, Fault{LoginHint: "bob", Delay: 1500 * time.Millisecond}, ""},
+		{"claims with null", `{"id_token_claims":{"iat":null,"nonce":"x"}}`,
+			Fault{IDTokenClaims: map[string]any{"iat": nil, "nonce": "x"}}, ""},
+		{"jwks", `{"jwks_no_kid":true,"jwks_extra_keys":2}`, Fault{JWKSNoKID: true, JWKSExtraKeys: 2}, ""},
+		{"unknown member", `{"client":"demo"}`, Fault{}, "unknown field"},
+		{"Go field name", `{"ClientID":"demo"}`, Fault{}, "unknown field"},
+		{"bad delay", `{"delay":"soon"}`, Fault{}, "delay"},
+		{"delay as number", `{"delay":5}`, Fault{}, "cannot unmarshal"},
+		{"wrong type", `{"times":"2"}`, Fault{}, "cannot unmarshal"},
+		{"array", `[]`, Fault{}, "cannot unmarshal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var got Fault
+			err := json.Unmarshal([]byte(tt.in), &got)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+			// Round trip.
+			b, err := json.Marshal(got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var again Fault
+			if err := json.Unmarshal(b, &again); err != nil || !reflect.DeepEqual(again, got) {
+				t.Errorf("round trip %s: %+v, %v", b, again, err)
+			}
+		})
+	}
+}
