@@ -95,6 +95,18 @@ type Config struct {
 	// clients may use the control API; others get 403. X-Forwarded-For is
 	// never trusted.
 	ControlAllow []netip.Prefix
+
+	// PublicURL and InternalURL split the provider's horizon: the issuer
+	// (iss) stays Issuer, but discovery advertises the browser-facing
+	// endpoints (authorization_endpoint, end_session_endpoint) on
+	// PublicURL and the back-channel ones (token, jwks_uri, userinfo,
+	// introspection, revocation) on InternalURL. Each is scheme://host[:port]
+	// with no path; the issuer's path is appended. Empty means the issuer's
+	// own base. The same handler serves every base, so, in docker compose,
+	// a browser reaches http://localhost:9400 while the relying party's
+	// backend reaches http://mockidp:9400, and both see one issuer. They
+	// cannot be combined with the auto issuer.
+	PublicURL, InternalURL string
 }
 
 // DefaultJWKSCacheControl is the Cache-Control of /jwks when
@@ -207,6 +219,18 @@ func (cfg *Config) validate() error {
 	} else if err := validateIssuer(cfg.Issuer); err != nil {
 		errs = append(errs, err)
 	}
+	for _, b := range []struct{ name, v string }{{"PublicURL", cfg.PublicURL}, {"InternalURL", cfg.InternalURL}} {
+		switch err := validateBase(b.v); {
+		case b.v == "":
+		case cfg.Issuer == IssuerAuto:
+			errs = append(errs, fmt.Errorf("%s: cannot be combined with the auto issuer", b.name))
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s %q: %w", b.name, b.v, err))
+		}
+	}
+	if strings.ContainsFunc(cfg.JWKSCacheControl, func(r rune) bool { return r < ' ' || r == 0x7f }) {
+		errs = append(errs, errors.New("JWKSCacheControl: control characters are not allowed"))
+	}
 	if cfg.Login != LoginForm && cfg.Login != LoginAuto {
 		errs = append(errs, fmt.Errorf("Login %q: want %q or %q", cfg.Login, LoginForm, LoginAuto))
 	}
@@ -273,6 +297,21 @@ func validateIssuer(iss string) error {
 		return fmt.Errorf("Issuer %q: want scheme://host[:port][/path] with no user, query or fragment", iss)
 	case strings.HasSuffix(u.Path, "/"):
 		return fmt.Errorf("Issuer %q: must not end with /", iss)
+	}
+	return nil
+}
+
+// validateBase checks a PublicURL or InternalURL: scheme://host[:port].
+func validateBase(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return err
+	case u.Scheme != "http" && u.Scheme != "https":
+		return errors.New("scheme must be http or https")
+	case u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" ||
+		strings.ContainsAny(s, "?#"):
+		return errors.New("want scheme://host[:port] with no path, user, query or fragment")
 	}
 	return nil
 }

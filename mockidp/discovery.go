@@ -3,6 +3,7 @@ package mockidp
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 )
 
 // supportedScopes are the scopes a client may request.
@@ -40,18 +41,26 @@ type discoveryDoc struct {
 	FrontchannelLogoutSupported       bool     `json:"frontchannel_logout_supported"`
 }
 
-// discovery returns the metadata for issuer.
+// discovery returns the metadata for issuer: browser-facing endpoints on
+// the public base, back-channel ones on the internal base.
 func (p *Provider) discovery(iss string) discoveryDoc {
 	auth := []string{"client_secret_basic", "client_secret_post"}
+	pub, internal := iss, iss
+	if p.cfg.PublicURL != "" {
+		pub = strings.TrimSuffix(p.cfg.PublicURL, "/") + p.issuerPath
+	}
+	if p.cfg.InternalURL != "" {
+		internal = strings.TrimSuffix(p.cfg.InternalURL, "/") + p.issuerPath
+	}
 	return discoveryDoc{
 		Issuer:                            iss,
-		AuthorizationEndpoint:             iss + "/authorize",
-		TokenEndpoint:                     iss + "/token",
-		UserinfoEndpoint:                  iss + "/userinfo",
-		JWKSURI:                           iss + "/jwks",
-		RevocationEndpoint:                iss + "/revoke",
-		IntrospectionEndpoint:             iss + "/introspect",
-		EndSessionEndpoint:                iss + "/end_session",
+		AuthorizationEndpoint:             pub + "/authorize",
+		TokenEndpoint:                     internal + "/token",
+		UserinfoEndpoint:                  internal + "/userinfo",
+		JWKSURI:                           internal + "/jwks",
+		RevocationEndpoint:                internal + "/revoke",
+		IntrospectionEndpoint:             internal + "/introspect",
+		EndSessionEndpoint:                pub + "/end_session",
 		ScopesSupported:                   supportedScopes,
 		ResponseTypesSupported:            []string{"code"},
 		ResponseModesSupported:            []string{"query", "form_post"},

@@ -1,6 +1,7 @@
 package mockidp
 
 import (
+	"cmp"
 	"net/http"
 	"strings"
 	"time"
@@ -57,6 +58,6 @@ func (p *Provider) cookie(iss, value string, maxAge int) *http.Cookie {
 	}
 	return &http.Cookie{
 		Name: sessionCookie, Value: value, Path: path, MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(iss, "https://"),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: strings.HasPrefix(cmp.Or(p.cfg.PublicURL, iss), "https://"),
 	}
 }
