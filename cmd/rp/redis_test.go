@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/foyer-oidc/foyer/internal/redistest"
+	"github.com/foyer-oidc/foyer/mockidp"
 )
 
 func TestRedisSessionStore(t *testing.T) {
@@ -63,5 +67,62 @@ func TestRedisSessionStore(t *testing.T) {
 	fetch(t, c, "POST", st.url+"/auth/logout", url.Values{"csrf": {m[1]}})
 	if resp, _ := fetch(t, stolen, "GET", st.url+"/auth/userinfo", nil); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("a copy of the ticket after sign-out: %d, want 401", resp.StatusCode)
+	}
+}
+
+func TestTwoReplicasShareRedis(t *testing.T) {
+	t.Parallel()
+	redis := redistest.Start(t)
+	idp := mockidp.NewTestServer(t)
+	env := map[string]string{
+		"RP_ISSUER": idp.Issuer, "RP_CLIENT_ID": idp.ClientID, "RP_CLIENT_SECRET": idp.ClientSecret,
+		"RP_COOKIE_SECRET": "0123456789abcdef0123456789abcdef-shared", "RP_SESSION_STORE": redis.URL,
+	}
+	a := start(t, []string{"--addr", "127.0.0.1:0"}, env)
+	b := start(t, []string{"--addr", "127.0.0.1:0"}, env)
+	c := browser() // cookies ignore ports: the browser sends A's cookie to B too
+	for _, r := range []*started{a, b} {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		for ctx.Err() == nil {
+			if resp, _ := fetch(t, http.DefaultClient, "GET", r.url+"/readyz", nil); resp.StatusCode == 200 {
+				break
+			}
+			time.Sleep(50 * time.Millisecond) // polling readiness, not a fixed wait
+		}
+		cancel()
+	}
+	if resp, body := fetch(t, c, "GET", a.url+"/auth/login?rd=/", nil); resp.StatusCode != 200 || !strings.Contains(body, `data-testid="user-sub">alice<`) {
+		t.Fatalf("sign-in on A: %d", resp.StatusCode)
+	}
+	resp, body := fetch(t, c, "GET", b.url+"/auth/userinfo", nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, `"sub": "alice"`) {
+		t.Fatalf("the session from A on B: %d %s", resp.StatusCode, body)
+	}
+	var info struct {
+		Claims map[string]any `json:"claims"`
+	}
+	_ = json.Unmarshal([]byte(body), &info)
+	sid, _ := info.Claims["sid"].(string)
+	now := time.Now()
+	tok, err := idp.Mint(map[string]any{
+		"iss": idp.Issuer, "aud": idp.ClientID, "iat": now.Unix(), "exp": now.Add(time.Minute).Unix(), "jti": "logout-1", "sid": sid,
+		"events": map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{200, 400} { // the replay is refused, by the other replica too
+		target := b
+		if i == 1 {
+			target = a
+		}
+		if resp, _ := fetch(t, http.DefaultClient, "POST", target.url+"/auth/backchannel-logout", url.Values{"logout_token": {tok}}); resp.StatusCode != want {
+			t.Errorf("logout token #%d: %d, want %d", i+1, resp.StatusCode, want)
+		}
+	}
+	for _, r := range []*started{a, b} {
+		if resp, _ := fetch(t, c, "GET", r.url+"/auth/userinfo", nil); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("%s after a back-channel logout through B: %d, want 401", r.url, resp.StatusCode)
+		}
 	}
 }
