@@ -66,6 +66,7 @@ type limitedBody struct {
 	left int64
 }
 
+// Read reads up to the allowance, then fails with errResponseTooLarge if more follows.
 func (b *limitedBody) Read(p []byte) (int, error) {
 	if b.left <= 0 {
 		// Probe for one more byte: exactly at the limit is fine.
@@ -84,4 +85,5 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// Close closes the underlying body.
 func (b *limitedBody) Close() error { return b.rc.Close() }
