@@ -87,7 +87,7 @@ func (p *RP) lostLogin(w http.ResponseWriter, r *http.Request, params url.Values
 	retry := p.jar.name(retryCookie)
 	if _, err := r.Cookie(retry); err != nil && !wantsJSON(r) && len(p.order) > 0 {
 		p.log.Info("sign-in attempt not found; restarting it once")
-		p.jar.set(w, retry, "1", time.Minute, http.SameSiteLaxMode)
+		p.jar.set(w, retry, "1", time.Minute, http.SameSiteNoneMode) // also sent on a cross-site form_post
 		target := "/auth/login"
 		if len(p.order) == 1 {
 			target += "?provider=" + url.QueryEscape(p.order[0])
