@@ -86,3 +86,23 @@ func BenchmarkCookieStoreSaveLarge(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkVerify measures GET /auth/verify for a signed-in request (forward auth).
+func BenchmarkVerify(b *testing.B) {
+	h := newHarness(b, harnessOpt{})
+	h.signIn(h.client)
+	u, _ := url.Parse(h.srv.URL)
+	req := httptest.NewRequest(http.MethodGet, h.srv.URL+"/auth/verify", nil)
+	for _, c := range h.client.Jar.Cookies(u) {
+		req.AddCookie(c)
+	}
+	handler := h.rp.Handler()
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+}
