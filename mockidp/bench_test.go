@@ -124,7 +124,7 @@ func BenchmarkNew(b *testing.B) {
 func BenchmarkSign(b *testing.B) {
 	for _, alg := range supportedAlgs {
 		b.Run(alg, func(b *testing.B) {
-			k, err := loadSigningKey(alg, nil)
+			k, err := loadSigningKey(alg, nil, 0)
 			if err != nil {
 				b.Fatal(err)
 			}

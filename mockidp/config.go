@@ -107,6 +107,10 @@ type Config struct {
 	// backend reaches http://mockidp:9400, and both see one issuer. They
 	// cannot be combined with the auto issuer.
 	PublicURL, InternalURL string
+
+	// devKeyIndex picks another development key, so that each issuer of a
+	// Multi signs with its own key.
+	devKeyIndex int
 }
 
 // DefaultJWKSCacheControl is the Cache-Control of /jwks when

@@ -54,9 +54,26 @@ type signingKey struct {
 	signers map[string]jose.Signer // by typ
 }
 
-// loadSigningKey parses pemBytes (or the embedded development key for alg
-// when pemBytes is empty) and prepares signers for it.
-func loadSigningKey(alg string, pemBytes []byte) (*signingKey, error) {
+// extraRSADevKeys is how many further RSA development keys are embedded
+// (devkeys/rsa-N.pem), for the issuers of a [Multi].
+const extraRSADevKeys = 7
+
+// loadSigningKey parses pemBytes (or, when it is empty, development key
+// number index for alg) and prepares signers for it. Index 0 is the
+// embedded key for alg; higher indexes are the extra embedded RSA keys or,
+// beyond them and for ES256 and EdDSA, a freshly generated key.
+func loadSigningKey(alg string, pemBytes []byte, index int) (*signingKey, error) {
+	if len(pemBytes) == 0 && index > 0 {
+		isRSA := alg == string(jose.RS256) || alg == string(jose.PS256)
+		if !isRSA || index > extraRSADevKeys {
+			return generateSigningKey(jose.SignatureAlgorithm(alg))
+		}
+		b, err := devKeys.ReadFile(fmt.Sprintf("devkeys/rsa-%d.pem", index))
+		if err != nil {
+			return nil, fmt.Errorf("development key rsa-%d: %w", index, err)
+		}
+		pemBytes = b
+	}
 	if len(pemBytes) == 0 {
 		b, err := devKeys.ReadFile(fmt.Sprintf(devKeyFormat, strings.ToLower(alg)))
 		if err != nil {

@@ -65,7 +65,7 @@ func New(cfg Config) (*Provider, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("mockidp: invalid config: %w", err)
 	}
-	key, err := loadSigningKey(cfg.Alg, cfg.SigningKeyPEM)
+	key, err := loadSigningKey(cfg.Alg, cfg.SigningKeyPEM, cfg.devKeyIndex)
 	if err != nil {
 		return nil, fmt.Errorf("mockidp: %w", err)
 	}

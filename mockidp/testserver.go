@@ -41,6 +41,42 @@ type TestServer struct {
 	ClientSecret string
 }
 
+// NewMultiTestServer starts one loopback server serving a [Multi] with one
+// provider per name (issuer: server URL + "/" + name), each built from the
+// same options, and stops it when the test ends. The TestServers it
+// returns share Server.
+func NewMultiTestServer(t testing.TB, names []string, opts ...Option) map[string]*TestServer {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	cfgs := map[string]Config{}
+	for _, n := range names {
+		cfg := Config{Login: LoginAuto}
+		for _, o := range opts {
+			o(&cfg)
+		}
+		cfgs[n] = cfg
+	}
+	m, err := NewMulti(base, cfgs)
+	if err != nil {
+		srv.Close()
+		t.Fatalf("mockidp.NewMultiTestServer: %v", err)
+	}
+	srv.Config.Handler = m
+	srv.Start()
+	t.Cleanup(srv.Close)
+	out := map[string]*TestServer{}
+	for _, n := range names {
+		p := m.Provider(n)
+		ts := &TestServer{Provider: p, Server: srv, Issuer: p.Issuer()}
+		if c := p.cfg.Clients; len(c) > 0 {
+			ts.ClientID, ts.ClientSecret = c[0].ID, c[0].Secret
+		}
+		out[n] = ts
+	}
+	return out
+}
+
 // NewTestServer starts a Provider on a loopback port with the exact issuer
 // of that port and stops it when the test ends. Its defaults are those of
 // [Config] except the login mode, which is [LoginAuto] so that an HTTP

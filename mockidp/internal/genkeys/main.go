@@ -5,7 +5,11 @@
 // they exist so that a mock provider starts without spending ~75 ms on RSA key
 // generation. They MUST NOT sign anything that a real system trusts.
 //
-// Run it with go generate ./mockidp (see keys.go); it overwrites the files.
+// Run it with go generate ./mockidp (see keys.go). It writes only the files
+// that are missing, so existing keys (and their kids) stay stable; delete a
+// file to replace it. Besides one key per algorithm it writes extra RSA keys
+// (rsa-1.pem ... rsa-7.pem) that give each issuer of a mockidp.Multi its
+// own RSA key without generating one at start.
 package main
 
 import (
@@ -47,7 +51,16 @@ func run(dir string) error {
 			return k, err
 		}},
 	}
+	for i := 1; i <= 7; i++ {
+		gens = append(gens, struct {
+			name string
+			gen  func() (crypto.Signer, error)
+		}{fmt.Sprintf("rsa-%d.pem", i), func() (crypto.Signer, error) { return rsa.GenerateKey(rand.Reader, 2048) }})
+	}
 	for _, g := range gens {
+		if _, err := os.Stat(filepath.Join(dir, g.name)); err == nil {
+			continue
+		}
 		key, err := g.gen()
 		if err != nil {
 			return fmt.Errorf("generate %s: %w", g.name, err)
