@@ -62,14 +62,32 @@ func (r *redisServer) UsedMemory(ctx context.Context) (int64, error) {
 	return parseUsedMemory(info)
 }
 
+// commands returns total_commands_processed from INFO stats; 0 for a nil
+// server, so that callers need not tell the stores apart.
+func (r *redisServer) commands(ctx context.Context) (int64, error) {
+	if r == nil {
+		return 0, nil
+	}
+	info, err := r.client.Info(ctx, "stats").Result()
+	if err != nil {
+		return 0, fmt.Errorf("redis info: %w", err)
+	}
+	return infoField(info, "total_commands_processed")
+}
+
 // parseUsedMemory finds "used_memory:N" in the text of INFO memory.
 func parseUsedMemory(info string) (int64, error) {
+	return infoField(info, "used_memory")
+}
+
+// infoField finds the integer field "name:N" in the text of an INFO reply.
+func infoField(info, name string) (int64, error) {
 	for line := range strings.Lines(info) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), name+":"); ok {
 			return strconv.ParseInt(v, 10, 64)
 		}
 	}
-	return 0, fmt.Errorf("redis info: no used_memory")
+	return 0, fmt.Errorf("redis info: no %s", name)
 }
 
 // Keys returns the number of keys in the database.

@@ -19,6 +19,7 @@ type target struct {
 // targetResult holds the medians of one target's measured runs.
 type targetResult struct {
 	rate, p50, p99, rpCPU float64 // req/s; µs; µs; µs of rp CPU per request
+	redisCmds             float64 // commands Redis processed per request
 	failed                int
 }
 
@@ -28,7 +29,7 @@ type targetResult struct {
 // in-tool upstream and the same request to the upstream directly. Each with
 // the cookie store and, where redis-server and rp's support exist, Redis.
 func (s *suite) requests(ctx context.Context, which string) error {
-	if err := s.requestsStore(ctx, which, "cookie", ""); err != nil {
+	if err := s.requestsStore(ctx, which, "cookie", nil); err != nil {
 		return err
 	}
 	r, err := startRedis(ctx, s.tmp)
@@ -37,26 +38,30 @@ func (s *suite) requests(ctx context.Context, which string) error {
 		return nil
 	}
 	defer r.Stop()
-	if err := s.requestsStore(ctx, which, "redis", r.URL); err != nil {
+	if err := s.requestsStore(ctx, which, "redis", r); err != nil {
 		s.na(which, "redis", "p50 / p99 latency", fmt.Errorf("%w: %v", errNA, err))
 	}
 	return nil
 }
 
-// requestsStore runs one scenario with one session store.
-func (s *suite) requestsStore(ctx context.Context, which, store, storeURL string) error {
+// requestsStore runs one scenario with one session store; r is nil for the
+// cookie store.
+func (s *suite) requestsStore(ctx context.Context, which, store string, r *redisServer) error {
 	up, err := startUpstream()
 	if err != nil {
 		return err
 	}
 	defer up.Close()
-	opts := stackOptions{alg: "EdDSA", sessionStore: storeURL}
+	opts := stackOptions{alg: "EdDSA"}
+	if r != nil {
+		opts.sessionStore = r.URL
+	}
 	if which == "proxy" {
 		opts.upstream = up.URL
 	}
 	st, err := s.startStack(ctx, opts)
 	if err != nil {
-		if storeURL != "" {
+		if r != nil {
 			return fmt.Errorf("rp with --session-store redis:// did not start: %s", refusal(err))
 		}
 		return err
@@ -89,24 +94,27 @@ func (s *suite) requestsStore(ctx context.Context, which, store, storeURL string
 		if err := wantStatus(ctx, client, t.url, t.cookie, http.StatusOK); err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
 		}
-		r, err := s.runTarget(ctx, client, st, t)
+		res, err := s.runTarget(ctx, client, st, r, t)
 		if err != nil {
 			return err
 		}
-		results[t.name] = r
+		results[t.name] = res
 		kase := store
 		if t.name == "direct" {
 			kase = "upstream direct"
 		}
 		metric := fmt.Sprintf("%s @ %g req/s", t.name, s.cfg.Rate)
-		s.report.Add(which, kase, metric+": throughput", r.rate, "req/s", "")
-		s.report.Add(which, kase, metric+": p50", r.p50, "µs", "")
-		s.report.Add(which, kase, metric+": p99", r.p99, "µs", "")
+		s.report.Add(which, kase, metric+": throughput", res.rate, "req/s", "")
+		s.report.Add(which, kase, metric+": p50", res.p50, "µs", "")
+		s.report.Add(which, kase, metric+": p99", res.p99, "µs", "")
 		if t.name != "direct" {
-			s.report.Add(which, kase, t.name+": rp CPU per request", r.rpCPU, "µs", "")
+			s.report.Add(which, kase, t.name+": rp CPU per request", res.rpCPU, "µs", "")
 		}
-		if r.failed > 0 {
-			s.report.Add(which, kase, t.name+": failed requests (all runs)", float64(r.failed), "", "0")
+		if r != nil && t.name != "direct" {
+			s.report.Add(which, kase, t.name+": Redis commands per request", res.redisCmds, "", "")
+		}
+		if res.failed > 0 {
+			s.report.Add(which, kase, t.name+": failed requests (all runs)", float64(res.failed), "", "0")
 		}
 	}
 	if which == "verify" {
@@ -121,18 +129,27 @@ func (s *suite) requestsStore(ctx context.Context, which, store, storeURL string
 }
 
 // runTarget puts t under open-loop load: a warm-up, then the measured runs.
-func (s *suite) runTarget(ctx context.Context, client *http.Client, st *stack, t target) (targetResult, error) {
+// With r set it also counts the commands Redis processed.
+func (s *suite) runTarget(ctx context.Context, client *http.Client, st *stack, r *redisServer, t target) (targetResult, error) {
 	do := func(ctx context.Context) error { return wantStatus(ctx, client, t.url, t.cookie, http.StatusOK) }
 	OpenLoop{Rate: s.cfg.Rate, Duration: s.cfg.Warmup}.Run(ctx, do)
-	var rate, p50, p99, cpu []float64
+	var rate, p50, p99, cpu, cmds []float64
 	var out targetResult
 	for run := range s.cfg.Runs {
 		meter, err := newCPUMeter(st.rp.PID())
 		if err != nil {
 			return out, err
 		}
+		cmds0, err := r.commands(ctx)
+		if err != nil {
+			return out, err
+		}
 		res := OpenLoop{Rate: s.cfg.Rate, Duration: s.cfg.Duration}.Run(ctx, do)
 		used, err := meter.since()
+		if err != nil {
+			return out, err
+		}
+		cmds1, err := r.commands(ctx)
 		if err != nil {
 			return out, err
 		}
@@ -143,14 +160,17 @@ func (s *suite) runTarget(ctx context.Context, client *http.Client, st *stack, t
 			s.logf("%s run %d: %d of %d failed, first: %v", t.name, run+1, res.Failed, res.Sent, res.FirstErr)
 		}
 		out.failed += res.Failed
+		n := float64(res.OK)
 		rate = append(rate, res.Throughput())
 		p50 = append(p50, us(res.Latency.P50))
 		p99 = append(p99, us(res.Latency.P99))
-		cpu = append(cpu, us(used[0])/float64(res.OK))
+		cpu = append(cpu, us(used[0])/n)
+		cmds = append(cmds, float64(cmds1-cmds0-1)/n) // -1: the second INFO itself
 		s.logf("%s run %d: %d ok, %.0f req/s, p50 %v, p99 %v, max %v, rp cpu %v; send lag p50 %v p99 %v",
 			t.name, run+1, res.OK, res.Throughput(), res.Latency.P50, res.Latency.P99, res.Latency.Max, used[0], res.Lag.P50, res.Lag.P99)
 	}
 	out.rate, out.p50, out.p99, out.rpCPU = Median(rate), Median(p50), Median(p99), Median(cpu)
+	out.redisCmds = Median(cmds)
 	return out, nil
 }
 
