@@ -18,8 +18,6 @@ var (
 	ErrUnknownProvider = errors.New("rp: unknown provider")
 	// ErrInvalidToken means an ID token, or a userinfo response, failed verification.
 	ErrInvalidToken = errors.New("rp: invalid token")
-	// ErrNotSignedIn means the request carries no valid session.
-	ErrNotSignedIn = errors.New("rp: not signed in")
 )
 
 // Error is an error with what the person should read and the HTTP status that fits.
