@@ -130,26 +130,3 @@ func BenchmarkSignIn(b *testing.B) {
 		})
 	}
 }
-
-// BenchmarkRequireLogin measures what rp spends on one signed-in request (the
-// work behind /auth/verify and each proxied request): the handler alone,
-// without HTTP.
-func BenchmarkRequireLogin(b *testing.B) {
-	st := newInProcess(b, "EdDSA")
-	cookies, err := (&bench.Signer{RP: st.rpURL, WantSub: "alice", Transport: http.DefaultTransport}).SignIn(context.Background())
-	if err != nil {
-		b.Fatal(err)
-	}
-	h := st.rp.RequireLogin(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
-	cookie := bench.CookieHeader(cookies)
-	b.ReportAllocs()
-	for b.Loop() {
-		req := httptest.NewRequest(http.MethodGet, st.rpURL+"/app", nil)
-		req.Header.Set("Cookie", cookie)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusNoContent {
-			b.Fatalf("status %d, want 204", rec.Code)
-		}
-	}
-}
