@@ -35,6 +35,7 @@ func RequireTool(t testing.TB, tool string) {
 	env, ok := toolEnv[tool]
 	if !ok {
 		t.Fatalf("RequireTool: unknown tool %q (want %q, %q or %q)", tool, ToolBrowser, ToolDocker, ToolRedis)
+		return
 	}
 	err := probe(tool)
 	if err == nil {
@@ -42,6 +43,7 @@ func RequireTool(t testing.TB, tool string) {
 	}
 	if required(env) {
 		t.Fatalf("%s is required (%s=1) but missing: %v", tool, env, err)
+		return
 	}
 	t.Skipf("skipping: %v (set %s=1 to fail instead; `make ci-deps` installs Chromium and Redis)", err, env)
 }
