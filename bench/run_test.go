@@ -58,7 +58,8 @@ func TestRunEndToEnd(t *testing.T) {
 	want := map[string]bool{ // figures that must be measured, not n/a
 		"start/exec → first 200 /jwks, p50 of 2":      false,
 		"signin/sign-ins/s (2 VUs)":                   false,
-		"proxy/added by proxy: p99":                   false,
+		"proxy/proxy @ 200 req/s: p50":                false,
+		"verify/verify @ 200 req/s: p50":              false,
 		"memory/rp RSS after 50 more signed-in users": false,
 	}
 	for _, row := range report.Rows {
