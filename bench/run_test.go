@@ -3,6 +3,8 @@ package bench_test
 import (
 	"bytes"
 	"context"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -43,8 +45,13 @@ func TestRunEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Run: %v\nlog:\n%s", err, log.String())
 	}
+	_, lookErr := exec.LookPath("redis-server")
+	haveRedis := lookErr == nil
 	var scenarios []string
 	for _, row := range report.Rows {
+		if row.Case == "redis" && row.Value == nil && (haveRedis || os.Getenv("REQUIRE_REDIS") == "1") {
+			t.Errorf("%s %s: %s not measured: %s", row.Scenario, row.Case, row.Metric, row.NA)
+		}
 		if row.Metric == "error" || strings.HasPrefix(row.Metric, "failed") {
 			t.Errorf("%s %s: %s %s%s", row.Scenario, row.Case, row.Metric, row.Formatted(), row.NA)
 		}
