@@ -218,7 +218,10 @@ func parseAttrs(s string) map[string]string {
 	return attrs
 }
 
-var anyTagRE = regexp.MustCompile(`(?s)<[^>]*>`)
+var (
+	anyTagRE = regexp.MustCompile(`(?s)<[^>]*>`)
+	scriptRE = regexp.MustCompile(`(?is)<(script|style)\b.*?</(script|style)>`)
+)
 
 // textOf returns the visible text of an HTML fragment, spaces collapsed.
 func textOf(fragment string) string {
@@ -228,6 +231,6 @@ func textOf(fragment string) string {
 // Text returns the page's visible text (tags removed, spaces collapsed),
 // for assertions on what a person reads.
 func (r *Response) Text() string {
-	body := regexp.MustCompile(`(?is)<(script|style)\b.*?</(script|style)>`).ReplaceAllString(string(r.Body), " ")
+	body := scriptRE.ReplaceAllString(string(r.Body), " ")
 	return textOf(body)
 }
