@@ -17,10 +17,10 @@ import (
 // ChromiumCommand is the browser a Browser starts: Debian's Chromium.
 const ChromiumCommand = "chromium"
 
-// ChromiumFlags are the exact flags a Browser starts Chromium with (plus a
+// chromiumFlags are the exact flags a Browser starts Chromium with (plus a
 // fresh --user-data-dir and chromedp's own --remote-debugging-port). The
 // machines have no outside network, so nothing may phone home.
-var ChromiumFlags = []string{"headless", "no-sandbox", "disable-gpu", "disable-background-networking",
+var chromiumFlags = []string{"headless", "no-sandbox", "disable-gpu", "disable-background-networking",
 	"disable-component-update", "disable-sync", "no-first-run"}
 
 // stepTimeout bounds one Browser.Run.
@@ -48,7 +48,7 @@ func NewBrowser(t testing.TB) *Browser {
 		chromedp.ExecPath(ChromiumCommand),
 		chromedp.UserDataDir(t.TempDir()),
 	}
-	for _, f := range ChromiumFlags {
+	for _, f := range chromiumFlags {
 		opts = append(opts, chromedp.Flag(f, true))
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)

@@ -14,9 +14,9 @@ import (
 // ModulePath is the import path of the foyer module.
 const ModulePath = "github.com/foyer-oidc/foyer"
 
-// Programs maps each program a Builder compiles to its package, relative to
+// programs maps each program a Builder compiles to its package, relative to
 // the module: the two products and whoami, the example upstream app.
-var Programs = map[string]string{
+var programs = map[string]string{
 	"rp":      "cmd/rp",
 	"mockidp": "cmd/mockidp",
 	"whoami":  "examples/whoami",
@@ -35,11 +35,11 @@ func NewBuilder(dir string) *Builder { return &Builder{dir: dir} }
 
 // Binaries locates the compiled programs.
 type Binaries struct {
-	// Dir holds one static binary per entry of Programs.
+	// Dir holds the static binaries rp, mockidp and whoami.
 	Dir string
 }
 
-// Path returns the binary of the program name (a key of Programs).
+// Path returns the binary of the program name: "rp", "mockidp" or "whoami".
 func (b Binaries) Path(name string) string { return filepath.Join(b.Dir, name) }
 
 // Binaries builds the programs the first time it is called in a test run and
@@ -53,14 +53,14 @@ func (b *Builder) Binaries(t testing.TB) Binaries {
 	return Binaries{Dir: b.dir}
 }
 
-// Build compiles every entry of Programs into dir as a static binary
+// Build compiles rp, mockidp and whoami (the example app) into dir as a static binary
 // (CGO_ENABLED=0, -trimpath), as `make build` does, so that the same files
 // can be run as processes and copied into FROM-scratch images.
 func Build(ctx context.Context, dir string) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	args := []string{"build", "-trimpath", "-ldflags", "-s -w -X main.version=integration-test", "-o", dir + string(filepath.Separator)}
-	for _, pkg := range Programs {
+	for _, pkg := range programs {
 		args = append(args, ModulePath+"/"+pkg)
 	}
 	cmd := exec.CommandContext(ctx, "go", args...)
