@@ -104,7 +104,10 @@ func (p *Provider) parseAuthRequest(params url.Values, iss string) (*authRequest
 	case rt != "code":
 		return req, newError(errUnsupportedResponseType, "only response_type=code is supported")
 	}
-	if req.scopes, err = parseScopes(v["scope"]); err != nil {
+	if req.scopes, err = parseScopes(v["scope"], p.scopes); err != nil {
+		return req, err
+	}
+	if err := p.appleResponseMode(req, params); err != nil {
 		return req, err
 	}
 	if err := req.parsePKCE(v); err != nil {
@@ -131,13 +134,13 @@ func (p *Provider) parseAuthRequest(params url.Values, iss string) (*authRequest
 }
 
 // parseScopes splits a scope parameter and checks every scope is known.
-func parseScopes(s string) ([]string, error) {
+func parseScopes(s string, supported []string) ([]string, error) {
 	scopes := strings.Fields(s)
 	if len(scopes) == 0 {
 		return nil, newError(errInvalidRequest, "scope is required")
 	}
 	for _, sc := range scopes {
-		if !slices.Contains(supportedScopes, sc) {
+		if !slices.Contains(supported, sc) {
 			return nil, newError(errInvalidScope, "unknown scope %q", sc)
 		}
 	}
@@ -151,7 +154,7 @@ func (req *authRequest) parsePKCE(v map[string]string) error {
 		if req.method != "" {
 			return newError(errInvalidRequest, "code_challenge_method without code_challenge")
 		}
-		if req.client.Secret == "" {
+		if req.client.isPublic() {
 			return newError(errInvalidRequest, "PKCE (code_challenge) is required for public clients")
 		}
 		return nil
@@ -245,7 +248,11 @@ func (p *Provider) finish(w http.ResponseWriter, r *http.Request, req *authReque
 	p.mu.Unlock()
 	p.log.LogAttrs(r.Context(), levelFor(http.StatusOK), "authorized", slog.String("client_id", req.client.ID),
 		slog.String("response_mode", req.responseMode))
-	p.respond(w, r, req, url.Values{"code": {code}}, fault)
+	params := url.Values{"code": {code}}
+	if u := p.appleUserField(req, s.user); u != "" {
+		params.Set("user", u)
+	}
+	p.respond(w, r, req, params, fault)
 }
 
 // redirectError sends an error authorization response to the validated
@@ -263,6 +270,9 @@ func (p *Provider) redirectError(w http.ResponseWriter, r *http.Request, req *au
 // request's response mode.
 func (p *Provider) respond(w http.ResponseWriter, r *http.Request, req *authRequest, params url.Values, fault *Fault) {
 	state, iss := req.state, req.iss
+	if !p.sendsIssParam() {
+		iss = ""
+	}
 	if fault != nil {
 		state, iss = faultValue(state, fault.AuthState), faultValue(iss, fault.AuthIss)
 	}

@@ -66,7 +66,7 @@ func (p *Provider) sendBackchannelLogouts(ctx context.Context, iss string, ended
 
 func (p *Provider) sendBackchannelLogout(ctx context.Context, iss string, c *Client, s *browserSession, now time.Time) {
 	rec := BackchannelLogout{ClientID: c.ID, URI: c.BackchannelLogoutURI, Subject: s.user.Subject, SessionID: s.sid}
-	tok, err := p.keys.Load().current.sign(typLogout, map[string]any{
+	tok, err := p.liveKeys().current.sign(typLogout, map[string]any{
 		"iss": iss, "aud": c.ID, "iat": now.Unix(), "exp": now.Add(2 * time.Minute).Unix(), "jti": randomToken()[:22],
 		"sub": s.user.Subject, "sid": s.sid, "events": map[string]any{backchannelEvent: map[string]any{}},
 	})

@@ -108,6 +108,11 @@ type Config struct {
 	// cannot be combined with the auto issuer.
 	PublicURL, InternalURL string
 
+	// Persona imitates a real provider's discovery and token quirks:
+	// "" (none), [PersonaEntra], [PersonaGoogle], [PersonaApple],
+	// [PersonaKeycloak] or [PersonaAuth0]. See doc.go.
+	Persona string
+
 	// devKeyIndex picks another development key, so that each issuer of a
 	// Multi signs with its own key.
 	devKeyIndex int
@@ -138,7 +143,17 @@ type Client struct {
 	// BackchannelLogoutURI receives logout tokens (OpenID Connect
 	// Back-Channel Logout 1.0) when a session this client took part in ends.
 	BackchannelLogoutURI string
+	// SecretJWTKeyPEM, when set, makes the client authenticate the way
+	// Sign in with Apple clients do: its client_secret must be an ES256 JWT
+	// signed by this key (a PEM public key, or a private key whose public
+	// half is used), with sub = the client ID, aud = the issuer, a non-empty
+	// iss (the team ID), and iat <= now < exp <= iat + 180 days. Secret is
+	// then ignored and the client is confidential.
+	SecretJWTKeyPEM []byte
 }
+
+// isPublic reports whether c has no means to authenticate.
+func (c *Client) isPublic() bool { return c.Secret == "" && len(c.SecretJWTKeyPEM) == 0 }
 
 // User is a user a person can sign in as.
 type User struct {
@@ -185,6 +200,9 @@ func (cfg Config) withDefaults() Config {
 	if cfg.Login == "" {
 		cfg.Login = LoginForm
 	}
+	if cfg.Persona == PersonaAuth0 && cfg.Issuer != IssuerAuto && cfg.Issuer != "" && !strings.HasSuffix(cfg.Issuer, "/") {
+		cfg.Issuer += "/" // Auth0's issuer ends with a slash
+	}
 	if cfg.Alg == "" {
 		cfg.Alg = "RS256"
 	}
@@ -220,8 +238,11 @@ func (cfg *Config) validate() error {
 		if p := cfg.AutoPathPrefix; p != "" && (!strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/")) {
 			errs = append(errs, fmt.Errorf("AutoPathPrefix %q: must start and must not end with /", p))
 		}
-	} else if err := validateIssuer(cfg.Issuer); err != nil {
+	} else if err := validateIssuer(cfg.Issuer, cfg.Persona == PersonaAuth0); err != nil {
 		errs = append(errs, err)
+	}
+	if !slices.Contains(personas, cfg.Persona) {
+		errs = append(errs, fmt.Errorf("Persona %q: want one of %q", cfg.Persona, personas[1:]))
 	}
 	for _, b := range []struct{ name, v string }{{"PublicURL", cfg.PublicURL}, {"InternalURL", cfg.InternalURL}} {
 		switch err := validateBase(b.v); {
@@ -266,6 +287,11 @@ func (cfg *Config) validate() error {
 				errs = append(errs, fmt.Errorf("client %q: %w", c.ID, err))
 			}
 		}
+		if len(c.SecretJWTKeyPEM) > 0 {
+			if _, err := parseES256PublicKey(c.SecretJWTKeyPEM); err != nil {
+				errs = append(errs, fmt.Errorf("client %q: SecretJWTKeyPEM: %w", c.ID, err))
+			}
+		}
 		if c.BackchannelLogoutURI != "" {
 			if err := validateRegisteredURI(c.BackchannelLogoutURI); err != nil {
 				errs = append(errs, fmt.Errorf("client %q: BackchannelLogoutURI: %w", c.ID, err))
@@ -287,7 +313,8 @@ func (cfg *Config) validate() error {
 	return errors.Join(errs...)
 }
 
-func validateIssuer(iss string) error {
+// validateIssuer checks a fixed issuer; slash allows (Auth0) a trailing slash.
+func validateIssuer(iss string, slash bool) error {
 	if iss == "" {
 		return errors.New("Issuer: required (an http(s) URL or \"auto\")")
 	}
@@ -299,7 +326,7 @@ func validateIssuer(iss string) error {
 		return fmt.Errorf("Issuer %q: scheme must be http or https", iss)
 	case u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(iss, "#") || strings.HasSuffix(iss, "?"):
 		return fmt.Errorf("Issuer %q: want scheme://host[:port][/path] with no user, query or fragment", iss)
-	case strings.HasSuffix(u.Path, "/"):
+	case strings.HasSuffix(u.Path, "/") && !(slash && strings.HasSuffix(iss, "/") && !strings.HasSuffix(iss, "//")):
 		return fmt.Errorf("Issuer %q: must not end with /", iss)
 	}
 	return nil

@@ -45,7 +45,8 @@ type discoveryDoc struct {
 // the public base, back-channel ones on the internal base.
 func (p *Provider) discovery(iss string) discoveryDoc {
 	auth := []string{"client_secret_basic", "client_secret_post"}
-	pub, internal := iss, iss
+	base := strings.TrimSuffix(iss, "/") // Auth0's issuer ends with a slash
+	pub, internal := base, base
 	if p.cfg.PublicURL != "" {
 		pub = strings.TrimSuffix(p.cfg.PublicURL, "/") + p.issuerPath
 	}
@@ -89,15 +90,18 @@ func (p *Provider) serveDiscovery(w http.ResponseWriter, r *http.Request, iss st
 	fault := p.faults.take(faultDiscovery, faultScope{})
 	fault.sleep(r.Context())
 	switch {
-	case fault == nil:
+	case fault == nil && p.cfg.Persona == "":
 		writeJSON(w, http.StatusOK, p.discovery(iss))
-	case fault.DiscoveryStatus != 0 || fault.DiscoveryBody != "":
+	case fault != nil && (fault.DiscoveryStatus != 0 || fault.DiscoveryBody != ""):
 		writeRaw(w, fault.DiscoveryStatus, fault.DiscoveryBody)
 	default:
 		var doc map[string]any
 		b, _ := json.Marshal(p.discovery(iss))
 		_ = json.Unmarshal(b, &doc) // round trip of our own struct: cannot fail
-		applyClaims(doc, fault.DiscoveryClaims)
+		p.personaDiscovery(doc, iss)
+		if fault != nil {
+			applyClaims(doc, fault.DiscoveryClaims)
+		}
 		writeJSON(w, http.StatusOK, doc)
 	}
 }

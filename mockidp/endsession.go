@@ -93,7 +93,7 @@ func (p *Provider) checkLogoutRequest(v map[string]string, iss string) (sid, sub
 			SID string   `json:"sid"`
 			Aud audience `json:"aud"`
 		}
-		if err != nil || json.Unmarshal(payload, &c) != nil || c.Iss != iss {
+		if err != nil || json.Unmarshal(payload, &c) != nil || !p.hintIssuerOK(iss, c.Iss) {
 			return "", "", nil, "The id_token_hint is not an ID token issued by this provider."
 		}
 		switch {

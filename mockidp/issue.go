@@ -18,7 +18,8 @@ import (
 // and returns the token response. Signing happens outside the lock.
 func (p *Provider) issue(iss string, c *Client, g *grant, scopes []string, withRefresh bool, nonce string, fault *Fault) (*tokenResponse, error) {
 	now := p.Now()
-	key := p.keys.Load().current
+	key := p.liveKeys().current
+	reqIss, iss := iss, p.tokenIssuer(iss, g)
 	at := &accessToken{grant: g, jti: randomToken()[:22], scopes: scopes, issued: now, expires: now.Add(p.cfg.AccessTokenTTL)}
 	atClaims := map[string]any{
 		"iss": iss, "sub": g.user.Subject, "aud": c.ID, "client_id": c.ID,
@@ -33,6 +34,7 @@ func (p *Provider) issue(iss string, c *Client, g *grant, scopes []string, withR
 	if g.sid != "" {
 		atClaims["sid"] = g.sid
 	}
+	p.personaClaims(atClaims, reqIss, c, g, false)
 	access, err := key.sign(typAccess, atClaims)
 	if err != nil {
 		return nil, err
@@ -41,6 +43,7 @@ func (p *Provider) issue(iss string, c *Client, g *grant, scopes []string, withR
 		Scope: strings.Join(scopes, " ")}
 	if slices.Contains(scopes, "openid") && !(fault != nil && fault.OmitIDToken) {
 		claims := p.idTokenClaims(iss, c, g, scopes, nonce, now)
+		p.personaClaims(claims, reqIss, c, g, true)
 		claims["at_hash"] = key.atHash(access)
 		if resp.IDToken, err = p.signIDToken(key, c, claims, fault); err != nil {
 			return nil, err
@@ -58,6 +61,7 @@ func (p *Provider) issue(iss string, c *Client, g *grant, scopes []string, withR
 	}
 	p.noteInsertLocked(now)
 	p.mu.Unlock()
+	p.personaTokenResponse(resp, g)
 	return resp, nil
 }
 
@@ -141,7 +145,7 @@ func (p *Provider) signIDToken(key *signingKey, c *Client, claims map[string]any
 		return key.sign(typJWTNoKID, claims)
 	case SigningHS256ClientSecret:
 		secret := c.Secret
-		if secret == "" {
+		if c.isPublic() {
 			secret = c.ID
 		}
 		return unsignedJWT(map[string]any{"alg": "HS256", "typ": typJWT}, claims, []byte(secret))
@@ -230,5 +234,5 @@ func writeFaultyToken(w http.ResponseWriter, f *Fault) {
 // signing key and its kid, e.g. to test how a relying party handles an
 // expired or foreign-audience token.
 func (p *Provider) Mint(claims map[string]any) (string, error) {
-	return p.keys.Load().current.sign(typJWT, claims)
+	return p.liveKeys().current.sign(typJWT, claims)
 }

@@ -14,13 +14,18 @@ import (
 
 // fileConfig is the YAML form of a Config.
 type fileConfig struct {
-	Issuer         string `yaml:"issuer"`
-	AutoPathPrefix string `yaml:"auto_path_prefix"`
-	Login          string `yaml:"login"`
-	Alg            string `yaml:"alg"`
-	SigningKey     string `yaml:"signing_key"`
-	SigningKeyFile string `yaml:"signing_key_file"`
-	Lifetimes      struct {
+	Issuer           string        `yaml:"issuer"`
+	AutoPathPrefix   string        `yaml:"auto_path_prefix"`
+	Login            string        `yaml:"login"`
+	Alg              string        `yaml:"alg"`
+	SigningKey       string        `yaml:"signing_key"`
+	SigningKeyFile   string        `yaml:"signing_key_file"`
+	Persona          string        `yaml:"persona"`
+	PublicURL        string        `yaml:"public_url"`
+	InternalURL      string        `yaml:"internal_url"`
+	KeyOverlap       time.Duration `yaml:"key_overlap"`
+	JWKSCacheControl string        `yaml:"jwks_cache_control"`
+	Lifetimes        struct {
 		Code         time.Duration `yaml:"code"`
 		AccessToken  time.Duration `yaml:"access_token"`
 		IDToken      time.Duration `yaml:"id_token"`
@@ -34,6 +39,7 @@ type fileConfig struct {
 		PostLogoutRedirectURIs []string `yaml:"post_logout_redirect_uris"`
 		AllowLoopbackRedirects bool     `yaml:"allow_loopback_redirects"`
 		BackchannelLogoutURI   string   `yaml:"backchannel_logout_uri"`
+		SecretJWTKey           string   `yaml:"secret_jwt_key"`
 	} `yaml:"clients"`
 	Users []struct {
 		Sub    string         `yaml:"sub"`
@@ -50,6 +56,11 @@ type fileConfig struct {
 //	login: form            # or auto
 //	alg: ES256             # RS256 (default), PS256, ES256, EdDSA
 //	signing_key_file: key.pem
+//	persona: keycloak      # entra, google, apple, keycloak, auth0 (default none)
+//	public_url: http://localhost:9400      # split horizon (optional)
+//	internal_url: http://mockidp:9400
+//	key_overlap: 10m       # how long a rotated-out key stays in the JWKS
+//	jwks_cache_control: max-age=300
 //	lifetimes: {code: 1m, access_token: 1h, id_token: 1h, refresh_token: 24h, session: 12h}
 //	clients:
 //	  - id: app
@@ -84,6 +95,8 @@ func parseConfig(b []byte, dir string) (Config, error) {
 		Issuer: fc.Issuer, AutoPathPrefix: fc.AutoPathPrefix, Login: fc.Login, Alg: fc.Alg,
 		CodeTTL: fc.Lifetimes.Code, AccessTokenTTL: fc.Lifetimes.AccessToken, IDTokenTTL: fc.Lifetimes.IDToken,
 		RefreshTokenTTL: fc.Lifetimes.RefreshToken, SessionTTL: fc.Lifetimes.Session,
+		Persona: fc.Persona, PublicURL: fc.PublicURL, InternalURL: fc.InternalURL, KeyOverlap: fc.KeyOverlap,
+		JWKSCacheControl: fc.JWKSCacheControl,
 	}
 	switch {
 	case fc.SigningKey != "" && fc.SigningKeyFile != "":
@@ -104,7 +117,9 @@ func parseConfig(b []byte, dir string) (Config, error) {
 	if fc.Clients != nil {
 		cfg.Clients = make([]Client, 0, len(fc.Clients))
 		for _, c := range fc.Clients {
-			cfg.Clients = append(cfg.Clients, Client(c))
+			cfg.Clients = append(cfg.Clients, Client{ID: c.ID, Secret: c.Secret, RedirectURIs: c.RedirectURIs,
+				PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, AllowLoopbackRedirects: c.AllowLoopbackRedirects,
+				BackchannelLogoutURI: c.BackchannelLogoutURI, SecretJWTKeyPEM: []byte(c.SecretJWTKey)})
 		}
 	}
 	if fc.Users != nil {

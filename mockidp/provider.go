@@ -1,6 +1,7 @@
 package mockidp
 
 import (
+	"crypto/ecdsa"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -29,7 +30,10 @@ type Provider struct {
 	rotateMu   sync.Mutex // serialises RotateKey
 	clients    map[string]*Client
 	users      []User
-	initKeys   *keySet // the keys New loaded, for Reset
+	scopes     []string                    // supported scopes
+	secretKeys map[string]*ecdsa.PublicKey // Client.SecretJWTKeyPEM, by client ID
+	appleSeen  map[string]bool             // apple persona: client+sub that got the user field; guarded by mu
+	initKeys   *keySet                     // the keys New loaded, for Reset
 
 	clockMu sync.Mutex // guards clock
 	clock   clockState
@@ -83,6 +87,12 @@ func New(cfg Config) (*Provider, error) {
 		queued:     map[string][]User{},
 		queuedHint: map[string][]User{},
 		captured:   map[string][]CapturedRequest{},
+		scopes:     supportedScopes,
+		secretKeys: map[string]*ecdsa.PublicKey{},
+		appleSeen:  map[string]bool{},
+	}
+	if cfg.Persona == PersonaApple {
+		p.scopes = []string{"openid", "email", "name"}
 	}
 	set, err := newKeySet(key)
 	if err != nil {
@@ -93,12 +103,15 @@ func New(cfg Config) (*Provider, error) {
 	for i := range cfg.Clients {
 		c := cfg.Clients[i]
 		p.clients[c.ID] = &c
+		if len(c.SecretJWTKeyPEM) > 0 {
+			p.secretKeys[c.ID], _ = parseES256PublicKey(c.SecretJWTKeyPEM) // validated
+		}
 	}
 	if cfg.Issuer == IssuerAuto {
 		p.issuerPath = cfg.AutoPathPrefix
 	} else {
 		u, _ := url.Parse(cfg.Issuer) // validated
-		p.issuerPath = u.Path
+		p.issuerPath = strings.TrimSuffix(u.Path, "/")
 	}
 	return p, nil
 }
@@ -125,6 +138,14 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	}
+	if p.cfg.Persona == PersonaEntra && !strings.HasPrefix(rel, "/_mock/") && rel != "/healthz" {
+		tenant, rest, ok := entraRoute(rel)
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		iss, rel = strings.TrimSuffix(iss, "/")+"/"+tenant+"/v2.0", rest
 	}
 	if strings.HasPrefix(rel, "/_mock/") {
 		p.serveControl(w, r, rel)
@@ -157,7 +178,7 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/userinfo":
 		p.serveUserinfo(w, r)
 	case "/revoke":
-		p.serveRevoke(w, r)
+		p.serveRevoke(w, r, iss)
 	case "/introspect":
 		p.serveIntrospect(w, r, iss)
 	case "/end_session":
@@ -192,6 +213,9 @@ func (p *Provider) issuerFor(r *http.Request) (string, error) {
 	}
 	if !validHost(host) {
 		return "", errors.New("invalid Host")
+	}
+	if p.cfg.Persona == PersonaAuth0 {
+		return scheme + "://" + host + p.issuerPath + "/", nil
 	}
 	return scheme + "://" + host + p.issuerPath, nil
 }

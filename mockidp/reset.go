@@ -16,6 +16,7 @@ func (p *Provider) Reset() {
 	p.queued = map[string][]User{}
 	p.queuedHint = map[string][]User{}
 	p.logouts = nil
+	p.appleSeen = map[string]bool{}
 	p.mu.Unlock()
 	p.capMu.Lock()
 	p.captured = map[string][]CapturedRequest{}

@@ -9,14 +9,14 @@ import (
 // token revokes its whole grant (access tokens included); revoking an
 // access token revokes that token. Unknown tokens and tokens of other
 // clients are answered 200 with no effect, as the RFC asks.
-func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request) {
+func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request, iss string) {
 	clientID := ""
 	err := func() error {
 		form, err := readForm(w, r)
 		if err != nil {
 			return err
 		}
-		c, err := p.authenticateClient(r, form)
+		c, err := p.authenticateClient(r, iss, form)
 		if err != nil {
 			return err
 		}
@@ -51,12 +51,12 @@ func (p *Provider) serveIntrospect(w http.ResponseWriter, r *http.Request, iss s
 		if err != nil {
 			return nil, err
 		}
-		c, err := p.authenticateClient(r, form)
+		c, err := p.authenticateClient(r, iss, form)
 		if err != nil {
 			return nil, err
 		}
 		clientID = c.ID
-		if c.Secret == "" {
+		if c.isPublic() {
 			return nil, newError(errInvalidClient, "introspection needs a confidential client")
 		}
 		tok := form["token"]

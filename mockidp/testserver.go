@@ -1,6 +1,7 @@
 package mockidp
 
 import (
+	"cmp"
 	"net/http/httptest"
 	"testing"
 )
@@ -100,7 +101,7 @@ func NewTestServer(t testing.TB, opts ...Option) *TestServer {
 	srv.Config.Handler = p
 	srv.Start()
 	t.Cleanup(srv.Close)
-	ts := &TestServer{Provider: p, Server: srv, Issuer: cfg.Issuer}
+	ts := &TestServer{Provider: p, Server: srv, Issuer: cmp.Or(p.Issuer(), cfg.Issuer)} // Auth0 adds a slash
 	if c := p.cfg.Clients; len(c) > 0 {
 		ts.ClientID, ts.ClientSecret = c[0].ID, c[0].Secret
 	}

@@ -18,6 +18,10 @@ type tokenResponse struct {
 	RefreshToken string `json:"refresh_token,omitempty"`
 	IDToken      string `json:"id_token,omitempty"`
 	Scope        string `json:"scope,omitempty"`
+	// Keycloak persona.
+	RefreshExpiresIn int64  `json:"refresh_expires_in,omitempty"`
+	NotBeforePolicy  *int   `json:"not-before-policy,omitempty"`
+	SessionState     string `json:"session_state,omitempty"`
 }
 
 // serveToken handles the token endpoint (RFC 6749 3.2).
@@ -26,7 +30,7 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request, iss string
 	form, err := readForm(w, r)
 	if err == nil {
 		var c *Client
-		if c, err = p.authenticateClient(r, form); err == nil {
+		if c, err = p.authenticateClient(r, iss, form); err == nil {
 			clientID = c.ID
 			err = p.token(w, r, iss, c, form)
 		}
@@ -186,7 +190,7 @@ func (p *Provider) refreshGrant(iss string, c *Client, form map[string]string, f
 	}
 	scopes := rt.scopes
 	if s, ok := form["scope"]; ok {
-		req, err := parseScopes(s)
+		req, err := parseScopes(s, p.scopes)
 		if err != nil {
 			return nil, err
 		}
@@ -203,13 +207,13 @@ func (p *Provider) refreshGrant(iss string, c *Client, form map[string]string, f
 // clientCredentialsGrant issues an access token to a confidential client
 // for itself (RFC 6749 4.4).
 func (p *Provider) clientCredentialsGrant(iss string, c *Client, form map[string]string) (*tokenResponse, error) {
-	if c.Secret == "" {
+	if c.isPublic() {
 		return nil, newError(errUnauthorizedClient, "public clients cannot use client_credentials")
 	}
 	var scopes []string
 	if s := strings.TrimSpace(form["scope"]); s != "" {
 		var err error
-		if scopes, err = parseScopes(s); err != nil {
+		if scopes, err = parseScopes(s, p.scopes); err != nil {
 			return nil, err
 		}
 		scopes = slices.DeleteFunc(scopes, func(s string) bool { return s == "openid" || s == "offline_access" })

@@ -27,6 +27,9 @@ func (p *Provider) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 	fault := p.faults.take(faultUserinfo, faultScope{clientID: clientID, loginHint: at.grant.loginHint})
 	fault.sleep(r.Context())
 	claims := scopedClaims(at.grant.user, at.scopes)
+	if p.cfg.Persona == PersonaGoogle {
+		p.personaClaims(claims, "", p.clients[clientID], at.grant, false)
+	}
 	if fault != nil {
 		applyClaims(claims, fault.UserinfoClaims)
 		if fault.UserinfoStatus != 0 || fault.UserinfoBody != "" {
