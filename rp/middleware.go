@@ -90,7 +90,7 @@ func (p *RP) authenticate(w http.ResponseWriter, r *http.Request) (*Session, err
 		s.LastSeen = now
 		dirty = true
 	}
-	refreshed, err := p.maybeRefresh(r, s)
+	refreshed, err := p.maybeRefresh(w, r, s)
 	switch {
 	case errors.Is(err, errSessionEnded):
 		p.endSession(w, r, s, err.Error())

@@ -36,7 +36,7 @@ type RefreshLocker interface {
 // (singleflight), and requests that arrive shortly after with the pre-refresh session
 // reuse its result. It reports whether s changed; errSessionEnded means the provider
 // refused (invalid_grant) or the refreshed ID token broke continuity.
-func (p *RP) maybeRefresh(r *http.Request, s *Session) (bool, error) {
+func (p *RP) maybeRefresh(w http.ResponseWriter, r *http.Request, s *Session) (bool, error) {
 	ctx := r.Context()
 	if s.Tokens.RefreshToken == "" || s.Tokens.Expiry.IsZero() ||
 		p.s.Now().Before(s.Tokens.Expiry.Add(-p.s.RefreshBefore)) {
@@ -52,7 +52,8 @@ func (p *RP) maybeRefresh(r *http.Request, s *Session) (bool, error) {
 		}
 		ctx, cancel := withTimeout(context.WithoutCancel(ctx))
 		defer cancel()
-		if locker, ok := p.store.(RefreshLocker); ok {
+		locker, shared := p.store.(RefreshLocker)
+		if shared {
 			unlock, err := locker.LockWait(ctx, "refresh:"+s.ID, 15*time.Second, 5*time.Second)
 			if err != nil {
 				return nil, fmt.Errorf("refresh lock: %w", err)
@@ -62,13 +63,25 @@ func (p *RP) maybeRefresh(r *http.Request, s *Session) (bool, error) {
 			if err != nil {
 				return nil, fmt.Errorf("reload session: %w", err)
 			}
-			if fresh != nil && fresh.ID == s.ID && fresh.Tokens.RefreshToken != s.Tokens.RefreshToken {
+			switch {
+			case fresh == nil || fresh.ID != s.ID:
+				return nil, fmt.Errorf("%w: ended elsewhere while waiting to refresh", errSessionEnded)
+			case fresh.Tokens.RefreshToken != s.Tokens.RefreshToken:
 				return fresh.Tokens, nil // another replica refreshed it
 			}
 		}
 		t, err := p.refresh(ctx, s)
 		if err != nil {
 			return nil, err
+		}
+		if shared {
+			// Persist before the lock is released, so the next holder's re-read sees
+			// the rotated refresh token.
+			saved := *s
+			saved.Tokens, saved.claims = t, nil
+			if err := p.store.Save(w, r.WithContext(ctx), &saved); err != nil {
+				return nil, fmt.Errorf("save refreshed session: %w", err)
+			}
 		}
 		p.rememberRefresh(s, t)
 		return t, nil

@@ -141,8 +141,10 @@ func (p *RP) Healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// Readyz answers 200 when every provider has been discovered, 503 otherwise.
-func (p *RP) Readyz(w http.ResponseWriter, _ *http.Request) {
+// Readyz answers 200 when every provider has been discovered and the session store,
+// if it has a Ping(context.Context) error method (a shared store such as Redis),
+// answers; 503 otherwise. The JSON body names what is not ready.
+func (p *RP) Readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	status := map[string]string{}
 	ready := true
@@ -154,11 +156,21 @@ func (p *RP) Readyz(w http.ResponseWriter, _ *http.Request) {
 			status[id] = "ready"
 		}
 	}
+	body := map[string]any{"providers": status}
+	if pinger, ok := p.store.(interface{ Ping(context.Context) error }); ok {
+		body["session_store"] = "ready"
+		if err := pinger.Ping(r.Context()); err != nil {
+			p.log.Warn("not ready: session store unavailable", "reason", err.Error())
+			body["session_store"] = "unavailable"
+			ready = false
+		}
+	}
+	body["ready"] = ready
 	code := http.StatusOK
 	if !ready {
 		code = http.StatusServiceUnavailable
 	}
-	writeJSON(w, code, map[string]any{"ready": ready, "providers": status})
+	writeJSON(w, code, body)
 }
 
 // errSessionEnded marks a session ended by the RP (refresh refused, continuity broken).
