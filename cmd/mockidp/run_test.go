@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"flag"
 	"io"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestParseOptions(t *testing.T) {
@@ -35,6 +37,19 @@ func TestParseOptions(t *testing.T) {
 			options{addr: ":2", issuer: "http://x", config: "e.yaml", login: "form", alg: "EdDSA"}, false},
 		{"flag beats env", []string{"-alg", "PS256"}, map[string]string{"MOCKIDP_ALG": "EdDSA"},
 			options{addr: "127.0.0.1:9400", alg: "PS256"}, false},
+		{"new flags", []string{"--control", "--control-allow", "10.0.0.0/8", "--public-url", "http://localhost:9400",
+			"--internal-url", "http://mockidp:9400", "--persona", "keycloak", "--issuers", "a,b", "--key-overlap", "10m",
+			"--jwks-cache-control", "max-age=60"}, nil,
+			options{addr: "127.0.0.1:9400", control: true, controlAllow: "10.0.0.0/8", publicURL: "http://localhost:9400",
+				internalURL: "http://mockidp:9400", persona: "keycloak", issuers: "a,b", keyOverlap: 10 * time.Minute,
+				jwksCacheControl: "max-age=60"}, false},
+		{"new env", nil, map[string]string{"MOCKIDP_CONTROL": "true", "MOCKIDP_CONTROL_ALLOW": "192.0.2.1",
+			"MOCKIDP_PUBLIC_URL": "http://p", "MOCKIDP_INTERNAL_URL": "http://i", "MOCKIDP_PERSONA": "auth0",
+			"MOCKIDP_ISSUERS": "x", "MOCKIDP_KEY_OVERLAP": "1h", "MOCKIDP_JWKS_CACHE_CONTROL": "no-store"},
+			options{addr: "127.0.0.1:9400", control: true, controlAllow: "192.0.2.1", publicURL: "http://p", internalURL: "http://i",
+				persona: "auth0", issuers: "x", keyOverlap: time.Hour, jwksCacheControl: "no-store"}, false},
+		{"bad bool env", nil, map[string]string{"MOCKIDP_CONTROL": "maybe"}, options{}, true},
+		{"bad duration", []string{"--key-overlap", "soon"}, nil, options{}, true},
 		{"unknown flag", []string{"--port", "1"}, nil, options{}, true},
 		{"stray argument", []string{"serve"}, nil, options{}, true},
 	}
@@ -261,6 +276,66 @@ func TestIssuerHost(t *testing.T) {
 	} {
 		if got := issuerHost(in); got != want {
 			t.Errorf("issuerHost(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRunControlAndPersona(t *testing.T) {
+	t.Parallel()
+	issuer, out := start(t, "--control", "--persona", "auth0", "--login", "auto")
+	if !strings.HasSuffix(issuer, "/") || !strings.Contains(out.String(), "control API") {
+		t.Fatalf("issuer %q, banner %s", issuer, out.String())
+	}
+	req, _ := http.NewRequest(http.MethodPost, issuer+"_mock/clock", strings.NewReader(`{"freeze":true}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"frozen":true`) {
+		t.Errorf("POST _mock/clock: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestRunIssuers(t *testing.T) {
+	t.Parallel()
+	issuer, out := start(t, "--issuers", "one,two")
+	if !strings.HasSuffix(issuer, "/one") || !strings.Contains(out.String(), "/two\n") {
+		t.Fatalf("banner: %s", out.String())
+	}
+	two := strings.TrimSuffix(issuer, "one") + "two"
+	for _, u := range []string{issuer + "/jwks", two + "/.well-known/openid-configuration", strings.TrimSuffix(issuer, "/one") + "/healthz"} {
+		resp, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("GET %s: %d", u, resp.StatusCode)
+		}
+	}
+}
+
+func TestParseAllow(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    string
+		wantErr bool
+	}{
+		{"", "[]", false},
+		{"10.0.0.0/8, 192.0.2.1", "[10.0.0.0/8 192.0.2.1/32]", false},
+		{"10.1.2.3/8", "[10.0.0.0/8]", false},
+		{"::1,fd00::/8", "[::1/128 fd00::/8]", false},
+		{"10.0.0.0/33", "", true},
+		{"example.com", "", true},
+	}
+	for _, tt := range tests {
+		got, err := parseAllow(tt.in)
+		if (err != nil) != tt.wantErr || err == nil && fmt.Sprint(got) != tt.want {
+			t.Errorf("parseAllow(%q) = %v, %v; want %s (error %v)", tt.in, got, err, tt.want, tt.wantErr)
 		}
 	}
 }
