@@ -57,11 +57,94 @@
 // # Tests
 //
 // [NewTestServer] runs a Provider on a loopback port for one test, in the
-// style of net/http/httptest. [Provider.QueueLogin] chooses who signs in
-// next, [Provider.Advance] moves the provider's clock, [Provider.Mint]
-// signs arbitrary claims, [Provider.RotateKey] rotates the signing key,
-// [Provider.InjectFault] makes responses misbehave per client, and
-// [Provider.BackchannelLogouts] shows the logout tokens sent. All state belongs to the Provider, so tests may run in parallel.
+// style of net/http/httptest; [NewMultiTestServer] runs several issuers on
+// one port. [Provider.QueueLogin] and [Provider.QueueLoginHint] choose who
+// signs in next, [Provider.Advance], [Provider.Freeze] and
+// [Provider.Unfreeze] drive the provider's clock, [Provider.Mint] signs
+// arbitrary claims, [Provider.RotateKey] and [Provider.RotateKeyOverlap]
+// rotate the signing key, [Provider.InjectFault] makes responses misbehave,
+// [Provider.Requests] shows the requests received (secrets redacted),
+// [Provider.BackchannelLogouts] the logout tokens sent, and
+// [Provider.Reset] starts over. All state belongs to the Provider, so
+// tests may run in parallel.
+//
+// # Faults
+//
+// A [Fault] scoped by ClientID or LoginHint touches only the requests of
+// that client or of sign-ins that carried that login_hint (the hint stays
+// with the code, tokens and refreshes of the sign-in), so parallel tests
+// sharing one provider stay apart; there is no global queue. Faults cover
+// the ID token (claim overrides such as a wrong iss, aud, nonce or
+// at_hash, a missing sub or iat, expiry; signatures that are broken, alg
+// none, by an unpublished key, without kid, or HS256 with the client
+// secret), the token response (OAuth error, any status, any body and
+// content type, no id_token, a delay, refresh-only), userinfo (claims,
+// status, body), the authorization response (state, iss, error), and
+// discovery and /jwks (members, status, body, delay, keys without kid,
+// decoy keys). Discovery and /jwks faults cannot be scoped: use one
+// provider per test (or one issuer per test in a [Multi]) to isolate them.
+//
+// # Control API
+//
+// With [Config.ControlAPI] (cmd/mockidp --control), the same controls are
+// served as JSON under <issuer path>/_mock/ to loopback clients and the
+// networks of [Config.ControlAllow]; others get 403. POST bodies must be
+// application/json (which also keeps web pages from posting without a
+// CORS preflight), at most 64 KiB, with no unknown members:
+//
+//	POST   /_mock/faults       a Fault (snake_case members, "delay":"2s") -> 201
+//	GET    /_mock/faults       the queued faults
+//	DELETE /_mock/faults       remove every fault -> 204
+//	POST   /_mock/login        {"client_id"|"login_hint", "sub", "claims"} -> 204
+//	POST   /_mock/rotate       {"overlap":"10m"} (optional) -> {"kid", "published"}
+//	GET    /_mock/clock        {"now", "frozen"}
+//	POST   /_mock/clock        {"freeze":true|false, "advance":"10m"} -> {"now", "frozen"}
+//	GET    /_mock/requests     ?endpoint=token&limit=N -> {"requests": [...]}
+//	GET    /_mock/backchannel  {"logouts": [...]}
+//	POST   /_mock/mint         {"claims":{...}, "signing":"no-kid", "client_id":"demo"} -> {"token"}
+//	POST   /_mock/reset        back to the state New left -> 204
+//
+// Errors are {"error", "error_description"} with 400, 403, 404, 405 or 415.
+//
+// # Issuers
+//
+// The issuer is fixed, or derived per request ([IssuerAuto]). A fixed
+// issuer can be split ([Config.PublicURL], [Config.InternalURL]): one iss,
+// with authorize and end_session advertised on the public base and the
+// back-channel endpoints on the internal base, all served by one handler.
+// [Multi] serves several independent providers under /<name>/.
+//
+// # Personas
+//
+// [Config.Persona] imitates a real provider's quirks:
+//
+//   - entra: routes live under /{tenant}/v2.0/ (any tenant segment). The
+//     discovery of common, organizations and consumers advertises the
+//     issuer template <issuer>/{tenantid}/v2.0; that of a tenant ID
+//     advertises <issuer>/<tenant>/v2.0. Tokens carry tid (the user's tid
+//     claim, else [EntraDefaultTenant], or the tenant of the path when it
+//     is an ID), iss for that tenant, ver "2.0" and a stable oid; no sid,
+//     no RFC 9207 iss parameter, no introspection or revocation.
+//   - google: the issuer as configured (Google's real one is
+//     https://accounts.google.com); hd from the email domain (not for
+//     gmail.com), email_verified always present; no end_session, no
+//     back-channel logout, no iss parameter, no sid.
+//   - apple: scopes openid, email and name; response_mode defaults to
+//     form_post and must be form_post when name or email is asked; the
+//     first sign-in of a user at a client also posts the user JSON member
+//     ({"name":{"firstName","lastName"},"email"}); ID tokens hold only
+//     email, email_verified as the string "true", is_private_email and
+//     nonce_supported besides the protocol claims; no userinfo endpoint,
+//     no end_session, no iss parameter. Apple signs ID tokens with RS256
+//     (the default Alg here too); ES256 is for the client secret: a client
+//     with [Client.SecretJWTKeyPEM] authenticates with an ES256 JWT.
+//   - keycloak: realm_access.roles (the user's roles claim, else groups)
+//     and resource_access in ID and access tokens, typ "ID" / "Bearer",
+//     session_state; refresh_expires_in, not-before-policy and
+//     session_state in token responses. Give the issuer the path
+//     /realms/<realm> to match Keycloak's URLs.
+//   - auth0: the issuer ends with a slash (added when missing), in
+//     discovery and in iss; no introspection.
 //
 // # Keys
 //

@@ -265,7 +265,9 @@ func TestPersonaApple(t *testing.T) {
 			if tt.want != 200 {
 				return
 			}
-			var tr struct{ IDToken string `json:"id_token"` }
+			var tr struct {
+				IDToken string `json:"id_token"`
+			}
 			_ = json.Unmarshal([]byte(tb), &tr)
 			_, c := jwtParts(t, tr.IDToken)
 			if c["email_verified"] != "true" || c["nonce_supported"] != true || c["name"] != nil {
