@@ -219,9 +219,32 @@ func (s *story) signOutVia(public string) *harness.Response {
 	return r
 }
 
+// assertVerify fails unless forward auth (GET /auth/verify, as nginx's
+// auth_request sends it) answers 200 with u's identity headers when want is
+// true, and 401 when it is false.
+func (s *story) assertVerify(u user, want bool) {
+	s.t.Helper()
+	req := s.c.NewRequest(http.MethodGet, s.rp+"/auth/verify", nil)
+	req.Header.Set("X-Forwarded-User", "mallory") // a client's forged header must not pass
+	r := s.c.Do(req)
+	switch {
+	case !want && r.StatusCode != http.StatusUnauthorized:
+		s.t.Errorf("GET /auth/verify when signed out: want 401\n%s", r)
+	case want && r.StatusCode != http.StatusOK:
+		s.t.Errorf("GET /auth/verify when signed in: want 200\n%s", r)
+	case want:
+		got := []string{r.Header.Get("X-Forwarded-User"), r.Header.Get("X-Forwarded-Email"), r.Header.Get("X-Forwarded-Groups")}
+		wantH := []string{u.Sub, u.Email, strings.Join(u.Groups, ",")}
+		if !slices.Equal(got, wantH) {
+			s.t.Errorf("GET /auth/verify identity headers (user, email, groups): got %q, want %q", got, wantH)
+		}
+	}
+}
+
 // fullStory is the story every suite tells: sign in as u, land on rd, see u
-// in /auth/userinfo, sign out at rp and at the provider, and find the
-// provider's login page (not a silent sign-in) on the next sign-in.
+// in /auth/userinfo and in forward auth's headers, sign out at rp and at the
+// provider, and find the provider's login page (not a silent sign-in) on
+// the next sign-in.
 // issuer is the issuer rp sees (usually s.issuer).
 func (s *story) fullStory(u user, rd, issuer string) {
 	s.t.Helper()
@@ -237,7 +260,9 @@ func (s *story) fullStory(u user, rd, issuer string) {
 		}
 	}
 	s.assertUser(u, issuer)
+	s.assertVerify(u, true)
 	s.signOut()
 	s.assertSignedOut()
+	s.assertVerify(u, false)
 	s.assertLoginPage(s.startLogin("/"))
 }
