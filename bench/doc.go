@@ -15,10 +15,12 @@
 //     RS256 signing sets: cores / (2 × one RSA-2048 signature), measured here
 //     in this process.
 //   - verify and proxy: a signed-in session cookie, then an [OpenLoop] at
-//     [Config.Rate] on rp's /auth/verify, on a request rp proxies to an
-//     in-tool upstream server, and on the upstream directly; the difference is
-//     what the proxy adds. With the cookie store, then with Redis when
-//     redis-server is installed and rp accepts --session-store redis://.
+//     [Config.Rate] on rp's /auth/verify and on its /healthz (the floor that
+//     HTTP, the kernel and Go's scheduler put under every request), on a
+//     request rp proxies to an in-tool upstream server, and on the upstream
+//     directly; the difference is what the proxy adds. With the cookie
+//     store, then with Redis when redis-server is installed and rp accepts
+//     --session-store redis:// (then also Redis commands per request).
 //   - memory: rp's RSS before and after [Config.Users] sign-ins, and with a
 //     Redis store the Redis memory per session.
 //
