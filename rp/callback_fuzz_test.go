@@ -96,23 +96,23 @@ func FuzzCallback(f *testing.F) {
 		post, cookie, code bool
 		params             string
 	}{
-		{false, true, true, "code=$code&state=$state&iss=$iss"},           // the valid answer
-		{true, true, true, "code=$code&state=$state&iss=$iss"},            // the same, form_post
-		{false, false, true, "code=$code&state=$state&iss=$iss"},          // no login cookie
-		{false, true, true, "code=$code&state=$state&state=$state"},       // repeated state
-		{false, true, true, "code=$code&code=x&state=$state&iss=$iss"},    // repeated code
-		{false, true, true, "code=$code&state=$state&iss=http://evil"},    // wrong iss
-		{false, true, true, "code=$code&state=$state&iss=$iss&iss=$iss"},  // repeated iss
-		{false, true, true, "code=$code&state=$state"},                    // iss missing
-		{false, true, true, "code=$code&state=x$state&iss=$iss"},          // state altered
-		{false, true, true, "code=x$code&state=$state&iss=$iss"},          // code altered
-		{false, true, true, "error=access_denied&state=$state&iss=$iss"},  // provider error
-		{false, true, true, "error=server_error&state=$state&iss=$iss"},   // provider failure
-		{false, true, false, "error=server_error&error_description=%ff"},  // forged failure, no state
-		{false, true, true, "code=$code&state=$state&iss=$iss&error=x"},   // code and error
-		{false, true, false, "state=$state"},                              // no code
-		{true, true, true, "code=$code;state=$state"},                     // semicolon separator
-		{true, true, true, "code=%zz&state=$state"},                       // bad escape
+		{false, true, true, "code=$code&state=$state&iss=$iss"},          // the valid answer
+		{true, true, true, "code=$code&state=$state&iss=$iss"},           // the same, form_post
+		{false, false, true, "code=$code&state=$state&iss=$iss"},         // no login cookie
+		{false, true, true, "code=$code&state=$state&state=$state"},      // repeated state
+		{false, true, true, "code=$code&code=x&state=$state&iss=$iss"},   // repeated code
+		{false, true, true, "code=$code&state=$state&iss=http://evil"},   // wrong iss
+		{false, true, true, "code=$code&state=$state&iss=$iss&iss=$iss"}, // repeated iss
+		{false, true, true, "code=$code&state=$state"},                   // iss missing
+		{false, true, true, "code=$code&state=x$state&iss=$iss"},         // state altered
+		{false, true, true, "code=x$code&state=$state&iss=$iss"},         // code altered
+		{false, true, true, "error=access_denied&state=$state&iss=$iss"}, // provider error
+		{false, true, true, "error=server_error&state=$state&iss=$iss"},  // provider failure
+		{false, true, false, "error=server_error&error_description=%ff"}, // forged failure, no state
+		{false, true, true, "code=$code&state=$state&iss=$iss&error=x"},  // code and error
+		{false, true, false, "state=$state"},                             // no code
+		{true, true, true, "code=$code;state=$state"},                    // semicolon separator
+		{true, true, true, "code=%zz&state=$state"},                      // bad escape
 		{false, true, true, "code=$code&state=" + strings.Repeat("A", 600)},
 		{false, true, true, "code=$code&state=$state%00&iss=$iss"},
 		{true, false, false, strings.Repeat("a=b&", 100)},
