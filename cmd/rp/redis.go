@@ -2,154 +2,68 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"time"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/foyer-oidc/foyer/rp"
 	"github.com/foyer-oidc/foyer/rp/redisstore"
 )
 
-// redisSessions is an [rp.SessionStore] over [redisstore.Store]: the session cookie holds
-// only the store's ticket; the session lives in Redis, encrypted under a key that only
-// the ticket carries. It also ends sessions named by a back-channel logout on every
-// replica ([rp.LogoutIndex]) and serializes refreshes across replicas ([rp.RefreshLocker]).
-type redisSessions struct {
-	st             *redisstore.Store
-	cookie         string
-	secure         bool
-	idle, absolute time.Duration
-	now            func() time.Time
+// redisLogger sets go-redis's logger, which is process-wide, once per process.
+var redisLogger sync.Once
+
+// isRedisURL reports whether a --session-store value names Redis: redis://, rediss://
+// (TLS), and their +sentinel and +cluster forms. redisstore.ParseURL checks the rest.
+func isRedisURL(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil {
+		return false
+	}
+	base, _, _ := strings.Cut(u.Scheme, "+")
+	return base == "redis" || base == "rediss"
 }
 
-var (
-	_ rp.SessionStore  = (*redisSessions)(nil)
-	_ rp.LogoutIndex   = (*redisSessions)(nil)
-	_ rp.RefreshLocker = (*redisSessions)(nil)
-)
-
-// newRedisSessions connects (lazily) to the Redis at url. Secrets key the store's
-// index names.
-func newRedisSessions(ctx context.Context, url string, secrets [][]byte, secure bool, idle, absolute time.Duration, log *slog.Logger) (*redisSessions, error) {
-	st, err := redisstore.New(ctx, redisstore.Options{URL: url, IndexSecrets: secrets, Logger: log})
-	if err != nil {
-		return nil, err
-	}
-	rs := &redisSessions{st: st, cookie: "foyer_session", secure: secure, idle: idle, absolute: absolute, now: time.Now}
-	if secure {
-		rs.cookie = "__Host-foyer_session"
-	}
-	if rs.idle == 0 {
-		rs.idle = rp.DefaultIdleTimeout
-	}
-	if rs.absolute == 0 {
-		rs.absolute = rp.DefaultAbsoluteLifetime
-	}
-	rs.idle = min(rs.idle, rs.absolute)
-	return rs, nil
-}
-
-// Load implements [rp.SessionStore]: no cookie, or a ticket Redis does not know, is no
-// session; Redis being unreachable is an error (503, fail closed).
-func (rs *redisSessions) Load(r *http.Request) (*rp.Session, error) {
-	c, err := r.Cookie(rs.cookie)
-	if err != nil || c.Value == "" {
-		return nil, nil
-	}
-	data, err := rs.st.Load(r.Context(), c.Value)
-	switch {
-	case errors.Is(err, redisstore.ErrNotFound):
-		return nil, nil
-	case err != nil:
-		return nil, err
-	}
-	var s rp.Session
-	if err := json.Unmarshal(data, &s); err != nil || s.ID == "" {
-		return nil, nil
-	}
-	s.StoreRef = c.Value
-	return &s, nil
-}
-
-// Save implements [rp.SessionStore]: Update for a stored session (never recreating one
-// that logout deleted meanwhile), Create and a new cookie otherwise.
-func (rs *redisSessions) Save(w http.ResponseWriter, r *http.Request, s *rp.Session) error {
-	data, err := json.Marshal(s)
-	if err != nil {
-		return fmt.Errorf("redis sessions: %w", err)
-	}
-	if s.StoreRef != "" {
-		err := rs.st.Update(r.Context(), s.StoreRef, data, rs.idle)
-		if errors.Is(err, redisstore.ErrNotFound) {
-			return nil // ended elsewhere; the next request finds no session
-		}
-		return err
-	}
-	left := s.ExpiresAt.Sub(rs.now())
-	if left < time.Second {
-		return rs.Delete(w, r, s)
-	}
-	ticket, err := rs.st.Create(r.Context(), data, redisstore.Index{Issuer: s.Issuer, Subject: s.Subject, SID: s.SID}, min(rs.idle, left), left)
-	if err != nil {
-		return err
-	}
-	s.StoreRef = ticket
-	http.SetCookie(w, &http.Cookie{
-		Name: rs.cookie, Value: ticket, Path: "/", MaxAge: int(left / time.Second),
-		HttpOnly: true, Secure: rs.secure, SameSite: http.SameSiteLaxMode,
+// useRedis keeps sessions, the back-channel replay cache and the revocation list of cfg
+// in the Redis at rawURL. Connections are made lazily, so Redis may be down at start.
+func useRedis(ctx context.Context, rawURL string, cfg *rp.Config, log *slog.Logger) (*redisstore.Store, error) {
+	redisLogger.Do(func() {
+		redis.SetLogger(redisstore.ClientLogger{Logger: log.With("component", "go-redis")})
 	})
-	return nil
-}
-
-// Delete implements [rp.SessionStore].
-func (rs *redisSessions) Delete(w http.ResponseWriter, r *http.Request, s *rp.Session) error {
-	ticket := ""
-	if s != nil {
-		ticket = s.StoreRef
+	keys, err := indexKeys(cfg.CookieSecrets)
+	if err != nil {
+		return nil, err
 	}
-	if c, err := r.Cookie(rs.cookie); ticket == "" && err == nil {
-		ticket = c.Value
+	st, err := redisstore.New(ctx, redisstore.Options{URL: rawURL, IndexSecrets: keys, Logger: log.With("component", "redis"), Now: cfg.Now})
+	if err != nil {
+		return nil, err
 	}
-	http.SetCookie(w, &http.Cookie{Name: rs.cookie, Path: "/", MaxAge: -1, HttpOnly: true, Secure: rs.secure, SameSite: http.SameSiteLaxMode})
-	if ticket == "" {
-		return nil
-	}
-	if err := rs.st.Delete(r.Context(), ticket); err != nil && !errors.Is(err, redisstore.ErrNotFound) {
-		return err
-	}
-	return nil
+	cfg.SessionStore = redisstore.NewSessionStore(st, redisstore.SessionStoreConfig{
+		IdleTimeout:  cfg.IdleTimeout,
+		InsecureHTTP: !strings.HasPrefix(cfg.PublicURL, "https://"),
+		Now:          cfg.Now,
+	})
+	cfg.Revocations, cfg.ReplayCache = st, st
+	return st, nil
 }
 
-// DeleteBySID implements [rp.LogoutIndex].
-func (rs *redisSessions) DeleteBySID(ctx context.Context, iss, sid string) (int, error) {
-	return rs.st.DeleteBySID(ctx, iss, sid)
-}
-
-// DeleteBySubject implements [rp.LogoutIndex].
-func (rs *redisSessions) DeleteBySubject(ctx context.Context, iss, sub string) (int, error) {
-	return rs.st.DeleteBySubject(ctx, iss, sub)
-}
-
-// LockWait implements [rp.RefreshLocker].
-func (rs *redisSessions) LockWait(ctx context.Context, id string, ttl, maxWait time.Duration) (func(), error) {
-	return rs.st.LockWait(ctx, id, ttl, maxWait)
-}
-
-// readyz wraps rp's readiness with a Redis ping.
-func (rs *redisSessions) readyz(next http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := rs.st.Ping(ctx); err != nil {
-			w.Header().Set("Cache-Control", "no-store")
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintln(w, `{"ready": false, "session_store": "unavailable"}`)
-			return
+// indexKeys derives the keys of Redis's index names from the cookie secrets, one per
+// secret and in the same order, so that rotating the cookie secrets rotates them too
+// (the old ones are still looked up) while no secret is used for two purposes.
+func indexKeys(secrets [][]byte) ([][]byte, error) {
+	keys := make([][]byte, 0, len(secrets))
+	for _, s := range secrets {
+		k, err := hkdf.Key(sha256.New, s, nil, "foyer redis index v1", 32)
+		if err != nil {
+			return nil, fmt.Errorf("derive a Redis index key: %w", err)
 		}
-		next(w, r)
+		keys = append(keys, k)
 	}
+	return keys, nil
 }

@@ -126,3 +126,47 @@ func TestTwoReplicasShareRedis(t *testing.T) {
 		}
 	}
 }
+
+func TestIsRedisURL(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"redis://127.0.0.1:6379/0", true},
+		{"rediss://:pw@redis.example:6380/2", true},
+		{"redis+sentinel://s1:26379/0?master_name=m", true},
+		{"rediss+sentinel://s1:26379/0?master_name=m", true},
+		{"redis+cluster://n1:7000?addr=n2:7001", true},
+		{"rediss+cluster://n1:7000", true},
+		{"cookie", false},
+		{"memcached://x:11211", false},
+		{"http://redis:6379", false},
+		{"redisx://h", false},
+		{"://", false},
+	} {
+		if got := isRedisURL(tc.in); got != tc.want {
+			t.Errorf("isRedisURL(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestIndexKeysAreDerived(t *testing.T) {
+	t.Parallel()
+	a, b := []byte("0123456789abcdef0123456789abcdef-new"), []byte("0123456789abcdef0123456789abcdef-old")
+	keys, err := indexKeys([][]byte{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 2 || len(keys[0]) != 32 || len(keys[1]) != 32 {
+		t.Fatalf("got %d keys, want 2 of 32 bytes", len(keys))
+	}
+	if string(keys[0]) == string(keys[1]) || strings.Contains(string(keys[0]), string(a[:16])) {
+		t.Errorf("index keys are not distinct derivations of the secrets")
+	}
+	// Same secrets, same keys (every replica must agree), in the same order.
+	again, _ := indexKeys([][]byte{b})
+	if string(again[0]) != string(keys[1]) {
+		t.Errorf("the old secret's key changed with its position")
+	}
+}

@@ -10,11 +10,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/foyer-oidc/foyer/mockidp"
 	"github.com/foyer-oidc/foyer/rp"
+	"github.com/foyer-oidc/foyer/rp/redisstore"
 )
 
 // app is a configured server, ready to serve on its listener.
@@ -22,9 +22,9 @@ type app struct {
 	cfg      rp.Config
 	devMode  bool
 	devIdP   *mockidp.Provider
-	proxy    http.Handler // nil: rp's own pages
-	redisURL string       // --session-store redis://...; empty: cookies
-	redis    *redisSessions
+	proxy    http.Handler      // nil: rp's own pages
+	redisURL string            // --session-store redis://...; empty: cookies
+	redis    *redisstore.Store // nil: cookie sessions
 	log      *slog.Logger
 }
 
@@ -90,7 +90,7 @@ func serve(ctx context.Context, o *options, stdout io.Writer) error {
 	defer cancel()
 	err = srv.Shutdown(sctx)
 	if a.redis != nil {
-		_ = a.redis.st.Close()
+		_ = a.redis.Close()
 	}
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
@@ -111,8 +111,7 @@ func configure(o *options, fc *fileConfig, listenURL string, log *slog.Logger) (
 	switch store := first(o.SessionStore, fc.SessionStore, "cookie"); {
 	case store == "cookie":
 	default:
-		u, _ := url.Parse(store)
-		if u != nil && (u.Scheme == "redis" || u.Scheme == "rediss" || u.Scheme == "redis+sentinel" || u.Scheme == "redis+cluster") {
+		if isRedisURL(store) {
 			a.redisURL = store
 		} else {
 			errs = append(errs, errors.New("--session-store: want cookie or a redis:// URL"))
@@ -155,26 +154,20 @@ func configure(o *options, fc *fileConfig, listenURL string, log *slog.Logger) (
 // either rp's pages or the upstream behind RequireLogin.
 func (a *app) handler(ctx context.Context) (http.Handler, *rp.RP, error) {
 	if a.redisURL != "" {
-		secure := strings.HasPrefix(a.cfg.PublicURL, "https://")
-		rs, err := newRedisSessions(ctx, a.redisURL, a.cfg.CookieSecrets, secure, a.cfg.IdleTimeout, a.cfg.AbsoluteLifetime, a.log.With("component", "redis"))
+		st, err := useRedis(ctx, a.redisURL, &a.cfg, a.log)
 		if err != nil {
 			return nil, nil, fmt.Errorf("--session-store: %w", err)
 		}
-		a.redis = rs
-		a.cfg.SessionStore, a.cfg.Revocations, a.cfg.ReplayCache = rs, rs.st, rs.st
+		a.redis = st
 	}
 	auth, err := rp.New(ctx, a.cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	readyz := http.HandlerFunc(auth.Readyz)
-	if a.redis != nil {
-		readyz = a.redis.readyz(readyz)
-	}
 	mux := http.NewServeMux()
 	mux.Handle("/auth/", auth.Handler())
 	mux.HandleFunc("GET /healthz", auth.Healthz)
-	mux.HandleFunc("GET /readyz", readyz)
+	mux.HandleFunc("GET /readyz", auth.Readyz)
 	if a.devIdP != nil {
 		mux.Handle("/mockidp/", a.devIdP)
 	}

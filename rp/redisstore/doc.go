@@ -51,6 +51,17 @@
 // script). The holder loads the session again after taking the lock, since another
 // replica may have refreshed it meanwhile.
 //
+// # With rp
+//
+// [NewSessionStore] wraps a Store as an [rp.SessionStore] (plus [rp.LogoutIndex],
+// [rp.RefreshLocker] and a Ping for readiness), so a Go program gets what
+// "rp --session-store redis://..." does:
+//
+//	st, err := redisstore.New(ctx, redisstore.Options{URL: url, IndexSecrets: keys})
+//	cfg.SessionStore = redisstore.NewSessionStore(st, redisstore.SessionStoreConfig{IdleTimeout: cfg.IdleTimeout})
+//	cfg.Revocations, cfg.ReplayCache = st, st
+//	auth, err := rp.New(ctx, cfg)
+//
 // # Deployments
 //
 // [Options.URL] takes redis:// and rediss:// for one server, redis+sentinel:// for

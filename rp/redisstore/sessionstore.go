@@ -1,0 +1,182 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/foyer-oidc/foyer/rp"
+)
+
+// sessionCookie is the name of the cookie that carries the ticket; on https it gets
+// the "__Host-" prefix. It is the cookie store's name too, so the proxy's stripping of
+// foyer's cookies covers both.
+const sessionCookie = "foyer_session"
+
+// SessionStoreConfig configures a [SessionStore]. Its zero value is secure.
+type SessionStoreConfig struct {
+	// IdleTimeout must be the RP's [rp.Config.IdleTimeout]: Redis drops a session that
+	// has not been saved for this long. Zero: [rp.DefaultIdleTimeout].
+	IdleTimeout time.Duration
+	// InsecureHTTP drops the cookie's Secure attribute and "__Host-" prefix. It MUST
+	// NOT be set except for a plain-http loopback URL during development.
+	InsecureHTTP bool
+	// Now is the clock. Nil: time.Now.
+	Now func() time.Time
+}
+
+// SessionStore is an [rp.SessionStore] that keeps sessions in Redis (or Valkey), shared
+// by every replica. The browser's cookie holds only the [Store]'s 66-character ticket;
+// the session, JSON-encoded, is sealed in Redis under a key only the ticket carries.
+//
+// It also implements [rp.LogoutIndex] (a logout received by any replica ends the
+// sessions it names on all of them), [rp.RefreshLocker] (one replica at a time
+// redeems a session's refresh token) and Ping, which [rp.RP.Readyz] calls. Pass the
+// underlying Store as [rp.Config.Revocations] and [rp.Config.ReplayCache] too:
+//
+//	cfg.SessionStore = redisstore.NewSessionStore(st, redisstore.SessionStoreConfig{IdleTimeout: cfg.IdleTimeout})
+//	cfg.Revocations, cfg.ReplayCache = st, st
+//
+// Errors wrapping [ErrUnavailable] mean Redis did not answer; rp answers them with 503.
+type SessionStore struct {
+	st     *Store
+	cookie string
+	secure bool
+	idle   time.Duration
+	now    func() time.Time
+}
+
+var (
+	_ rp.SessionStore  = (*SessionStore)(nil)
+	_ rp.LogoutIndex   = (*SessionStore)(nil)
+	_ rp.RefreshLocker = (*SessionStore)(nil)
+)
+
+// NewSessionStore returns a session store over st.
+func NewSessionStore(st *Store, cfg SessionStoreConfig) *SessionStore {
+	ss := &SessionStore{st: st, cookie: "__Host-" + sessionCookie, secure: true, idle: cfg.IdleTimeout, now: cfg.Now}
+	if cfg.InsecureHTTP {
+		ss.cookie, ss.secure = sessionCookie, false
+	}
+	if ss.idle <= 0 {
+		ss.idle = rp.DefaultIdleTimeout
+	}
+	if ss.now == nil {
+		ss.now = time.Now
+	}
+	return ss
+}
+
+// ticket returns the ticket the request's cookie carries, or "".
+func (ss *SessionStore) ticket(r *http.Request) string {
+	c, err := r.Cookie(ss.cookie)
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+// setCookie sets the ticket cookie for maxAge; an empty ticket clears it.
+func (ss *SessionStore) setCookie(w http.ResponseWriter, ticket string, maxAge time.Duration) {
+	c := &http.Cookie{
+		Name: ss.cookie, Value: ticket, Path: "/", MaxAge: int(maxAge / time.Second),
+		HttpOnly: true, Secure: ss.secure, SameSite: http.SameSiteLaxMode,
+	}
+	if ticket == "" {
+		c.MaxAge = -1
+	}
+	http.SetCookie(w, c)
+}
+
+// Load implements [rp.SessionStore]. No cookie, a malformed or forged ticket, or a
+// session Redis no longer has (ended, expired) is no session: (nil, nil). Redis not
+// answering is an error, so that rp fails closed with 503.
+func (ss *SessionStore) Load(r *http.Request) (*rp.Session, error) {
+	t := ss.ticket(r)
+	if t == "" {
+		return nil, nil
+	}
+	data, err := ss.st.Load(r.Context(), t)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	var s rp.Session
+	if err := json.Unmarshal(data, &s); err != nil || s.ID == "" {
+		return nil, nil
+	}
+	s.StoreRef = t
+	return &s, nil
+}
+
+// Save implements [rp.SessionStore]. A session loaded from this store (StoreRef set)
+// is updated in place: same ticket, same absolute deadline, and a session that a
+// logout deleted meanwhile is never recreated. Any other session (a new sign-in) gets
+// a new ticket and cookie.
+func (ss *SessionStore) Save(w http.ResponseWriter, r *http.Request, s *rp.Session) error {
+	left := s.ExpiresAt.Sub(ss.now())
+	if left < time.Second {
+		return ss.Delete(w, r, s)
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("redisstore: encode session: %w", err)
+	}
+	ctx := r.Context()
+	if s.StoreRef != "" {
+		err := ss.st.Update(ctx, s.StoreRef, data, min(ss.idle, left))
+		if errors.Is(err, ErrNotFound) {
+			ss.setCookie(w, "", 0) // ended elsewhere: the next request is signed out
+			return nil
+		}
+		return err
+	}
+	t, err := ss.st.Create(ctx, data, Index{Issuer: s.Issuer, Subject: s.Subject, SID: s.SID}, min(ss.idle, left), left)
+	if err != nil {
+		return err
+	}
+	s.StoreRef = t
+	ss.setCookie(w, t, left)
+	return nil
+}
+
+// Delete implements [rp.SessionStore]: it deletes the session (s's, or else the
+// request's) from Redis and clears the cookie. The cookie is cleared even when Redis
+// does not answer; the error is returned.
+func (ss *SessionStore) Delete(w http.ResponseWriter, r *http.Request, s *rp.Session) error {
+	t := ss.ticket(r)
+	if s != nil && s.StoreRef != "" {
+		t = s.StoreRef
+	}
+	ss.setCookie(w, "", 0)
+	if t == "" {
+		return nil
+	}
+	if err := ss.st.Delete(r.Context(), t); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// DeleteBySID implements [rp.LogoutIndex].
+func (ss *SessionStore) DeleteBySID(ctx context.Context, iss, sid string) (int, error) {
+	return ss.st.DeleteBySID(ctx, iss, sid)
+}
+
+// DeleteBySubject implements [rp.LogoutIndex].
+func (ss *SessionStore) DeleteBySubject(ctx context.Context, iss, sub string) (int, error) {
+	return ss.st.DeleteBySubject(ctx, iss, sub)
+}
+
+// LockWait implements [rp.RefreshLocker].
+func (ss *SessionStore) LockWait(ctx context.Context, id string, ttl, maxWait time.Duration) (func(), error) {
+	return ss.st.LockWait(ctx, id, ttl, maxWait)
+}
+
+// Ping reports whether Redis answers; [rp.RP.Readyz] calls it.
+func (ss *SessionStore) Ping(ctx context.Context) error { return ss.st.Ping(ctx) }
