@@ -3,6 +3,7 @@ package mockidp
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -47,11 +48,12 @@ func (p *Provider) discovery(iss string) discoveryDoc {
 	auth := []string{"client_secret_basic", "client_secret_post"}
 	base := strings.TrimSuffix(iss, "/") // Auth0's issuer ends with a slash
 	pub, internal := base, base
+	path := strings.TrimSuffix(pathOf(iss), "/") // with Entra's /{tenant}/v2.0
 	if p.cfg.PublicURL != "" {
-		pub = strings.TrimSuffix(p.cfg.PublicURL, "/") + p.issuerPath
+		pub = strings.TrimSuffix(p.cfg.PublicURL, "/") + path
 	}
 	if p.cfg.InternalURL != "" {
-		internal = strings.TrimSuffix(p.cfg.InternalURL, "/") + p.issuerPath
+		internal = strings.TrimSuffix(p.cfg.InternalURL, "/") + path
 	}
 	return discoveryDoc{
 		Issuer:                            iss,
@@ -145,4 +147,13 @@ func (p *Provider) serveJWKS(w http.ResponseWriter, r *http.Request) {
 func methodNotAllowed(w http.ResponseWriter, allow string) {
 	w.Header().Set("Allow", allow)
 	writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": errInvalidRequest, "error_description": "method not allowed"})
+}
+
+// pathOf returns the path of the URL s.
+func pathOf(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return ""
+	}
+	return u.Path
 }

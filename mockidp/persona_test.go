@@ -312,3 +312,39 @@ func TestPersonaValidation(t *testing.T) {
 		t.Errorf("auth0 issuer = %q, %v; want a trailing slash added", p.Issuer(), err)
 	}
 }
+
+func TestPersonaEntraEndSessionAndSplit(t *testing.T) {
+	t.Parallel()
+	ts := NewTestServer(t, WithUsers(personaUsers...), WithConfig(func(c *Config) {
+		c.Persona = PersonaEntra
+		c.PublicURL = "http://login.public.test"
+	}))
+	common := ts.Issuer + "/common/v2.0"
+	_, body := get(t, http.DefaultClient, common+"/.well-known/openid-configuration")
+	var doc struct {
+		Auth  string `json:"authorization_endpoint"`
+		Token string `json:"token_endpoint"`
+	}
+	_ = json.Unmarshal([]byte(body), &doc)
+	if doc.Auth != "http://login.public.test/common/v2.0/authorize" || doc.Token != common+"/token" {
+		t.Errorf("endpoints %+v", doc)
+	}
+	conf := oauth2.Config{ClientID: "demo", ClientSecret: "demo-secret", RedirectURL: testRedirect, Scopes: []string{"openid"},
+		Endpoint: oauth2.Endpoint{AuthURL: common + "/authorize", TokenURL: doc.Token}}
+	verifier := oauth2.GenerateVerifier()
+	q := authorizeRedirect(t, newBrowser(t), conf.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier)))
+	tok, err := conf.Exchange(context.Background(), q.Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hint := tok.Extra("id_token").(string)
+	for _, c := range []struct {
+		tenant string
+		want   int
+	}{{"common", 200}, {"aaaaaaaa-0000-4000-8000-000000000001", 200}, {"cccccccc-0000-4000-8000-000000000003", 400}} {
+		resp, _ := get(t, newBrowser(t), ts.Issuer+"/"+c.tenant+"/v2.0/end_session?"+url.Values{"id_token_hint": {hint}}.Encode())
+		if resp.StatusCode != c.want {
+			t.Errorf("end_session under %s: %d, want %d", c.tenant, resp.StatusCode, c.want)
+		}
+	}
+}
