@@ -21,10 +21,12 @@ const (
 
 // handleCallback finishes a sign-in: GET (query) or POST (form_post) /auth/callback.
 func (p *RP) handleCallback(w http.ResponseWriter, r *http.Request) {
+	start := p.s.Now()
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	params, err := callbackParams(w, r)
 	if err != nil {
+		p.signInOutcome(r, "", nil, err, start)
 		p.writeError(w, r, err)
 		return
 	}
@@ -33,10 +35,13 @@ func (p *RP) handleCallback(w http.ResponseWriter, r *http.Request) {
 		p.jar.set(w, name, "", 0, http.SameSiteLaxMode) // single use, whatever happens next
 	}
 	if ls == nil {
+		p.signInOutcome(r, "", nil, lostLoginError(params), start)
 		p.lostLogin(w, r, params)
 		return
 	}
-	if err := p.finishLogin(w, r, ls, params); err != nil {
+	s, err := p.finishLogin(w, r, ls, params)
+	p.signInOutcome(r, ls.Provider, s, err, start)
+	if err != nil {
 		p.writeError(w, r, err)
 		return
 	}
@@ -118,54 +123,54 @@ func authError(code, description string) error {
 
 // finishLogin checks the authorization response, redeems the code, verifies the tokens
 // and creates a fresh session.
-func (p *RP) finishLogin(w http.ResponseWriter, r *http.Request, ls *loginState, params url.Values) error {
+func (p *RP) finishLogin(w http.ResponseWriter, r *http.Request, ls *loginState, params url.Values) (*Session, error) {
 	prov, ok := p.providers[ls.Provider]
 	if !ok {
-		return newError(http.StatusBadRequest, "unknown_provider", "That sign-in option no longer exists.",
+		return nil, newError(http.StatusBadRequest, "unknown_provider", "That sign-in option no longer exists.",
 			fmt.Errorf("%w: %q in login state", ErrUnknownProvider, ls.Provider))
 	}
 	m, err := prov.metadata()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// RFC 9207: the iss parameter, when present (success or error), must be the issuer;
 	// when the provider advertises it, it must be present. Checked before anything else.
 	if iss, present := params["iss"]; present {
 		if len(iss) != 1 || iss[0] != prov.cfg.Issuer {
-			return newError(http.StatusBadRequest, "issuer_mismatch", "The sign-in answer came from an unexpected provider.",
+			return nil, newError(http.StatusBadRequest, "issuer_mismatch", "The sign-in answer came from an unexpected provider.",
 				fmt.Errorf("callback: iss parameter %q, want %q", truncate(params.Get("iss"), 100), prov.cfg.Issuer))
 		}
 	} else if m.issParameter {
-		return newError(http.StatusBadRequest, "issuer_mismatch", "The sign-in answer came from an unexpected provider.",
+		return nil, newError(http.StatusBadRequest, "issuer_mismatch", "The sign-in answer came from an unexpected provider.",
 			errors.New("callback: iss parameter missing though the provider advertises it (RFC 9207)"))
 	}
 	if e := params.Get("error"); e != "" {
-		return authError(e, params.Get("error_description"))
+		return nil, authError(e, params.Get("error_description"))
 	}
 	code := params.Get("code")
 	if code == "" {
-		return newError(http.StatusBadRequest, "invalid_request", "The sign-in answer was incomplete.", errors.New("callback: no code"))
+		return nil, newError(http.StatusBadRequest, "invalid_request", "The sign-in answer was incomplete.", errors.New("callback: no code"))
 	}
 	ctx, cancel := withTimeout(r.Context())
 	defer cancel()
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, p.client)
 	tok, err := m.oauth.Exchange(ctx, code, oauth2.VerifierOption(ls.Verifier))
 	if err != nil {
-		return providerError("token exchange", tokenError(err))
+		return nil, providerError("token exchange", tokenError(err))
 	}
 	rawID, _ := tok.Extra("id_token").(string)
 	if rawID == "" {
-		return invalidToken("token response has no id_token")
+		return nil, invalidToken("token response has no id_token")
 	}
 	v, err := p.verifyIDToken(ctx, prov, m, rawID, expect{nonce: ls.Nonce, accessToken: tok.AccessToken})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var extra map[string]any
 	if m.userinfoURL != "" {
 		ui, err := p.fetchUserInfo(ctx, prov, m, tok.AccessToken, v.token.Subject)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		extra = map[string]any{}
 		for k, val := range ui {
@@ -173,9 +178,10 @@ func (p *RP) finishLogin(w http.ResponseWriter, r *http.Request, ls *loginState,
 				extra[k] = val
 			}
 		}
-		if len(extra) == 0 {
-			extra = nil
-		}
+	}
+	extra = p.quirkClaims(prov, params, v.claims, extra)
+	if len(extra) == 0 {
+		extra = nil
 	}
 	sid, _ := v.claims["sid"].(string)
 	now := p.s.Now()
@@ -207,13 +213,12 @@ func (p *RP) finishLogin(w http.ResponseWriter, r *http.Request, ls *loginState,
 	}
 	if err := p.store.Save(w, r, s); err != nil {
 		if errors.Is(err, ErrSessionTooLarge) {
-			return fmt.Errorf("save session: %w", err)
+			return nil, fmt.Errorf("save session: %w", err)
 		}
-		return newError(http.StatusServiceUnavailable, "session_store_unavailable",
+		return nil, newError(http.StatusServiceUnavailable, "session_store_unavailable",
 			"Your session could not be saved right now. Please try signing in again in a moment.", fmt.Errorf("save session: %w", err))
 	}
-	p.log.Info("signed in", "provider", prov.cfg.ID, "session", shortID(s.ID))
-	return nil
+	return s, nil
 }
 
 // tokenError keeps only the OAuth error code of a token endpoint failure: the response

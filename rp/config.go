@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/foyer-oidc/foyer/rp/revocation"
 )
 
@@ -92,6 +94,11 @@ type Config struct {
 	HTTPClient *http.Client
 	// Now is the clock. Nil: time.Now.
 	Now func() time.Time
+
+	// Registerer receives rp's Prometheus metrics (sign-ins, callback and provider
+	// latency, provider errors, JWKS fetches, refreshes, requests by route; see
+	// metrics.go). Nil: no metrics.
+	Registerer prometheus.Registerer
 }
 
 // ProviderConfig describes one OpenID Provider and this service's client there.
@@ -128,6 +135,25 @@ type ProviderConfig struct {
 	// TrustedAudiences are audiences besides ClientID an ID token may also name
 	// (OpenID Connect Core §3.1.3.7(3)); the token's azp must then be ClientID.
 	TrustedAudiences []string
+
+	// Kind switches on one provider's quirks: "" (a conformant provider), [KindEntra],
+	// [KindGoogle], [KindApple] or [KindKeycloak].
+	Kind string
+	// Tenants, for [KindEntra], are the tenant ids (tid) allowed to sign in. Empty:
+	// every tenant the issuer accepts — with a multi-tenant issuer that is any
+	// Microsoft account or organization, so set it unless that is meant.
+	Tenants []string
+	// HostedDomain, for [KindGoogle], is the Google Workspace domain people must belong
+	// to: sent as the hd parameter and checked against the ID token's hd claim.
+	HostedDomain string
+	// GroupsClaim names where [User.Groups] come from: one or more dotted claim paths,
+	// comma-separated, whose string values are merged (e.g. "realm_access.roles,
+	// resource_access.app.roles"). Empty: "groups" ([KindKeycloak]: "realm_access.roles").
+	GroupsClaim string
+	// AppleTeamID, AppleKeyID and AppleKeyFile, for [KindApple], mint the client secret:
+	// an ES256 JWT signed with the PEM (.p8) key in AppleKeyFile, with the key id in its
+	// header and the team id as iss; ClientSecret must then be empty.
+	AppleTeamID, AppleKeyID, AppleKeyFile string
 }
 
 var providerIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
@@ -266,6 +292,7 @@ func (pc ProviderConfig) validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("token auth %q: want client_secret_basic, client_secret_post or none", pc.TokenAuth))
 	}
+	errs = append(errs, pc.validateQuirks()...)
 	for k := range pc.AuthParams {
 		if reservedAuthParams[k] {
 			errs = append(errs, fmt.Errorf("auth param %q is set by rp itself", k))

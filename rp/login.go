@@ -88,17 +88,20 @@ func (p *RP) startLogin(w http.ResponseWriter, r *http.Request, id, rd string) e
 	}
 	p.capLoginCookies(w, r)
 	sameSite := http.SameSiteLaxMode
-	if prov.cfg.FormPost {
+	if prov.formPost() {
 		sameSite = http.SameSiteNoneMode
 	}
 	p.jar.set(w, name, value, p.s.LoginTTL, sameSite)
 
 	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(ls.Verifier), oidc.Nonce(ls.Nonce)}
-	if prov.cfg.FormPost {
+	if prov.formPost() {
 		opts = append(opts, oauth2.SetAuthURLParam("response_mode", "form_post"))
 	}
 	for k, v := range prov.cfg.AuthParams {
 		opts = append(opts, oauth2.SetAuthURLParam(k, v))
+	}
+	if prov.cfg.HostedDomain != "" {
+		opts = append(opts, oauth2.SetAuthURLParam("hd", prov.cfg.HostedDomain))
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -26,6 +27,9 @@ type provider struct {
 	client *http.Client
 	meta   atomic.Pointer[metadata]
 	ready  chan struct{} // closed once meta is set
+	// apple mints the client secret of a Sign in with Apple client; nil otherwise.
+	apple   *appleSecret
+	metrics *metrics
 }
 
 // metadata is what rp uses from a provider's discovery document.
@@ -37,6 +41,9 @@ type metadata struct {
 	userinfoURL  string
 	endSession   string
 	issParameter bool // authorization_response_iss_parameter_supported
+	// tenantIssuer is the Entra multi-tenant issuer template. When set, go-oidc's
+	// issuer check is skipped and [provider.checkTenant] checks iss against it instead.
+	tenantIssuer *issuerTemplate
 }
 
 // discoveryDoc holds the discovery fields go-oidc does not expose.
@@ -58,6 +65,28 @@ func (p *provider) metadata() (*metadata, error) {
 		return nil, newError(http.StatusServiceUnavailable, "provider_unavailable",
 			fmt.Sprintf("%s cannot be reached right now, so signing in is not possible. Please try again in a minute.", p.displayName()),
 			fmt.Errorf("%w: %s: discovery has not succeeded yet", ErrProviderUnavailable, p.cfg.ID))
+	}
+	if p.apple != nil {
+		return p.freshAppleSecret(m)
+	}
+	return m, nil
+}
+
+// freshAppleSecret returns m with a client secret that is not about to expire,
+// publishing a copy with a newly minted one when needed.
+func (p *provider) freshAppleSecret(m *metadata) (*metadata, error) {
+	secret, err := p.apple.get()
+	if err != nil {
+		return nil, newError(http.StatusInternalServerError, "client_secret_unavailable",
+			"Signing in is not possible right now because of a configuration problem.", err)
+	}
+	for m.oauth.ClientSecret != secret {
+		c := *m
+		c.oauth.ClientSecret = secret
+		if p.meta.CompareAndSwap(m, &c) {
+			return &c, nil
+		}
+		m = p.meta.Load()
 	}
 	return m, nil
 }
@@ -98,7 +127,7 @@ func (p *provider) discoverLoop(ctx context.Context, s *settings) {
 func (p *provider) discover(ctx context.Context, s *settings) error {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	op, err := oidc.NewProvider(oidc.ClientContext(ctx, p.client), p.cfg.Issuer)
+	op, tmpl, err := p.newOIDCProvider(oidc.ClientContext(ctx, p.client))
 	if err != nil {
 		return fmt.Errorf("discovery: %w", err)
 	}
@@ -116,6 +145,10 @@ func (p *provider) discover(ctx context.Context, s *settings) error {
 	if len(doc.CodeChallenge) > 0 && !slices.Contains(doc.CodeChallenge, "S256") {
 		return fmt.Errorf("discovery: PKCE S256 not supported (advertised %q)", doc.CodeChallenge)
 	}
+	p.metrics.registerEndpoint(p.cfg.ID, endpointJWKS, doc.JWKSURI)
+	p.metrics.registerEndpoint(p.cfg.ID, endpointToken, op.Endpoint().TokenURL)
+	p.metrics.registerEndpoint(p.cfg.ID, endpointUserinfo, doc.UserinfoEndpoint)
+	p.metrics.registerEndpoint(p.cfg.ID, endpointEndSession, doc.EndSession)
 	keys := newKeySet(doc.JWKSURI, p.client, s.Now, s.JWKSCooldown, algs)
 	if _, err := keys.refresh(ctx); err != nil {
 		return err
@@ -126,13 +159,19 @@ func (p *provider) discover(ctx context.Context, s *settings) error {
 		return err
 	}
 	now, skew := s.Now, s.ClockSkew
+	secret := p.cfg.ClientSecret
+	if p.apple != nil {
+		if secret, err = p.apple.get(); err != nil {
+			return err
+		}
+	}
 	m := &metadata{
 		oauth: oauth2.Config{
 			ClientID:     p.cfg.ClientID,
-			ClientSecret: p.cfg.ClientSecret,
+			ClientSecret: secret,
 			Endpoint:     ep,
 			RedirectURL:  s.public.String() + callbackPath,
-			Scopes:       scopes(p.cfg.Scopes),
+			Scopes:       p.scopes(),
 		},
 		verifier: oidc.NewVerifier(p.cfg.Issuer, keys, &oidc.Config{
 			ClientID:             p.cfg.ClientID,
@@ -140,7 +179,10 @@ func (p *provider) discover(ctx context.Context, s *settings) error {
 			// go-oidc checks exp with no leeway; shifting its clock back by the skew
 			// gives exp that leeway (and nbf its 5 minutes plus the skew).
 			Now: func() time.Time { return now().Add(-skew) },
+			// Only with a tenant issuer template, which checkTenant enforces instead.
+			SkipIssuerCheck: tmpl != nil,
 		}),
+		tenantIssuer: tmpl,
 		keys:         keys,
 		algs:         algs,
 		endSession:   doc.EndSession,
@@ -158,6 +200,9 @@ func (p *provider) discover(ctx context.Context, s *settings) error {
 // retries a failed exchange with the other style, redeeming the code twice.
 func (p *provider) authStyle(advertised []string) (oauth2.AuthStyle, error) {
 	method := p.cfg.TokenAuth
+	if p.apple != nil {
+		method = "client_secret_post" // the minted secret is posted; Apple takes nothing else
+	}
 	if method == "" {
 		switch {
 		case p.cfg.ClientSecret == "":
@@ -203,4 +248,34 @@ func scopes(configured []string) []string {
 		out = append([]string{oidc.ScopeOpenID}, out...)
 	}
 	return out
+}
+
+// newOIDCProvider runs go-oidc discovery. For [KindEntra] a discovery document that
+// advertises an issuer template ("https://login.microsoftonline.com/{tenantid}/v2.0")
+// is accepted only when the template fits the configured multi-tenant issuer; the
+// template is returned and every ID token's iss is then checked against it with the
+// token's own tid. Any other issuer mismatch fails, as go-oidc decides.
+func (p *provider) newOIDCProvider(ctx context.Context) (*oidc.Provider, *issuerTemplate, error) {
+	op, err := oidc.NewProvider(ctx, p.cfg.Issuer)
+	var mismatch *oidc.IssuerMismatchError
+	if err == nil || p.cfg.Kind != KindEntra || !errors.As(err, &mismatch) ||
+		!strings.Contains(mismatch.Discovered, tenantPlaceholder) {
+		return op, nil, err
+	}
+	tmpl, terr := newIssuerTemplate(mismatch.Discovered, p.cfg.Issuer)
+	if terr != nil {
+		return nil, nil, errors.Join(err, terr)
+	}
+	// With this context go-oidc checks no issuer at all: check the second document's.
+	op, err = oidc.NewProvider(oidc.InsecureIssuerURLContext(ctx, mismatch.Discovered), p.cfg.Issuer)
+	if err != nil {
+		return nil, nil, err
+	}
+	var doc struct {
+		Issuer string `json:"issuer"`
+	}
+	if err := op.Claims(&doc); err != nil || doc.Issuer != mismatch.Discovered {
+		return nil, nil, fmt.Errorf("issuer template changed during discovery (%q)", doc.Issuer)
+	}
+	return op, tmpl, nil
 }

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +28,8 @@ type RP struct {
 	store     SessionStore
 	pages     *template.Template
 	mux       *http.ServeMux
+	handler   http.Handler // mux, measured when metrics are on
+	metrics   *metrics     // nil: no metrics
 
 	refreshes singleflight.Group
 	recentMu  sync.Mutex
@@ -50,10 +53,15 @@ func New(ctx context.Context, cfg Config) (*RP, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rp: %w", err)
 	}
+	met, err := newMetrics(s.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("rp: metrics: %w", err)
+	}
 	p := &RP{
 		s:           s,
 		log:         s.Logger,
-		client:      providerClient(s.HTTPClient, s.MaxResponseBytes),
+		metrics:     met,
+		client:      met.instrumentClient(providerClient(s.HTTPClient, s.MaxResponseBytes)),
 		providers:   map[string]*provider{},
 		jar:         cookieJar{prefix: s.cookiePrefix, secure: s.secure, codecs: cs},
 		store:       s.SessionStore,
@@ -81,12 +89,17 @@ func New(ctx context.Context, cfg Config) (*RP, error) {
 		return nil, err
 	}
 	for _, pc := range s.Providers {
-		prov := &provider{cfg: pc, client: p.client, ready: make(chan struct{})}
+		prov := &provider{cfg: pc, client: p.client, ready: make(chan struct{}), metrics: met}
+		if prov.apple, err = newAppleSecret(pc, s.Now); err != nil {
+			return nil, fmt.Errorf("rp: provider %q: %w", pc.ID, err)
+		}
+		met.registerEndpoint(pc.ID, endpointDiscovery, strings.TrimSuffix(pc.Issuer, "/")+"/.well-known/openid-configuration")
 		p.providers[pc.ID] = prov
 		p.order = append(p.order, pc.ID)
 		go prov.discoverLoop(ctx, &p.s)
 	}
 	p.mux = p.routes()
+	p.handler = met.instrumentMux(p.mux)
 	return p, nil
 }
 
@@ -111,7 +124,7 @@ func (p *RP) routes() *http.ServeMux {
 
 // Handler returns the handler for the /auth/ routes: login, callback, logout,
 // backchannel-logout, frontchannel-logout, verify and userinfo. Mount it at "/auth/".
-func (p *RP) Handler() http.Handler { return p.mux }
+func (p *RP) Handler() http.Handler { return p.handler }
 
 // Ready reports whether every provider has been discovered.
 func (p *RP) Ready() bool {

@@ -52,6 +52,13 @@ func (p *RP) verifyIDToken(ctx context.Context, prov *provider, m *metadata, raw
 	if err := tok.Claims(&c); err != nil {
 		return nil, invalidToken("id token azp: %w", err)
 	}
+	if err := prov.checkClaims(m, tok.Issuer, claims); err != nil {
+		if errors.Is(err, errNotAllowed) {
+			return nil, newError(http.StatusForbidden, "not_allowed",
+				"Your account is valid, but it is not allowed to sign in here.", err)
+		}
+		return nil, invalidToken("id token: %w", err)
+	}
 	if tok.Subject == "" {
 		return nil, invalidToken("id token has no sub")
 	}
