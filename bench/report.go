@@ -137,3 +137,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	return nil
 }
+
+// ReadJSON reads a report written by [Report.WriteJSON].
+func ReadJSON(r io.Reader) (*Report, error) {
+	var rep Report
+	if err := json.NewDecoder(r).Decode(&rep); err != nil {
+		return nil, fmt.Errorf("read report: %w", err)
+	}
+	return &rep, nil
+}

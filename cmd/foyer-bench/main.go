@@ -49,7 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var cfg bench.Config
 	var jsonOut, mdOut, quiet bool
-	var algs string
+	var algs, saveTo, loadFrom string
 	fs.StringVar(&cfg.Binaries.MockIDP, "mockidp", "", "mockidp binary (default: bin/mockidp, else built into a temp dir)")
 	fs.StringVar(&cfg.Binaries.RP, "rp", "", "rp binary (default: bin/rp, else built into a temp dir)")
 	fs.IntVar(&cfg.Starts, "starts", 20, "mockidp launches measured by start")
@@ -64,6 +64,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&jsonOut, "json", false, "print the report as JSON")
 	fs.BoolVar(&mdOut, "md", false, "print the report as a Markdown table")
 	fs.BoolVar(&quiet, "q", false, "no progress lines on stderr")
+	fs.StringVar(&saveTo, "save", "", "also write the report as JSON to this file")
+	fs.StringVar(&loadFrom, "load", "", "print a report saved with -save instead of measuring")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,9 +74,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !quiet {
 		cfg.Log = stderr
 	}
-	report, err := bench.Run(ctx, cfg)
+	report, err := measureOrLoad(ctx, cfg, loadFrom)
 	if report == nil {
 		return err
+	}
+	if saveTo != "" {
+		if serr := save(report, saveTo); serr != nil {
+			err = errors.Join(err, serr)
+		}
 	}
 	write := report.WriteTable
 	switch {
@@ -84,4 +91,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		write = report.WriteMarkdown
 	}
 	return errors.Join(err, write(stdout))
+}
+
+// measureOrLoad runs the benchmark, or reads the report saved in loadFrom.
+func measureOrLoad(ctx context.Context, cfg bench.Config, loadFrom string) (*bench.Report, error) {
+	if loadFrom == "" {
+		return bench.Run(ctx, cfg)
+	}
+	f, err := os.Open(loadFrom)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return bench.ReadJSON(f)
+}
+
+// save writes report as JSON to path.
+func save(report *bench.Report, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := report.WriteJSON(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

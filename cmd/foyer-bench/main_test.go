@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -47,5 +49,40 @@ func TestRunHelp(t *testing.T) {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("help text lacks %q:\n%s", want, stderr.String())
 		}
+	}
+}
+
+// TestRunSaveAndLoad checks that a saved report prints the same again,
+// without measuring anything.
+func TestRunSaveAndLoad(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.json")
+	const saved = `{"machine":{"cpu":"Test CPU","num_cpu":2,"gomaxprocs":2,"go_version":"go1.26.8","os":"linux","arch":"amd64"},
+"date":"2026-11-25T20:00:00Z","method":"m","binaries":{"mockidp":"bin/mockidp","rp":"bin/rp"},
+"rows":[{"scenario":"start","case":"mockidp","metric":"exec → first 200 /jwks, p50 of 20","value":6.5,"unit":"ms","goal":"≤ 20 ms"},
+{"scenario":"memory","case":"redis","metric":"bytes per session","value":null,"na":"no redis-server on PATH"}]}`
+	if err := os.WriteFile(in, []byte(saved), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.json")
+	var md, stderr bytes.Buffer
+	if err := run(t.Context(), []string{"-load", in, "-save", out, "-md"}, &md, &stderr); err != nil {
+		t.Fatalf("run -load: %v\n%s", err, stderr.String())
+	}
+	for _, want := range []string{"| start | mockidp | exec → first 200 /jwks, p50 of 20 | 6.50 ms | ≤ 20 ms |", "| n/a | no redis-server on PATH |", "Test CPU"} {
+		if !strings.Contains(md.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, md.String())
+		}
+	}
+	var again bytes.Buffer
+	if err := run(t.Context(), []string{"-load", out}, &again, &stderr); err != nil {
+		t.Fatalf("run -load of the saved copy: %v", err)
+	}
+	if !strings.Contains(again.String(), "6.50 ms") || !strings.Contains(again.String(), "SCENARIO") {
+		t.Errorf("table of the saved copy:\n%s", again.String())
+	}
+	if err := run(t.Context(), []string{"-load", filepath.Join(dir, "absent.json")}, &again, &stderr); err == nil {
+		t.Errorf("run -load of a missing file: want an error")
 	}
 }
