@@ -50,8 +50,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg bench.Config
 	var jsonOut, mdOut, quiet bool
 	var algs, saveTo, loadFrom string
-	fs.StringVar(&cfg.Binaries.MockIDP, "mockidp", "", "mockidp binary (default: bin/mockidp, else built into a temp dir)")
-	fs.StringVar(&cfg.Binaries.RP, "rp", "", "rp binary (default: bin/rp, else built into a temp dir)")
+	fs.StringVar(&cfg.Binaries.MockIDP, "mockidp", "", "mockidp binary (default: bin/mockidp if newer than the sources, else a fresh build)")
+	fs.StringVar(&cfg.Binaries.RP, "rp", "", "rp binary (default: bin/rp if newer than the sources, else a fresh build)")
 	fs.IntVar(&cfg.Starts, "starts", 20, "mockidp launches measured by start")
 	fs.StringVar(&algs, "algs", "RS256,ES256,EdDSA", "signing algorithms measured by signin, comma-separated")
 	fs.IntVar(&cfg.VUs, "vus", 0, "concurrent virtual users signing in (default 4 × GOMAXPROCS)")
