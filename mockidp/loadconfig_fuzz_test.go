@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -50,7 +51,7 @@ func FuzzLoadConfig(f *testing.F) {
 		}
 		base := fuzzIssuer
 		if cfg.Issuer != IssuerAuto {
-			base = p.Issuer()
+			base = strings.TrimSuffix(p.Issuer(), "/") // Auth0 style issuers end in a slash
 		} else {
 			base += cfg.AutoPathPrefix
 		}

@@ -29,11 +29,14 @@ func FuzzBackchannelLogout(f *testing.F) {
 	f.Add(byte(2), uint16(10), []byte("abcdef")) // bytes dropped
 	f.Add(byte(0), uint16(0), []byte("eyJhbGciOiJub25lIn0"))
 	h := newFuzzHarness(f)
-	browser := h.newBrowser()
+	var browser *http.Client
 	var sid string
 	f.Fuzz(func(t *testing.T, op byte, pos uint16, repl []byte) {
 		if sid == "" {
 			h.t = t // the harness reports through the running test
+			// A new browser: no session at the provider either, so a new sid
+			// (the provider would have ended the old one with the logout).
+			browser = h.newBrowser()
 			h.signIn(browser)
 			sid = h.session(browser).SID
 		}
