@@ -2,6 +2,7 @@ package rp
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -42,9 +43,18 @@ func TestBackchannelLogout(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
+		defer resp.Body.Close()
 		if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
 			t.Errorf("Cache-Control = %q, want no-store", cc)
+		}
+		if resp.StatusCode == http.StatusBadRequest {
+			var e struct {
+				Error string `json:"error"`
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&e); err != nil || e.Error != "invalid_request" ||
+				!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+				t.Errorf("400 body: error %q (%v), Content-Type %q; want JSON with error invalid_request", e.Error, err, resp.Header.Get("Content-Type"))
+			}
 		}
 		return resp.StatusCode
 	}
@@ -172,10 +182,23 @@ func TestFrontchannelLogout(t *testing.T) {
 			t.Fatalf("%s: the session ended", name)
 		}
 	}
+	// Another provider session's sid: answered (rp cannot tell), but this session stays.
+	if resp, _ := h.get(other, "/auth/frontchannel-logout?"+url.Values{"iss": {h.idp.Issuer}, "sid": {sid + "-other"}}.Encode()); resp.StatusCode != http.StatusOK {
+		t.Errorf("other sid: status %d, want 200", resp.StatusCode)
+	}
+	if !h.signedIn(h.client) {
+		t.Fatal("a front-channel logout for another sid ended this session")
+	}
 	resp, _ := h.get(other, "/auth/frontchannel-logout?"+url.Values{"iss": {h.idp.Issuer}, "sid": {sid}}.Encode())
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Frame-Options") != "" || resp.Header.Get("Cache-Control") != "no-store" {
-		t.Errorf("front-channel logout: %d, X-Frame-Options %q, Cache-Control %q; want 200, framable, no-store",
-			resp.StatusCode, resp.Header.Get("X-Frame-Options"), resp.Header.Get("Cache-Control"))
+	csp := resp.Header.Get("Content-Security-Policy")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Frame-Options") != "" || strings.Contains(csp, "frame-ancestors") ||
+		resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("front-channel logout: %d, X-Frame-Options %q, CSP %q, Cache-Control %q; want 200, framable, no-store",
+			resp.StatusCode, resp.Header.Get("X-Frame-Options"), csp, resp.Header.Get("Cache-Control"))
+	}
+	// rp's own pages, by contrast, refuse to be framed.
+	if resp, _ := h.get(other, "/auth/logout"); !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Errorf("/auth/logout CSP %q, want frame-ancestors 'none'", resp.Header.Get("Content-Security-Policy"))
 	}
 	if h.signedIn(h.client) {
 		t.Error("still signed in after a front-channel logout")
