@@ -1,0 +1,209 @@
+package integration
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/foyer-oidc/foyer/integration/harness"
+	"github.com/foyer-oidc/foyer/mockidp"
+)
+
+// What rp's error pages say, in plain words (a piece of each).
+const (
+	msgUnverified = "We could not verify the answer from the sign-in provider"
+	msgProvider   = "The sign-in provider did not answer properly"
+	msgWrongIss   = "The sign-in answer came from an unexpected provider"
+	msgLostLogin  = "This sign-in link has expired or was already used"
+)
+
+// confCase is one sign-in against a misbehaving provider.
+type confCase struct {
+	// name is the OIDF test mirrored (oidcc-client-test-*, fapi*-client-test-*,
+	// or foyer-* when no OIDF test covers the fault).
+	name string
+	opts confOptions
+	// fault builds the fault queued once rp is ready; nil queues none.
+	fault func(st *confStack) mockidp.Fault
+	// want is the rejection expected; nil means the sign-in must succeed.
+	want *rejection
+	// check makes further assertions after the outcome.
+	check func(t *testing.T, st *confStack, b *harness.Client)
+}
+
+// runConfCases runs each case in parallel on its own stack.
+func runConfCases(t *testing.T, cases []confCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			st := startConf(t, tc.opts)
+			if tc.fault != nil {
+				st.idp.InjectFault(tc.fault(st))
+			}
+			b := st.browser()
+			r := st.attempt(b)
+			if tc.want == nil {
+				st.assertAccepted(b, r)
+			} else {
+				st.assertRejected(b, r, *tc.want)
+			}
+			if tc.check != nil {
+				tc.check(t, st, b)
+			}
+		})
+	}
+}
+
+// idClaims returns a fault that overrides ID token claims (nil deletes).
+func idClaims(claims map[string]any) func(*confStack) mockidp.Fault {
+	return func(*confStack) mockidp.Fault { return mockidp.Fault{IDTokenClaims: claims} }
+}
+
+// signing returns a fault that signs the ID token the way mode says.
+func signing(mode string) func(*confStack) mockidp.Fault {
+	return func(*confStack) mockidp.Fault { return mockidp.Fault{IDTokenSigning: mode} }
+}
+
+// badToken is the rejection of an ID token: 401, and userinfo never called.
+func badToken(reason string) *rejection {
+	return &rejection{status: http.StatusUnauthorized, message: msgUnverified, reason: reason, before: "userinfo"}
+}
+
+// TestConformanceIDToken mirrors the OIDF Basic RP ID token tests and the
+// ID token checks the FAPI client tests add.
+func TestConformanceIDToken(t *testing.T) {
+	t.Parallel()
+	runConfCases(t, []confCase{
+		{name: "oidcc-client-test", check: checkHappyPath},
+		{name: "oidcc-client-test-idtoken-sig-rs256", opts: confOptions{alg: "RS256"}, check: checkAlg("RS256")},
+		{name: "oidcc-client-test-idtoken-sig-es256", opts: confOptions{alg: "ES256"}, check: checkAlg("ES256")},
+		{name: "foyer-idtoken-sig-ps256", opts: confOptions{alg: "PS256"}, check: checkAlg("PS256")},
+		{name: "foyer-idtoken-sig-eddsa", opts: confOptions{alg: "EdDSA"}, check: checkAlg("EdDSA")},
+
+		// RP-C01..C06: claims.
+		{name: "oidcc-client-test-invalid-iss", fault: idClaims(map[string]any{"iss": "https://example.org/"}),
+			want: badToken("id token issued by a different provider")},
+		{name: "oidcc-client-test-missing-sub", fault: idClaims(map[string]any{"sub": nil}),
+			want: badToken("id token has no sub")},
+		{name: "oidcc-client-test-invalid-aud", fault: idClaims(map[string]any{"aud": "https://example.com/"}),
+			want: badToken("expected audience")},
+		{name: "oidcc-client-test-missing-aud", fault: idClaims(map[string]any{"aud": nil}),
+			want: badToken("expected audience")},
+		{name: "oidcc-client-test-missing-iat", fault: idClaims(map[string]any{"iat": nil}),
+			want: badToken("id token has no iat")},
+		{name: "oidcc-client-test-nonce-invalid", fault: idClaims(map[string]any{"nonce": "012345678"}),
+			want: badToken("nonce does not match")},
+		{name: "oidcc-client-test-missing-nonce", fault: idClaims(map[string]any{"nonce": nil}),
+			want: badToken("nonce does not match")},
+		{name: "oidcc-client-test-invalid-athash", fault: idClaims(map[string]any{"at_hash": "AAAAAAAAAAAAAAAAAAAAAA"}),
+			want: badToken("at_hash")},
+		// at_hash is OPTIONAL in the code flow (Core 3.1.3.6).
+		{name: "oidcc-client-test-missing-athash", fault: idClaims(map[string]any{"at_hash": nil})},
+
+		// RP-C11..C14: signatures.
+		{name: "oidcc-client-test-idtoken-sig-none", fault: signing(mockidp.SigningNone),
+			want: badToken(`unexpected signature algorithm "none"`)},
+		{name: "oidcc-client-test-invalid-sig-rs256", fault: signing(mockidp.SigningBadSignature),
+			want: badToken("no provider key verifies the token signature")},
+		{name: "oidcc-client-test-invalid-sig-es256", opts: confOptions{alg: "ES256"}, fault: signing(mockidp.SigningBadSignature),
+			want: badToken("no provider key verifies the token signature")},
+		{name: "oidcc-client-test-invalid-sig-hs256", fault: signing(mockidp.SigningHS256ClientSecret),
+			want: badToken(`unexpected signature algorithm "HS256"`)},
+		{name: "foyer-idtoken-sig-unknown-key", fault: signing(mockidp.SigningUnknownKey),
+			want: badToken("no provider key verifies the token signature")},
+
+		// RP-C42..C49: borrowed from the FAPI client tests.
+		{name: "fapi-client-test-invalid-expired-exp", fault: func(st *confStack) mockidp.Fault {
+			now := st.idp.Now()
+			return mockidp.Fault{IDTokenClaims: map[string]any{"exp": now.Add(-6 * time.Minute).Unix(), "iat": now.Add(-7 * time.Minute).Unix()}}
+		}, want: badToken("token is expired")},
+		{name: "fapi-client-test-invalid-missing-exp", fault: idClaims(map[string]any{"exp": nil}),
+			want: badToken("token is expired")},
+		{name: "fapi-client-test-invalid-missing-iss", fault: idClaims(map[string]any{"iss": nil}),
+			want: badToken("id token issued by a different provider")},
+		{name: "fapi-client-test-iat-is-week-in-past", fault: func(st *confStack) mockidp.Fault {
+			return mockidp.Fault{IDTokenClaims: map[string]any{"iat": st.idp.Now().Add(-7 * 24 * time.Hour).Unix()}}
+		}, want: badToken("id token iat is")},
+		{name: "foyer-idtoken-iat-in-future", fault: func(st *confStack) mockidp.Fault {
+			return mockidp.Fault{IDTokenClaims: map[string]any{"iat": st.idp.Now().Add(10 * time.Minute).Unix()}}
+		}, want: badToken("in the future")},
+		{name: "fapi-client-test-invalid-secondary-aud", fault: idClaims(map[string]any{"aud": []string{"demo", "https://other.example/"}}),
+			want: badToken("untrusted extra audience")},
+		{name: "foyer-idtoken-extra-aud-wrong-azp", fault: idClaims(map[string]any{"aud": []string{"demo", "other"}, "azp": "other"}),
+			want: badToken(`azp "other" is not the client`)},
+		{name: "fapi-client-test-valid-aud-as-array", fault: idClaims(map[string]any{"aud": []string{"demo"}})},
+		{name: "fapi-client-test-invalid-null-alg", fault: signing(mockidp.SigningNone),
+			want: badToken(`unexpected signature algorithm "none"`)},
+	})
+}
+
+// checkHappyPath checks what the provider saw of the happy path: an
+// authorization request with openid, state, nonce and PKCE S256; a token
+// request authenticated with client_secret_basic; a userinfo request with
+// the Bearer token in the header and nothing in the query.
+func checkHappyPath(t *testing.T, st *confStack, _ *harness.Client) {
+	authz := st.idp.Requests("authorize")
+	if len(authz) != 1 {
+		t.Fatalf("authorization requests: got %d, want 1", len(authz))
+	}
+	q := authz[0].Params
+	for _, p := range []string{"state", "nonce", "code_challenge"} {
+		if len(q.Get(p)) < 22 {
+			t.Errorf("authorization request %s: got %q, want at least 128 random bits", p, q.Get(p))
+		}
+	}
+	if got := q.Get("code_challenge_method"); got != "S256" {
+		t.Errorf("code_challenge_method: got %q, want S256", got)
+	}
+	if got := q.Get("response_type"); got != "code" {
+		t.Errorf("response_type: got %q, want code", got)
+	}
+	if got := q.Get("scope"); !hasWord(got, "openid") {
+		t.Errorf("scope: got %q, want openid in it", got)
+	}
+	if got, want := q.Get("redirect_uri"), st.rpURL+"/auth/callback"; got != want {
+		t.Errorf("redirect_uri: got %q, want %q", got, want)
+	}
+	tok := st.idp.Requests("token")
+	if len(tok) != 1 {
+		t.Fatalf("token requests: got %d, want 1", len(tok))
+	}
+	if got := tok[0].Authorization; got != "Basic "+mockidp.Redacted {
+		t.Errorf("token request Authorization: got %q, want Basic (client_secret_basic)", got)
+	}
+	if tok[0].Has("client_secret") {
+		t.Errorf("token request: client_secret sent in the body as well as in Basic")
+	}
+	if !tok[0].Has("code_verifier") {
+		t.Errorf("token request: no code_verifier (PKCE)")
+	}
+	ui := st.idp.Requests("userinfo")
+	if len(ui) != 1 {
+		t.Fatalf("userinfo requests: got %d, want 1", len(ui))
+	}
+	if got := ui[0].Authorization; got != "Bearer "+mockidp.Redacted {
+		t.Errorf("userinfo Authorization: got %q, want a Bearer token in the header", got)
+	}
+	if ui[0].Has("access_token") {
+		t.Errorf("userinfo: access_token sent as a parameter (RFC 6750 2.3: never in the query)")
+	}
+}
+
+// checkAlg checks that the provider the sign-in succeeded with signs its
+// ID tokens with alg only, so the accepted token was signed with alg.
+func checkAlg(alg string) func(*testing.T, *confStack, *harness.Client) {
+	return func(t *testing.T, st *confStack, b *harness.Client) {
+		var doc struct {
+			Algs []string `json:"id_token_signing_alg_values_supported"`
+		}
+		b.Get(st.idp.Issuer + "/.well-known/openid-configuration").JSON(t, &doc)
+		if !slices.Equal(doc.Algs, []string{alg}) {
+			t.Errorf("provider's id_token_signing_alg_values_supported: got %q, want [%s]", doc.Algs, alg)
+		}
+	}
+}
+
+func hasWord(list, w string) bool { return slices.Contains(strings.Fields(list), w) }
