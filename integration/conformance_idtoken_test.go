@@ -199,7 +199,7 @@ func checkAlg(alg string) func(*testing.T, *confStack, *harness.Client) {
 		var doc struct {
 			Algs []string `json:"id_token_signing_alg_values_supported"`
 		}
-		b.Get(st.idp.Issuer + "/.well-known/openid-configuration").JSON(t, &doc)
+		b.Get(st.idp.Issuer+"/.well-known/openid-configuration").JSON(t, &doc)
 		if !slices.Equal(doc.Algs, []string{alg}) {
 			t.Errorf("provider's id_token_signing_alg_values_supported: got %q, want [%s]", doc.Algs, alg)
 		}
