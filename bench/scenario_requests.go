@@ -99,23 +99,7 @@ func (s *suite) requestsStore(ctx context.Context, which, store string, r *redis
 			return err
 		}
 		results[t.name] = res
-		kase := store
-		if t.name == "direct" {
-			kase = "upstream direct"
-		}
-		metric := fmt.Sprintf("%s @ %g req/s", t.name, s.cfg.Rate)
-		s.report.Add(which, kase, metric+": throughput", res.rate, "req/s", "")
-		s.report.Add(which, kase, metric+": p50", res.p50, "µs", "")
-		s.report.Add(which, kase, metric+": p99", res.p99, "µs", "")
-		if t.name != "direct" {
-			s.report.Add(which, kase, t.name+": rp CPU per request", res.rpCPU, "µs", "")
-		}
-		if r != nil && t.name != "direct" {
-			s.report.Add(which, kase, t.name+": Redis commands per request", res.redisCmds, "", "")
-		}
-		if res.failed > 0 {
-			s.report.Add(which, kase, t.name+": failed requests (all runs)", float64(res.failed), "", "0")
-		}
+		s.reportTarget(which, store, t, res, r != nil)
 	}
 	if which == "verify" {
 		s.report.Add(which, store, "verify − healthz: rp CPU per request", results["verify"].rpCPU-results["healthz"].rpCPU, "µs", "≪ 100 µs")
@@ -126,6 +110,27 @@ func (s *suite) requestsStore(ctx context.Context, which, store string, r *redis
 		s.report.Add(which, store, "added by proxy: p99", p.p99-d.p99, "µs", "< 1000 µs")
 	}
 	return nil
+}
+
+// reportTarget adds one target's figures to the report.
+func (s *suite) reportTarget(which, store string, t target, res targetResult, redis bool) {
+	kase := store
+	if t.name == "direct" {
+		kase = "upstream direct"
+	}
+	metric := fmt.Sprintf("%s @ %g req/s", t.name, s.cfg.Rate)
+	s.report.Add(which, kase, metric+": throughput", res.rate, "req/s", "")
+	s.report.Add(which, kase, metric+": p50", res.p50, "µs", "")
+	s.report.Add(which, kase, metric+": p99", res.p99, "µs", "")
+	if t.name != "direct" {
+		s.report.Add(which, kase, t.name+": rp CPU per request", res.rpCPU, "µs", "")
+		if redis {
+			s.report.Add(which, kase, t.name+": Redis commands per request", res.redisCmds, "", "")
+		}
+	}
+	if res.failed > 0 {
+		s.report.Add(which, kase, t.name+": failed requests (all runs)", float64(res.failed), "", "0")
+	}
 }
 
 // runTarget puts t under open-loop load: a warm-up, then the measured runs.
@@ -165,7 +170,9 @@ func (s *suite) runTarget(ctx context.Context, client *http.Client, st *stack, r
 		p50 = append(p50, us(res.Latency.P50))
 		p99 = append(p99, us(res.Latency.P99))
 		cpu = append(cpu, us(used[0])/n)
-		cmds = append(cmds, float64(cmds1-cmds0-1)/n) // -1: the second INFO itself
+		if r != nil {
+			cmds = append(cmds, float64(cmds1-cmds0-1)/n) // -1: the second INFO itself
+		}
 		s.logf("%s run %d: %d ok, %.0f req/s, p50 %v, p99 %v, max %v, rp cpu %v; send lag p50 %v p99 %v",
 			t.name, run+1, res.OK, res.Throughput(), res.Latency.P50, res.Latency.P99, res.Latency.Max, used[0], res.Lag.P50, res.Lag.P99)
 	}
