@@ -14,7 +14,7 @@ import (
 	"golang.org/x/oauth2"
 )
 
-func withControl() Option { return WithConfig(func(c *Config) { c.ControlAPI = true }) }
+func withControl() Option { return WithControlAPI() }
 
 // ctl sends a control request and returns status and body.
 func ctl(t *testing.T, ts *TestServer, method, path, body string) (int, string) {

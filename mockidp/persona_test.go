@@ -161,7 +161,7 @@ func TestPersonaGoOIDC(t *testing.T) {
 
 func TestPersonaEntraRouting(t *testing.T) {
 	t.Parallel()
-	ts := NewTestServer(t, WithConfig(func(c *Config) { c.Persona = PersonaEntra }))
+	ts := NewTestServer(t, WithPersona(PersonaEntra))
 	for _, c := range []struct {
 		path string
 		want int

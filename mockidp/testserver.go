@@ -25,6 +25,13 @@ func WithUsers(users ...User) Option { return func(c *Config) { c.Users = users 
 // issuer is the server URL plus path.
 func WithIssuerPath(path string) Option { return func(c *Config) { c.AutoPathPrefix = path } }
 
+// WithPersona sets [Config.Persona], e.g. [PersonaEntra].
+func WithPersona(name string) Option { return func(c *Config) { c.Persona = name } }
+
+// WithControlAPI turns on the HTTP control API under <issuer>/_mock/
+// ([Config.ControlAPI]).
+func WithControlAPI() Option { return func(c *Config) { c.ControlAPI = true } }
+
 // WithConfig lets f change any field of the Config.
 func WithConfig(f func(*Config)) Option { return f }
 
