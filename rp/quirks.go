@@ -148,9 +148,10 @@ func newIssuerTemplate(advertised, configured string) (*issuerTemplate, error) {
 // issuerFor returns the issuer of tenant tid.
 func (t *issuerTemplate) issuerFor(tid string) string { return t.prefix + tid + t.suffix }
 
-// checkTenant checks an Entra ID token's tid: present, well-formed, allowed, and —
-// with a template — naming the token's own iss. Without a template go-oidc has already
-// checked iss exactly, and the tid must be the configured issuer's tenant.
+// checkTenant checks an Entra ID token's tid: present, well-formed, consistent with
+// iss, and allowed. With a template, iss must be the template with the token's own tid
+// put in; without one go-oidc has already checked iss exactly, and tid must be the
+// configured issuer's tenant.
 func (p *provider) checkTenant(tmpl *issuerTemplate, iss string, claims map[string]any) error {
 	tid, _ := claims["tid"].(string)
 	switch {
@@ -158,18 +159,17 @@ func (p *provider) checkTenant(tmpl *issuerTemplate, iss string, claims map[stri
 		return errors.New("entra: id token has no tid")
 	case !entraTenantPattern.MatchString(tid) || slices.Contains(entraMultiTenant, tid):
 		return fmt.Errorf("entra: malformed tid %q", truncate(tid, 64))
-	case len(p.cfg.Tenants) > 0 && !slices.Contains(p.cfg.Tenants, tid):
-		return fmt.Errorf("%w: entra tenant %q", errNotAllowed, truncate(tid, 64))
 	}
 	if tmpl == nil {
 		u, err := url.Parse(p.cfg.Issuer)
 		if err != nil || strings.Split(strings.TrimPrefix(u.Path, "/"), "/")[0] != tid {
 			return fmt.Errorf("entra: tid %q is not the tenant of issuer %q", truncate(tid, 64), p.cfg.Issuer)
 		}
-		return nil
-	}
-	if want := tmpl.issuerFor(tid); iss != want {
+	} else if want := tmpl.issuerFor(tid); iss != want {
 		return fmt.Errorf("entra: iss %q is not the issuer of tenant %q (want %q)", truncate(iss, 200), truncate(tid, 64), want)
+	}
+	if len(p.cfg.Tenants) > 0 && !slices.Contains(p.cfg.Tenants, tid) {
+		return fmt.Errorf("%w: entra tenant %q", errNotAllowed, truncate(tid, 64))
 	}
 	return nil
 }
