@@ -18,6 +18,8 @@ type Report struct {
 	Date time.Time `json:"date"`
 	// Method says how each figure was taken, e.g. "warm-up 1s + 3 runs × 3s, medians".
 	Method string `json:"method"`
+	// Commit is the source's git commit ("-dirty" with local changes), if known.
+	Commit string `json:"commit,omitempty"`
 	// Binaries are the programs measured.
 	Binaries Binaries `json:"binaries"`
 	// Rows are the figures in the order they were taken.
@@ -72,7 +74,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "method: %s\n", r.Method)
 	}
 	if b := r.Binaries; b.MockIDP != "" || b.RP != "" {
-		fmt.Fprintf(w, "binaries: %s, %s\n", b.MockIDP, b.RP)
+		fmt.Fprintf(w, "binaries: %s, %s", b.MockIDP, b.RP)
+		if r.Commit != "" {
+			fmt.Fprintf(w, " (commit %s)", r.Commit)
+		}
+		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -19,6 +19,7 @@ func sampleReport() *Report {
 		Date:     time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC),
 		Method:   "warm-up 1s + 3 runs × 3s per case, medians",
 		Binaries: Binaries{MockIDP: "bin/mockidp", RP: "bin/rp"},
+		Commit:   "abc1234",
 	}
 	r.Add("start", "mockidp", "exec → first 200 /jwks, p50 of 20", 7.754, "ms", "≤ 20 ms")
 	r.Add("signin", "RS256", "sign-ins/s (8 VUs)", 812.4, "/s", "")

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"time"
@@ -139,6 +140,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if len(built) > 0 {
 		fmt.Fprintf(cfg.Log, "built %s into %s (bin/ has none, or older than the sources)\n", strings.Join(built, ", "), tmp)
 	}
+	shown := cfg.Binaries
+	for _, name := range built {
+		label := "fresh build of ./cmd/" + name
+		if name == "rp" {
+			shown.RP = label
+		} else {
+			shown.MockIDP = label
+		}
+	}
 	s := &suite{
 		cfg: cfg,
 		tmp: tmp,
@@ -146,7 +156,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			Machine:  m,
 			Date:     time.Now().UTC(),
 			Method:   fmt.Sprintf("warm-up %v + %d runs × %v per case, medians; open loop at %g req/s; %d VUs", cfg.Warmup, cfg.Runs, cfg.Duration, cfg.Rate, cfg.VUs),
-			Binaries: cfg.Binaries,
+			Commit:   gitDescribe(ctx),
+			Binaries: shown,
 		},
 		transport: &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute},
 	}
@@ -190,6 +201,16 @@ func (s *suite) na(scenario, kase, metric string, err error) {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
+}
+
+// gitDescribe names the checked-out commit ("abc1234", "-dirty" when the
+// work tree has changes), or "" outside a git work tree.
+func gitDescribe(ctx context.Context) string {
+	out, err := exec.CommandContext(ctx, "git", "describe", "--always", "--dirty").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // randomSecret returns 32 random bytes in hex: a cookie secret for the RP.
