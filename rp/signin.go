@@ -55,7 +55,15 @@ func lostLoginError(params url.Values) error {
 // read from the configured claim paths.
 func (p *RP) quirkClaims(prov *provider, params url.Values, token, extra map[string]any) map[string]any {
 	if prov.cfg.Kind == KindApple {
-		if names := appleUserClaims(params.Get("user"), token); names != nil {
+		names := appleUserClaims(params.Get("user"), token)
+		// Apple sends email_verified as the string "true".
+		if v, ok := token["email_verified"].(string); ok {
+			if names == nil {
+				names = map[string]any{}
+			}
+			names["email_verified"] = v == "true"
+		}
+		if names != nil {
 			if extra == nil {
 				extra = map[string]any{}
 			}
