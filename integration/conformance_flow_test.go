@@ -1,0 +1,156 @@
+package integration
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/foyer-oidc/foyer/integration/harness"
+	"github.com/foyer-oidc/foyer/mockidp"
+	"github.com/foyer-oidc/foyer/rp"
+)
+
+// persistent is how many times a fault that must outlive rp's own retries
+// (discovery, the one restart of a lost sign-in) is queued.
+const persistent = 1000
+
+// TestConformanceFlow mirrors the OIDF tests of the authorization response,
+// the token and userinfo endpoints and the key set, plus foyer-* response
+// faults from issue 7 that no OIDF test covers.
+func TestConformanceFlow(t *testing.T) {
+	t.Parallel()
+	runConfCases(t, []confCase{
+		// RP-C15, C16: no kid.
+		{name: "oidcc-client-test-kid-absent-single-jwks", opts: confOptions{before: []mockidp.Fault{
+			{JWKSNoKID: true, IDTokenSigning: mockidp.SigningNoKID, Times: persistent}}}},
+		{name: "oidcc-client-test-kid-absent-multiple-jwks", opts: confOptions{before: []mockidp.Fault{
+			{JWKSNoKID: true, JWKSExtraKeys: 2, IDTokenSigning: mockidp.SigningNoKID, Times: persistent}}},
+			check: checkJWKSKeys(3)},
+
+		// RP-C20, C21 and scopes.
+		{name: "oidcc-client-test-userinfo-invalid-sub", fault: userinfoClaims(map[string]any{"sub": "foobar"}),
+			want: &rejection{status: http.StatusUnauthorized, message: msgUnverified, reason: "userinfo sub does not match"}},
+		{name: "oidcc-client-test-scope-userinfo-claims", fault: idClaims(map[string]any{
+			"email": nil, "email_verified": nil, "name": nil, "preferred_username": nil, "groups": nil}),
+			check: checkUserinfoClaims},
+
+		// Client authentication.
+		{name: "oidcc-client-test-client-secret-basic",
+			opts:  confOptions{provider: func(pc *rp.ProviderConfig) { pc.TokenAuth = "client_secret_basic" }},
+			check: checkTokenAuth("Basic "+mockidp.Redacted, false)},
+		{name: "oidcc-client-test-client-secret-post",
+			opts:  confOptions{provider: func(pc *rp.ProviderConfig) { pc.TokenAuth = "client_secret_post" }},
+			check: checkTokenAuth("", true)},
+
+		// Form post (RP-C27).
+		{name: "oidcc-client-test-form-post", opts: confOptions{provider: formPost}, check: checkFormPost},
+		{name: "oidcc-client-test-form-post-error", opts: confOptions{provider: formPost},
+			fault: authFault(mockidp.Fault{AuthError: "login_required"}),
+			want: &rejection{status: http.StatusUnauthorized, message: "The provider needs you to sign in again",
+				reason: `provider returned error "login_required"`, before: "token"}},
+
+		// RP-C51, C52: the authorization response (FAPI client tests).
+		{name: "fapi-client-test-ensure-authorization-response-with-invalid-state-fails",
+			fault: authFault(mockidp.Fault{AuthState: "RandomString", Times: persistent}),
+			want:  &rejection{status: http.StatusBadRequest, message: msgLostLogin, reason: "no matching login attempt", before: "token"}},
+		{name: "fapi-client-test-ensure-authorization-response-with-invalid-missing-state-fails",
+			fault: authFault(mockidp.Fault{AuthState: mockidp.FaultOmit, Times: persistent}),
+			want:  &rejection{status: http.StatusBadRequest, message: msgLostLogin, reason: "no matching login attempt", before: "token"}},
+		{name: "fapi-client-test-invalid-authorization-response-iss",
+			fault: authFault(mockidp.Fault{AuthIss: "https://attacker.example"}),
+			want:  &rejection{status: http.StatusBadRequest, message: msgWrongIss, reason: "iss parameter", before: "token"}},
+		{name: "fapi-client-test-remove-authorization-response-iss",
+			fault: authFault(mockidp.Fault{AuthIss: mockidp.FaultOmit}),
+			want:  &rejection{status: http.StatusBadRequest, message: msgWrongIss, reason: "iss parameter missing", before: "token"}},
+		{name: "foyer-authorization-response-access-denied", fault: authFault(mockidp.Fault{AuthError: "access_denied"}),
+			want: &rejection{status: http.StatusForbidden, message: "access was denied", reason: `"access_denied"`, before: "token"}},
+
+		// Token endpoint faults (issue 7) and RP-C53.
+		{name: "foyer-token-invalid-grant", fault: authFault(mockidp.Fault{TokenError: "invalid_grant"}),
+			want: &rejection{status: http.StatusBadGateway, message: msgProvider, reason: `error "invalid_grant"`, before: "userinfo"}},
+		{name: "foyer-token-server-error", fault: authFault(mockidp.Fault{TokenError: "server_error", TokenStatus: 500}),
+			want: &rejection{status: http.StatusBadGateway, message: msgProvider, reason: "token endpoint status 500", before: "userinfo"}},
+		{name: "foyer-token-malformed-json", fault: authFault(mockidp.Fault{TokenBody: `{"access_token":`}),
+			want: &rejection{status: http.StatusBadGateway, message: msgProvider, reason: "token exchange", before: "userinfo"}},
+		{name: "foyer-token-html", fault: authFault(mockidp.Fault{TokenBody: "<html><body>Oops</body></html>", TokenContentType: "text/html"}),
+			want: &rejection{status: http.StatusBadGateway, message: msgProvider, reason: "token exchange", before: "userinfo"}},
+		{name: "foyer-token-no-id-token", fault: authFault(mockidp.Fault{OmitIDToken: true}),
+			want: badToken("token response has no id_token")},
+		{name: "foyer-token-slow-but-in-time", fault: authFault(mockidp.Fault{Delay: 300 * time.Millisecond})},
+
+		// Userinfo faults (issue 7).
+		{name: "foyer-userinfo-401", fault: authFault(mockidp.Fault{UserinfoStatus: http.StatusUnauthorized}),
+			want: &rejection{status: http.StatusBadGateway, message: msgProvider, reason: "userinfo: status 401"}},
+		{name: "foyer-userinfo-malformed", fault: authFault(mockidp.Fault{UserinfoBody: "not json"}),
+			want: &rejection{status: http.StatusUnauthorized, message: msgUnverified, reason: "userinfo:"}},
+	})
+}
+
+func formPost(pc *rp.ProviderConfig) { pc.FormPost = true }
+
+// authFault returns f as a case's fault.
+func authFault(f mockidp.Fault) func(*confStack) mockidp.Fault {
+	return func(*confStack) mockidp.Fault { return f }
+}
+
+// userinfoClaims returns a fault that overrides userinfo claims.
+func userinfoClaims(claims map[string]any) func(*confStack) mockidp.Fault {
+	return authFault(mockidp.Fault{UserinfoClaims: claims})
+}
+
+// checkJWKSKeys checks that the provider's JWKS has n keys and no kid.
+func checkJWKSKeys(n int) func(*testing.T, *confStack, *harness.Client) {
+	return func(t *testing.T, st *confStack, b *harness.Client) {
+		var set struct{ Keys []map[string]any }
+		b.Get(st.idp.Issuer + "/jwks").JSON(t, &set)
+		if len(set.Keys) != n {
+			t.Errorf("JWKS keys: got %d, want %d", len(set.Keys), n)
+		}
+		for _, k := range set.Keys {
+			if _, ok := k["kid"]; ok {
+				t.Errorf("JWKS key has a kid %v, want none", k["kid"])
+			}
+		}
+	}
+}
+
+// checkUserinfoClaims checks that claims the ID token lacked came from the
+// userinfo endpoint into the session.
+func checkUserinfoClaims(t *testing.T, st *confStack, b *harness.Client) {
+	claims := st.claims(b)
+	for k, want := range map[string]any{"email": "alice@example.com", "name": "Alice Example", "email_verified": true} {
+		if claims[k] != want {
+			t.Errorf("session claim %s: got %v, want %v (from userinfo)", k, claims[k], want)
+		}
+	}
+	if got := st.idp.Requests("authorize")[0].Params.Get("scope"); !hasWord(got, "profile") || !hasWord(got, "email") {
+		t.Errorf("scope: got %q, want profile and email", got)
+	}
+}
+
+// checkTokenAuth checks how rp authenticated at the token endpoint.
+func checkTokenAuth(authorization string, secretInBody bool) func(*testing.T, *confStack, *harness.Client) {
+	return func(t *testing.T, st *confStack, _ *harness.Client) {
+		tok := st.idp.Requests("token")
+		if len(tok) != 1 {
+			t.Fatalf("token requests: got %d, want 1", len(tok))
+		}
+		if got := tok[0].Authorization; got != authorization {
+			t.Errorf("token request Authorization: got %q, want %q", got, authorization)
+		}
+		if got := tok[0].Has("client_secret"); got != secretInBody {
+			t.Errorf("token request client_secret in the body: got %v, want %v", got, secretInBody)
+		}
+	}
+}
+
+// checkFormPost checks that rp asked for form_post and got the answer by POST.
+func checkFormPost(t *testing.T, st *confStack, _ *harness.Client) {
+	if got := st.idp.Requests("authorize")[0].Params.Get("response_mode"); got != "form_post" {
+		t.Errorf("response_mode: got %q, want form_post", got)
+	}
+	if !strings.Contains(st.log.String(), `"msg":"signed in"`) {
+		t.Errorf("rp log: no sign-in line\n%s", st.log)
+	}
+}
