@@ -47,7 +47,7 @@ func (p *RP) loginCookieName(state string) string {
 
 // handleLogin starts a sign-in: GET /auth/login?provider=ID&rd=PATH.
 func (p *RP) handleLogin(w http.ResponseWriter, r *http.Request) {
-	rd := SafeReturnPath(r.URL.Query().Get("rd"))
+	rd := p.safeReturn(r.URL.Query().Get("rd"))
 	id := r.URL.Query().Get("provider")
 	if id == "" && len(p.order) > 1 {
 		p.renderChooser(w, r, rd)

@@ -10,8 +10,9 @@ import (
 
 // RequireLogin lets signed-in requests through to next with the [User] on their context.
 // Signed-out navigations are redirected to sign in and come back to the same path;
-// API and XHR requests (Accept: application/json, or a Sec-Fetch-Mode other than
-// navigate) get 401 with a JSON error instead.
+// API and XHR requests (Accept: application/json, a Sec-Fetch-Mode other than
+// navigate, or a path under Config.APIPathPrefixes) get 401 with a JSON error instead.
+// Signed-in users whom an access rule (Config.Rules) denies get 403 naming the rule.
 func (p *RP) RequireLogin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := p.authenticate(w, r)
@@ -23,7 +24,12 @@ func (p *RP) RequireLogin(next http.Handler) http.Handler {
 			p.signInFirst(w, r)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(ContextWithUser(r.Context(), userFromSession(s))))
+		u := userFromSession(s)
+		if err := p.authorize(u, requestPath(r), nil); err != nil {
+			p.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(ContextWithUser(r.Context(), u)))
 	})
 }
 
@@ -46,7 +52,7 @@ func (p *RP) Identify(next http.Handler) http.Handler {
 // signInFirst answers a signed-out request to a protected resource.
 func (p *RP) signInFirst(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	if wantsJSON(r) || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+	if wantsJSON(r) || p.isAPIPath(requestPath(r)) || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="foyer"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized", "error_description": "Sign in first."})
 		return
@@ -134,22 +140,4 @@ func (p *RP) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, userFromSession(s))
-}
-
-// handleVerify answers forward-auth subrequests (nginx auth_request, Traefik ForwardAuth,
-// Caddy forward_auth): GET /auth/verify gives 200 with the identity headers when the
-// request carries a live session, 401 otherwise.
-func (p *RP) handleVerify(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	s, err := p.authenticate(w, r)
-	if err != nil {
-		p.writeError(w, r, err)
-		return
-	}
-	if s == nil {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized", "error_description": "Sign in first."})
-		return
-	}
-	userFromSession(s).SetIdentityHeaders(w.Header(), false)
-	w.WriteHeader(http.StatusOK)
 }

@@ -115,6 +115,7 @@ func (p *RP) routes() *http.ServeMux {
 	mux.HandleFunc("POST /auth/backchannel-logout", p.handleBackchannelLogout)
 	mux.HandleFunc("GET /auth/frontchannel-logout", p.handleFrontchannelLogout)
 	mux.HandleFunc("GET /auth/verify", p.handleVerify)
+	mux.HandleFunc("GET /auth/jwks.json", p.handleJWKS)
 	mux.HandleFunc("GET /auth/userinfo", p.handleUserInfo)
 	mux.HandleFunc("/auth/", func(w http.ResponseWriter, r *http.Request) {
 		p.writeError(w, r, newError(http.StatusNotFound, "not_found", "There is nothing here.", fmt.Errorf("no route %s %s", r.Method, truncate(r.URL.Path, 100))))

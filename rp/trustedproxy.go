@@ -1,0 +1,172 @@
+package rp
+
+import (
+	"net/http"
+	"net/netip"
+	"net/url"
+	"path"
+	"strings"
+)
+
+// origin is what rp knows about the request a proxy in front of it is handling:
+// forward auth is asked about a request it never sees itself.
+type origin struct {
+	// trusted is set when the peer is a trusted proxy; nothing else is read otherwise.
+	trusted bool
+	// method is the original method (X-Forwarded-Method, X-Original-Method); "" if unknown.
+	method string
+	// scheme and host are the original URL's ("" if unknown); host is lowercase.
+	scheme, host string
+	// uri is the original request URI (path and query); "" if unknown.
+	uri string
+	// path is uri's decoded, cleaned path, for access rules; "" if unknown.
+	path string
+	// styled is set when Traefik/Caddy-style headers (X-Forwarded-Method or
+	// X-Forwarded-Uri) came from a trusted proxy: they expect a redirect, not a 401.
+	styled bool
+}
+
+// trustedPeer reports whether the request's direct peer (RemoteAddr, never a header)
+// is one of the trusted proxies.
+func (p *RP) trustedPeer(r *http.Request) bool {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	addr := ap.Addr().Unmap()
+	for _, pfx := range p.s.gw.trusted {
+		if pfx.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// originOf reads the original request from the headers a trusted proxy sets:
+// X-Original-URL (a full URL), else X-Forwarded-Uri or X-Original-URI with
+// X-Forwarded-Proto/Host or the Forwarded header (RFC 7239). From an untrusted peer
+// every one of these headers is ignored, so that a client cannot forge where it is
+// going (oauth2-proxy GHSA-7x63-xv5r-3p2x): the origin is then unknown, and callers
+// fail closed (every access rule applies, the return path is "/").
+// Where a header holds a list, the last element counts: it is the one the nearest
+// proxy (the trusted one) added.
+func (p *RP) originOf(r *http.Request) origin {
+	if !p.trustedPeer(r) {
+		return origin{}
+	}
+	h := r.Header
+	o := origin{trusted: true}
+	o.method = strings.ToUpper(lastElem(h.Get("X-Forwarded-Method")))
+	if o.method == "" {
+		o.method = strings.ToUpper(lastElem(h.Get("X-Original-Method")))
+	}
+	o.styled = h.Get("X-Forwarded-Method") != "" || h.Get("X-Forwarded-Uri") != ""
+	if full := h.Get("X-Original-URL"); full != "" {
+		if u, err := url.Parse(full); err == nil && u.IsAbs() && validHostPort(u.Host) {
+			o.scheme, o.host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+			o.setURI(u.RequestURI())
+			return o.checked()
+		}
+		return origin{trusted: true, method: o.method}
+	}
+	fwd := parseForwarded(lastElem(h.Get("Forwarded")))
+	o.scheme = strings.ToLower(firstNonEmpty(lastElem(h.Get("X-Forwarded-Proto")), fwd["proto"]))
+	o.host = strings.ToLower(firstNonEmpty(lastElem(h.Get("X-Forwarded-Host")), fwd["host"], r.Host))
+	o.setURI(firstNonEmpty(h.Get("X-Forwarded-Uri"), h.Get("X-Original-URI")))
+	return o.checked()
+}
+
+// setURI records a request URI and its cleaned path; an odd one leaves both unknown.
+func (o *origin) setURI(uri string) {
+	if uri == "" || len(uri) > maxReturnPathLen || !strings.HasPrefix(uri, "/") || strings.ContainsAny(uri, "#\\") {
+		return
+	}
+	u, err := url.ParseRequestURI(uri)
+	if err != nil || u.Host != "" {
+		return
+	}
+	o.uri = uri
+	o.path = path.Clean(u.Path)
+}
+
+// checked drops a scheme or host that is not plausible.
+func (o origin) checked() origin {
+	if o.scheme != "http" && o.scheme != "https" {
+		o.scheme = ""
+	}
+	if !validHostPort(o.host) {
+		o.host = ""
+	}
+	return o
+}
+
+// parseForwarded reads the parameters of one Forwarded element (RFC 7239 §4), such as
+// `for=192.0.2.1;proto=https;host="app.example.com"`.
+func parseForwarded(elem string) map[string]string {
+	out := map[string]string{}
+	for _, pair := range strings.Split(elem, ";") {
+		k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		if !ok {
+			continue
+		}
+		out[strings.ToLower(k)] = strings.Trim(v, `"`)
+	}
+	return out
+}
+
+// lastElem returns the last element of a comma-separated header value, trimmed.
+func lastElem(v string) string {
+	if i := strings.LastIndexByte(v, ','); i >= 0 {
+		v = v[i+1:]
+	}
+	return strings.TrimSpace(v)
+}
+
+// firstNonEmpty returns the first non-empty value.
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// returnTo is where a sign-in started by forward auth should land afterwards: the
+// original path when the original host is this site's (or unknown), the full original
+// URL when its host is in Config.AllowedRedirectHosts, and "/" otherwise. The result
+// passes [RP.safeReturn].
+func (p *RP) returnTo(o origin) string {
+	if o.uri == "" {
+		return "/"
+	}
+	if o.host == "" || strings.EqualFold(o.host, p.s.public.Host) {
+		return SafeReturnPath(o.uri)
+	}
+	if p.s.gw.redirectHosts[o.host] && o.scheme != "" {
+		return p.safeReturn(o.scheme + "://" + o.host + o.uri)
+	}
+	return "/"
+}
+
+// safeReturn is [SafeReturnPath], extended to absolute https (or loopback http) URLs
+// whose host is in Config.AllowedRedirectHosts.
+func (p *RP) safeReturn(rd string) string {
+	if isSafeReturnPath(rd) {
+		return rd
+	}
+	if len(p.s.gw.redirectHosts) == 0 || len(rd) > maxReturnPathLen || strings.ContainsAny(rd, " \t\\") {
+		return "/"
+	}
+	u, err := url.Parse(rd)
+	if err != nil || u.User != nil || u.Opaque != "" || !p.s.gw.redirectHosts[strings.ToLower(u.Host)] {
+		return "/"
+	}
+	if u.Scheme != "https" && (u.Scheme != "http" || !isLoopback(u.Hostname())) {
+		return "/"
+	}
+	if rest := u.RequestURI(); !isSafeReturnPath(rest) {
+		return "/"
+	}
+	return rd
+}
