@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"net"
 	"net/http"
@@ -31,6 +32,13 @@ func (p *Provider) serveControl(w http.ResponseWriter, r *http.Request, rel stri
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	rec := &statusRecorder{ResponseWriter: w}
+	w = rec
+	defer func() {
+		// The action only: bodies may hold claims or tokens.
+		p.log.LogAttrs(r.Context(), slog.LevelInfo, "control request", slog.String("method", r.Method),
+			slog.String("path", rel), slog.Int("status", rec.status))
+	}()
 	type route struct {
 		method string
 		h      func(http.ResponseWriter, *http.Request) error
