@@ -64,6 +64,12 @@ type Fault struct {
 	IDTokenClaims map[string]any `json:"id_token_claims,omitempty"`
 	// IDTokenSigning is "" or one of the Signing* constants.
 	IDTokenSigning string `json:"id_token_signing,omitempty"`
+	// IDTokenTimes sets time claims (exp, iat, nbf, auth_time, ...) to the
+	// issue time plus an offset, e.g. {"exp": -10 * time.Minute} (expired
+	// ten minutes ago) or {"iat": time.Hour} (issued in the future), so a
+	// test need not know the provider's clock. It is applied after
+	// IDTokenClaims. In JSON the offsets are duration strings ("-10m").
+	IDTokenTimes map[string]time.Duration `json:"-"`
 	// OmitIDToken leaves id_token out of the token response.
 	OmitIDToken bool `json:"omit_id_token,omitempty"`
 	// Refresh limits the token endpoint part of the fault to refresh_token
@@ -176,7 +182,7 @@ func (f *Fault) kinds() []faultKind {
 	if f.AuthState != "" || f.AuthIss != "" || f.AuthError != "" {
 		kinds = append(kinds, faultAuthorize)
 	}
-	token := f.IDTokenClaims != nil || f.IDTokenSigning != "" || f.OmitIDToken || f.TokenStatus != 0 ||
+	token := f.IDTokenClaims != nil || f.IDTokenTimes != nil || f.IDTokenSigning != "" || f.OmitIDToken || f.TokenStatus != 0 ||
 		f.TokenError != "" || f.TokenBody != "" || f.TokenContentType != ""
 	userinfo := f.UserinfoClaims != nil || f.UserinfoStatus != 0 || f.UserinfoBody != ""
 	discovery := f.DiscoveryClaims != nil || f.DiscoveryStatus != 0 || f.DiscoveryBody != ""

@@ -70,6 +70,15 @@ func TestFaultIDToken(t *testing.T) {
 			}},
 		{name: "wrong iss", fault: Fault{IDTokenClaims: map[string]any{"iss": "https://evil.example"}}, verifyErr: true},
 		{name: "expired", fault: Fault{IDTokenClaims: map[string]any{"exp": 1000}}, verifyErr: true},
+		{name: "expired relative", fault: Fault{IDTokenTimes: map[string]time.Duration{"exp": -time.Minute}}, verifyErr: true},
+		{name: "iat future relative", fault: Fault{IDTokenClaims: map[string]any{"iat": nil}, IDTokenTimes: map[string]time.Duration{"iat": time.Hour}},
+			check: func(t *testing.T, _, c map[string]any) {
+				iat, _ := c["iat"].(float64)
+				exp, _ := c["exp"].(float64)
+				if d := exp - iat; d < -1 || d > 1 { // default ID token TTL is 1h: iat = now+1h ≈ exp
+					t.Errorf("iat = %v, exp = %v; want iat one hour after issue (= exp)", iat, exp)
+				}
+			}},
 		{name: "bad signature", fault: Fault{IDTokenSigning: SigningBadSignature}, verifyErr: true},
 		{name: "alg none", fault: Fault{IDTokenSigning: SigningNone}, verifyErr: true,
 			check: func(t *testing.T, h, _ map[string]any) {

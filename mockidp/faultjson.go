@@ -15,7 +15,8 @@ type faultFields Fault
 // duration string.
 type faultJSON struct {
 	*faultFields
-	Delay string `json:"delay,omitempty"`
+	Delay        string            `json:"delay,omitempty"`
+	IDTokenTimes map[string]string `json:"id_token_times,omitempty"`
 }
 
 // MarshalJSON encodes f with snake_case member names and Delay as a
@@ -24,6 +25,12 @@ func (f Fault) MarshalJSON() ([]byte, error) {
 	w := faultJSON{faultFields: (*faultFields)(&f)}
 	if f.Delay != 0 {
 		w.Delay = f.Delay.String()
+	}
+	if f.IDTokenTimes != nil {
+		w.IDTokenTimes = map[string]string{}
+		for k, d := range f.IDTokenTimes {
+			w.IDTokenTimes[k] = d.String()
+		}
 	}
 	return json.Marshal(w)
 }
@@ -44,6 +51,16 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("delay: %w", err)
 		}
 		v.Delay = d
+	}
+	if w.IDTokenTimes != nil {
+		v.IDTokenTimes = map[string]time.Duration{}
+		for k, s := range w.IDTokenTimes {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				return fmt.Errorf("id_token_times %s: %w", k, err)
+			}
+			v.IDTokenTimes[k] = d
+		}
 	}
 	*f = v
 	return nil

@@ -126,6 +126,10 @@ func (p *Provider) signIDToken(key *signingKey, c *Client, claims map[string]any
 		return key.sign(typJWT, claims)
 	}
 	applyClaims(claims, fault.IDTokenClaims)
+	now := p.Now()
+	for k, d := range fault.IDTokenTimes {
+		claims[k] = now.Add(d).Unix()
+	}
 	switch fault.IDTokenSigning {
 	case SigningBadSignature:
 		tok, err := key.sign(typJWT, claims)
