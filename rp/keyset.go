@@ -15,9 +15,12 @@ import (
 )
 
 // keySet is an [oidc.KeySet] over a provider's jwks_uri. Unlike go-oidc's RemoteKeySet,
-// a token that no cached key verifies triggers a refetch only when the last fetch is older
-// than the cooldown, and concurrent refetches are coalesced: forged tokens cannot make
-// rp hammer the provider, while a real key rotation is picked up on first sight of the new key.
+// a token that no cached key verifies triggers a refetch only when the last refetch caused
+// by such a miss is older than the cooldown, and concurrent refetches are coalesced: forged
+// tokens cannot make rp hammer the provider, while a real key rotation is picked up on
+// first sight of the new key. The fetch at discovery does not start the cooldown, so a
+// rotation right after rp starts (or right before the provider's first signature) is
+// picked up too.
 type keySet struct {
 	url      string
 	client   *http.Client
@@ -28,7 +31,7 @@ type keySet struct {
 	group singleflight.Group
 	mu    sync.RWMutex
 	keys  []jose.JSONWebKey
-	last  time.Time // time of the last fetch attempt
+	last  time.Time // time of the last fetch attempt caused by a verification miss
 	// fetches counts fetch attempts (for tests and metrics).
 	fetches int
 }
@@ -159,6 +162,22 @@ func (k *keySet) fetch(ctx context.Context) ([]jose.JSONWebKey, error) {
 		return nil, errors.New("jwks: no usable public key")
 	}
 	return keys, nil
+}
+
+// load fetches the key set without starting the refetch cooldown: the fetch at
+// discovery, so that a key rotated just after it is still picked up on first sight.
+func (k *keySet) load(ctx context.Context) error {
+	k.mu.Lock()
+	k.fetches++
+	k.mu.Unlock()
+	keys, err := k.fetch(ctx)
+	if err != nil {
+		return err
+	}
+	k.mu.Lock()
+	k.keys = keys
+	k.mu.Unlock()
+	return nil
 }
 
 // fetchCount returns the number of fetch attempts so far.

@@ -150,7 +150,7 @@ func (p *provider) discover(ctx context.Context, s *settings) error {
 	p.metrics.registerEndpoint(p.cfg.ID, endpointUserinfo, doc.UserinfoEndpoint)
 	p.metrics.registerEndpoint(p.cfg.ID, endpointEndSession, doc.EndSession)
 	keys := newKeySet(doc.JWKSURI, p.client, s.Now, s.JWKSCooldown, algs)
-	if _, err := keys.refresh(ctx); err != nil {
+	if err := keys.load(ctx); err != nil {
 		return err
 	}
 	ep := op.Endpoint()
