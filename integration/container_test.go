@@ -56,17 +56,37 @@ func envList(m map[string]string) []string {
 
 // TestContainers runs the FROM-scratch images of mockidp, rp and the example
 // app (whoami) on a private Docker network, configured as
-// examples/docker-compose.yml configures them. rp reaches the provider by its
-// service name (http://mockidp:9400) and proxies to the app
-// (http://app:8000); the test plays the browser through the published ports,
-// resolving "mockidp:9400" to the provider's published port as an /etc/hosts
-// entry would, so that the issuer is one URL for everyone. Every container
-// must become healthy through its image's HEALTHCHECK (the binaries'
-// healthcheck subcommand), the full story must hold with the app receiving
-// the user's identity (and never a client's forged one, nor rp's cookies),
-// and every container must exit with status 0 on `docker stop`.
+// examples/docker-compose.yml configures them: rp reaches the provider by its
+// service name (issuer http://mockidp:9400) and proxies to the app
+// (http://app:8000); the test plays the browser through the published ports.
+// The issuer must be one URL for everyone, which works two ways:
+//
+//   - split horizon (the compose example): the provider advertises its
+//     browser-facing endpoints on its published port (MOCKIDP_PUBLIC_URL);
+//     the test's client cannot resolve "mockidp" at all.
+//   - hosts entry: no MOCKIDP_PUBLIC_URL; the client resolves "mockidp:9400"
+//     to the published port, as an /etc/hosts line does for a browser.
+//
+// Every container must turn healthy through its image's HEALTHCHECK (the
+// binaries' healthcheck subcommand), the full story must hold with the app
+// receiving the user's identity (never a client's forged one, nor rp's
+// cookies), and every container must exit with status 0 on `docker stop`.
 func TestContainers(t *testing.T) {
 	t.Parallel()
+	t.Run("split horizon", func(t *testing.T) {
+		t.Parallel()
+		runContainers(t, false)
+	})
+	t.Run("hosts entry", func(t *testing.T) {
+		t.Parallel()
+		runContainers(t, true)
+	})
+}
+
+// runContainers tells the story against the compose example's containers;
+// with hostsEntry, the provider has no public URL and the client resolves its
+// service name instead.
+func runContainers(t *testing.T, hostsEntry bool) {
 	d := harness.NewDocker(t)
 	bins := programs.Binaries(t)
 	idpImage := d.Image("mockidp", bins.Path("mockidp"), "../build/mockidp/Dockerfile")
@@ -78,15 +98,24 @@ func TestContainers(t *testing.T) {
 	if got := env["rp"]["RP_ISSUER"]; got != issuer {
 		t.Fatalf("%s: rp's RP_ISSUER %q differs from mockidp's MOCKIDP_ISSUER %q", composeFile, got, issuer)
 	}
+	if env["mockidp"]["MOCKIDP_PUBLIC_URL"] == "" {
+		t.Fatalf("%s: mockidp has no MOCKIDP_PUBLIC_URL", composeFile)
+	}
+	// The example publishes 127.0.0.1:9400 and :8080; the test picks free
+	// ports instead and sets the public URLs to match.
+	idpPort, rpPort := harness.FreePort(t), harness.FreePort(t)
+	idpPublic := fmt.Sprintf("http://localhost:%d", idpPort)
+	rpURL := fmt.Sprintf("http://127.0.0.1:%d", rpPort)
+	env["mockidp"]["MOCKIDP_PUBLIC_URL"] = idpPublic
+	if hostsEntry {
+		delete(env["mockidp"], "MOCKIDP_PUBLIC_URL")
+	}
+	env["rp"]["RP_PUBLIC_URL"] = rpURL
+
 	idp := d.Run(harness.ContainerConfig{
-		Image: idpImage, Alias: "mockidp", Env: envList(env["mockidp"]), Publish: map[int]int{9400: 0},
+		Image: idpImage, Alias: "mockidp", Env: envList(env["mockidp"]), Publish: map[int]int{9400: idpPort},
 	})
 	app := d.Run(harness.ContainerConfig{Image: appImage, Alias: "app", Env: envList(env["app"])})
-	// The example publishes rp on 127.0.0.1:8080; the test picks a free port
-	// instead, and tells rp its public URL accordingly.
-	rpPort := harness.FreePort(t)
-	rpURL := fmt.Sprintf("http://127.0.0.1:%d", rpPort)
-	env["rp"]["RP_PUBLIC_URL"] = rpURL
 	rp := d.Run(harness.ContainerConfig{
 		Image: rpImage, Alias: "rp", Env: envList(env["rp"]), Publish: map[int]int{8080: rpPort},
 	})
@@ -94,7 +123,10 @@ func TestContainers(t *testing.T) {
 	app.WaitHealthy()
 	rp.WaitHealthy()
 
-	s := newStory(t, rpURL, issuer, harness.WithHostMap(map[string]string{"mockidp:9400": idp.Addr(9400)}))
+	s := newStory(t, rpURL, idpPublic)
+	if hostsEntry {
+		s = newStory(t, rpURL, issuer, harness.WithHostMap(map[string]string{"mockidp:9400": idp.Addr(9400)}))
+	}
 	s.landed = func(r *harness.Response, u user) {
 		t.Helper()
 		assertWhoami(t, r, u, "/reports/2026")
@@ -124,8 +156,9 @@ type whoami struct {
 	Cookies           []string `json:"cookies"`
 }
 
-// assertWhoami fails unless r is the app's answer at path for u, with none
-// of rp's cookies passed on.
+// assertWhoami fails unless r is the app's answer at path for u, with no
+// cookie passed on: neither rp's own nor the provider's (which a browser sends
+// to every port of a host, hence the provider's "localhost" public URL).
 func assertWhoami(t *testing.T, r *harness.Response, u user, path string) {
 	t.Helper()
 	if r.StatusCode != 200 {
@@ -137,6 +170,6 @@ func assertWhoami(t *testing.T, r *harness.Response, u user, path string) {
 		t.Errorf("identity at the app: got %+v, want user=%s email=%s groups=%v path=%s", got, u.Sub, u.Email, u.Groups, path)
 	}
 	if len(got.Cookies) != 0 {
-		t.Errorf("cookies passed to the app: got %q, want none of rp's", got.Cookies)
+		t.Errorf("cookies passed to the app: got %q, want none", got.Cookies)
 	}
 }
