@@ -108,8 +108,9 @@ func (p *Provider) renderLogin(w http.ResponseWriter, status int, req *authReque
 		}
 		users = append(users, lu)
 	}
+	action := strings.TrimSuffix(pathOf(req.iss), "/") + "/login" // under Entra's tenant path too
 	render(w, status, pageCSP, "login.html", map[string]any{
-		"ClientID": req.client.ID, "Action": p.issuerPath + "/login", "Request": id, "Users": users,
+		"ClientID": req.client.ID, "Action": action, "Request": id, "Users": users,
 		"Error": errMsg, "Sub": sub, "Claims": claims,
 	})
 }

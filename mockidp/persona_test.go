@@ -348,3 +348,32 @@ func TestPersonaEntraEndSessionAndSplit(t *testing.T) {
 		}
 	}
 }
+
+// TestPersonaLoginForm: the login form posts back under the persona's
+// paths (Entra's tenant prefix, Auth0's trailing slash).
+func TestPersonaLoginForm(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ persona, path string }{{PersonaEntra, "/common/v2.0"}, {PersonaAuth0, ""}, {"", ""}} {
+		t.Run(c.persona, func(t *testing.T) {
+			t.Parallel()
+			ts := NewTestServer(t, WithLogin(LoginForm), WithPersona(c.persona))
+			base := strings.TrimSuffix(ts.Issuer, "/") + c.path
+			b := newBrowser(t)
+			q := url.Values{"client_id": {"demo"}, "redirect_uri": {testRedirect}, "response_type": {"code"}, "scope": {"openid"}}
+			_, body := get(t, b, base+"/authorize?"+q.Encode())
+			m := requestField.FindStringSubmatch(body)
+			action := regexp.MustCompile(`action="([^"]+)"`).FindStringSubmatch(body)
+			if m == nil || action == nil {
+				t.Fatalf("no login form: %.300s", body)
+			}
+			if want := strings.TrimPrefix(base, ts.Server.URL) + "/login"; action[1] != want {
+				t.Errorf("form action = %q, want %q", action[1], want)
+			}
+			resp, _ := postForm(t, b, ts.Server.URL+action[1], url.Values{"request": {m[1]}, "user": {"bob"}}, "", "")
+			loc, _ := url.Parse(resp.Header.Get("Location"))
+			if resp.StatusCode != http.StatusFound || loc.Query().Get("code") == "" {
+				t.Errorf("login POST: %d to %q, want a redirect with a code", resp.StatusCode, resp.Header.Get("Location"))
+			}
+		})
+	}
+}
