@@ -75,7 +75,8 @@
 // with the code, tokens and refreshes of the sign-in), so parallel tests
 // sharing one provider stay apart; there is no global queue. Faults cover
 // the ID token (claim overrides such as a wrong iss, aud, nonce or
-// at_hash, a missing sub or iat, expiry; signatures that are broken, alg
+// at_hash, a missing sub or iat; times relative to the issue time such as
+// an expired exp or a future iat; signatures that are broken, alg
 // none, by an unpublished key, without kid, or HS256 with the client
 // secret), the token response (OAuth error, any status, any body and
 // content type, no id_token, a delay, refresh-only), userinfo (claims,
