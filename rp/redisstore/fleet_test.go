@@ -49,7 +49,7 @@ var cookieSecret = []byte("0123456789abcdef0123456789abcdef-fleet")
 
 // fleet is a provider, a Redis and the replicas in front of them.
 type fleet struct {
-	t     *testing.T
+	t     testing.TB
 	redis *redistest.Server
 	idp   *mockidp.TestServer
 	clock *fakeClock
@@ -57,7 +57,7 @@ type fleet struct {
 
 // newFleet starts redis-server (skipping without it, failing with REQUIRE_REDIS=1) and
 // a mock provider with clients (nil: the default demo client).
-func newFleet(t *testing.T, clients ...mockidp.Client) *fleet {
+func newFleet(t testing.TB, clients ...mockidp.Client) *fleet {
 	t.Helper()
 	f := &fleet{t: t, redis: redistest.Start(t), clock: &fakeClock{t: time.Now()}}
 	opts := []mockidp.Option{mockidp.WithConfig(func(c *mockidp.Config) { c.AccessTokenTTL = accessTokenTTL })}
@@ -71,7 +71,7 @@ func newFleet(t *testing.T, clients ...mockidp.Client) *fleet {
 
 // listen opens a loopback listener, so that a replica's URL is known before the
 // provider that calls it back is configured.
-func listen(t *testing.T) net.Listener {
+func listen(t testing.TB) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -82,8 +82,9 @@ func listen(t *testing.T) net.Listener {
 
 // replica is one rp replica.
 type replica struct {
-	rp  *rp.RP
-	url string
+	rp      *rp.RP
+	url     string
+	handler http.Handler // what the listener serves
 	st  *redisstore.Store // nil with cookie sessions
 }
 
@@ -152,6 +153,7 @@ func (f *fleet) replica(o replicaOpt) *replica {
 		u, _ := rp.UserFromContext(r.Context())
 		io.WriteString(w, "hello "+u.Subject)
 	})))
+	r.handler = mux
 	srv := &httptest.Server{Listener: o.ln, Config: &http.Server{Handler: mux}}
 	srv.Start()
 	t.Cleanup(srv.Close)

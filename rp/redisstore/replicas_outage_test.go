@@ -137,7 +137,7 @@ func TestReplicasRedisKilledUnderLoad(t *testing.T) {
 		l.ok[phaseUp].Load(), l.refused[phaseDown].Load(), l.ok[phaseBack].Load(), l.refused[phaseBack].Load())
 }
 
-func mustURL(t *testing.T, raw string) *url.URL {
+func mustURL(t testing.TB, raw string) *url.URL {
 	t.Helper()
 	u, err := url.Parse(raw)
 	if err != nil {
