@@ -84,8 +84,8 @@ func listen(t testing.TB) net.Listener {
 type replica struct {
 	rp      *rp.RP
 	url     string
-	handler http.Handler // what the listener serves
-	st  *redisstore.Store // nil with cookie sessions
+	handler http.Handler      // what the listener serves
+	st      *redisstore.Store // nil with cookie sessions
 }
 
 // replicaOpt says how a replica differs from the default (Redis sessions, client demo,
