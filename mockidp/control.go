@@ -28,6 +28,8 @@ func (p *Provider) serveControl(w http.ResponseWriter, r *http.Request, rel stri
 		return
 	}
 	if !p.controlAllowed(r) {
+		p.log.LogAttrs(r.Context(), slog.LevelWarn, "control request refused", slog.String("remote", r.RemoteAddr),
+			slog.String("path", rel))
 		controlError(w, http.StatusForbidden, "forbidden", "the control API accepts loopback clients and Config.ControlAllow only")
 		return
 	}
