@@ -3,6 +3,7 @@ package rp
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -152,5 +153,35 @@ func TestRefreshTakesTheStoreLock(t *testing.T) {
 	}
 	if n := h.calls.refresh.Load(); n != 1 {
 		t.Errorf("refresh requests = %d, want 1", n)
+	}
+}
+
+// A request that still carries the session as it was before a refresh (sent before the
+// browser got the new cookie) reuses that refresh's result within the grace window,
+// instead of redeeming the rotated-out refresh token, which the provider would refuse
+// (invalid_grant) and answer by revoking the whole token family.
+func TestRefreshGraceForThePreviousSession(t *testing.T) {
+	t.Parallel()
+	h := refreshHarness(t)
+	h.signIn(h.client)
+	u, _ := url.Parse(h.srv.URL)
+	late := h.newBrowser() // the pre-refresh cookie, as an in-flight request carries it
+	late.Jar.SetCookies(u, h.client.Jar.Cookies(u))
+	h.expireAccessToken()
+	h.signIn(h.client) // refreshes, and the browser gets the new cookie
+	if n := h.calls.refresh.Load(); n != 1 {
+		t.Fatalf("refresh requests = %d, want 1", n)
+	}
+	refreshed := h.session(h.client).Tokens
+	h.clock.Advance(refreshGrace / 2)
+	h.signIn(late)
+	if n := h.calls.refresh.Load(); n != 1 {
+		t.Errorf("refresh requests = %d after a request with the previous session, want still 1", n)
+	}
+	if got := h.session(late).Tokens; got.AccessToken != refreshed.AccessToken || got.RefreshToken != refreshed.RefreshToken {
+		t.Errorf("the previous session did not get the refreshed tokens")
+	}
+	if !h.signedIn(h.client) {
+		t.Error("the current session ended")
 	}
 }
