@@ -26,7 +26,7 @@ IMAGES    := rp mockidp whoami
 # Run apt-get as root, or through sudo otherwise.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help build run test bench bench-load fuzz images ci-deps clean
+.PHONY: help build run test bench bench-start bench-load fuzz images ci-deps clean
 
 help: ## Show this list of targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -47,7 +47,11 @@ test: ## Run every test with the race detector (browser/Docker/Redis parts skip 
 
 bench: ## Run the Go benchmarks with their figures, then the load benchmarks.
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
-	$(MAKE) bench-load
+	$(MAKE) bench-start bench-load
+
+bench-start: build ## Measure mockidp's start (exec to first /jwks 200) and idle memory.
+	@if [ -d mockidp/internal/starttime ]; then $(GO) run ./mockidp/internal/starttime -bin $(BIN)/mockidp -n 50; \
+	else echo "bench-start: no mockidp/internal/starttime, nothing to run"; fi
 
 bench-load: ## Run the load benchmark (cmd/foyer-bench) when it exists.
 	@if [ -d cmd/foyer-bench ]; then $(GO) run ./cmd/foyer-bench $(BENCH_ARGS); \

@@ -9,7 +9,7 @@ import (
 )
 
 // Hooks on the pages that the browser suite relies on: data-testid
-// attributes of rp's pages, and the mock provider's user buttons.
+// attributes of rp's pages (the mock provider's are in selPickUser).
 const (
 	selSignIn      = `[data-testid="sign-in"]`
 	selUserSub     = `[data-testid="user-sub"]`
@@ -19,7 +19,7 @@ const (
 )
 
 // selPickUser is the mock provider's button that signs in sub.
-func selPickUser(sub string) string { return `button[name="user"][value="` + sub + `"]` }
+func selPickUser(sub string) string { return `[data-testid="user-` + sub + `"]` }
 
 // browserStory is the full story in Chromium, as a person clicks it: Sign
 // in on rp's home page, pick u on the provider's page, see the claims,

@@ -162,7 +162,7 @@ func TestInProcess(t *testing.T) {
 		s := st.story(t)
 		page := s.startLogin(appPath)
 		s.assertLoginPage(page)
-		r := s.c.Follow(s.c.Submit(page.Form(t, "Deny access"), "Deny access", nil))
+		r := s.c.Follow(s.c.Submit(page.Form(t, "deny"), "deny", nil)) // data-testid="deny"
 		if r.StatusCode < 400 || r.StatusCode > 499 || !strings.HasPrefix(r.URL.String(), st.rpURL+"/auth/callback") {
 			t.Fatalf("after denying: want a 4xx error page at rp's callback\n%s", r)
 		}

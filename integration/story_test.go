@@ -61,14 +61,14 @@ func (s *story) assertLoginPage(r *harness.Response) {
 	if r.StatusCode != http.StatusOK || !strings.HasPrefix(r.URL.String(), s.issuer+"/authorize") {
 		s.t.Fatalf("want the provider's login page at %s/authorize\n%s", s.issuer, r)
 	}
-	r.Form(s.t, "user=alice")
+	r.Form(s.t, "user-alice") // data-testid of the mock's button for alice
 }
 
 // pick presses the button of u on the provider's login page r and follows
 // the answer back to rp, through a form_post page if there is one.
 func (s *story) pick(r *harness.Response, u string) *harness.Response {
 	s.t.Helper()
-	return s.finish(s.c.Submit(r.Form(s.t, "user="+u), "user="+u, nil))
+	return s.finish(s.c.Submit(r.Form(s.t, "user-"+u), "user-"+u, nil))
 }
 
 // finish follows r's redirects, posting a form_post page on to rp's
