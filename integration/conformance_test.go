@@ -106,7 +106,7 @@ func startConf(t *testing.T, o confOptions) *confStack {
 		PublicURL:     rpURL,
 		Providers:     []rp.ProviderConfig{pc},
 		CookieSecrets: [][]byte{[]byte(confCookieSecret)},
-		Logger:        slog.New(slog.NewJSONHandler(st.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:        slogJSON(st.log),
 		Now:           st.clock.Now,
 	})
 	if err != nil {
@@ -258,6 +258,11 @@ func (st *confStack) assertRejected(b *harness.Client, r *harness.Response, want
 		}
 	}
 	st.assertNoSession(b)
+}
+
+// slogJSON returns a logger writing JSON lines of every level to w.
+func slogJSON(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // testClock is rp's clock: real time plus an offset a test can move.
