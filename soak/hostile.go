@@ -85,4 +85,3 @@ func (v *vu) refused(kind string, stranger *http.Client, cookie string) {
 		v.t.fail(failUnexpected, "%s: status %d, want 401", kind, a.status)
 	}
 }
-

@@ -57,7 +57,7 @@ func startInProcess(ctx context.Context, c Config) (_ *inprocTarget, err error) 
 	t.clients = []*http.Transport{idpTr, rpTr}
 	idp, err := mockidp.New(mockidp.Config{
 		HTTPClient: &http.Client{Transport: idpTr, Timeout: 10 * time.Second},
-		Issuer: issuer, Login: mockidp.LoginAuto, AccessTokenTTL: c.AccessTokenTTL, Users: users,
+		Issuer:     issuer, Login: mockidp.LoginAuto, AccessTokenTTL: c.AccessTokenTTL, Users: users,
 		Clients: []mockidp.Client{{ID: clientID, Secret: clientSecret, RedirectURIs: []string{rpURL + "/auth/callback"},
 			PostLogoutRedirectURIs: []string{rpURL + "/auth/logout/done"}, BackchannelLogoutURI: rpURL + "/auth/backchannel-logout"}},
 		Logger: slog.New(slog.NewTextHandler(t.idpLog, nil)),
@@ -101,10 +101,12 @@ func (t *inprocTarget) serve(ln net.Listener, h http.Handler) {
 	go func() { _ = srv.Serve(ln) }()
 }
 
-func (t *inprocTarget) base() string          { return t.rpURL }
-func (t *inprocTarget) refreshes() int64      { return t.idpLog.n.Load() }
-func (t *inprocTarget) memKind() string       { return "Go heap in use (rp, mockidp and the soak's clients)" }
-func (t *inprocTarget) goroutineKind() string { return "goroutines of this process (runtime.NumGoroutine)" }
+func (t *inprocTarget) base() string     { return t.rpURL }
+func (t *inprocTarget) refreshes() int64 { return t.idpLog.n.Load() }
+func (t *inprocTarget) memKind() string  { return "Go heap in use (rp, mockidp and the soak's clients)" }
+func (t *inprocTarget) goroutineKind() string {
+	return "goroutines of this process (runtime.NumGoroutine)"
+}
 
 // sample reads the heap in use and the goroutine count of this process,
 // after closing the idle connections between rp and the provider: those are
