@@ -58,10 +58,13 @@ type Config struct {
 	SessionStore SessionStore
 
 	// Revocations records logouts of sessions that cannot simply be deleted (cookie
-	// sessions ended by a back-channel logout). Nil: kept in this process
-	// ([revocation.NewMemory]); give a shared one (the Redis store) to several replicas.
+	// sessions ended by a back-channel logout). Nil: the SessionStore if it implements
+	// [revocation.List] (the Redis store does), else kept in this process
+	// ([revocation.NewMemory]); several replicas need a shared one.
 	Revocations revocation.List
-	// ReplayCache refuses replayed back-channel logout tokens. Nil: kept in this process.
+	// ReplayCache refuses replayed back-channel logout tokens. Nil: the SessionStore
+	// if it implements [revocation.ReplayCache] (the Redis store does), else kept in
+	// this process.
 	ReplayCache revocation.ReplayCache
 
 	// IdleTimeout ends a session not used for this long. Zero: [DefaultIdleTimeout].

@@ -70,6 +70,14 @@ func New(ctx context.Context, cfg Config) (*RP, error) {
 		replay:      s.ReplayCache,
 		signedOut:   signedOut{ended: map[string]time.Time{}},
 	}
+	// A shared session store that also keeps revocations and seen logout tokens (the
+	// Redis store does) serves as them unless others are given.
+	if l, ok := p.store.(revocation.List); ok && p.revocations == nil {
+		p.revocations = l
+	}
+	if c, ok := p.store.(revocation.ReplayCache); ok && p.replay == nil {
+		p.replay = c
+	}
 	if p.revocations == nil || p.replay == nil {
 		mem := revocation.NewMemory(s.Now)
 		if p.revocations == nil {

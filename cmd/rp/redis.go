@@ -30,8 +30,8 @@ func isRedisURL(s string) bool {
 	return base == "redis" || base == "rediss"
 }
 
-// useRedis keeps sessions, the back-channel replay cache and the revocation list of cfg
-// in the Redis at rawURL. Connections are made lazily, so Redis may be down at start.
+// useRedis keeps sessions, and with them the back-channel replay cache and the
+// revocation list (rp.New takes both from the session store), in the Redis at rawURL. Connections are made lazily, so Redis may be down at start.
 func useRedis(ctx context.Context, rawURL string, cfg *rp.Config, log *slog.Logger) (*redisstore.Store, error) {
 	redisLogger.Do(func() {
 		redis.SetLogger(redisstore.ClientLogger{Logger: log.With("component", "go-redis")})
@@ -49,7 +49,6 @@ func useRedis(ctx context.Context, rawURL string, cfg *rp.Config, log *slog.Logg
 		InsecureHTTP: !strings.HasPrefix(cfg.PublicURL, "https://"),
 		Now:          cfg.Now,
 	})
-	cfg.Revocations, cfg.ReplayCache = st, st
 	return st, nil
 }
 

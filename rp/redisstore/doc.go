@@ -54,12 +54,12 @@
 // # With rp
 //
 // [NewSessionStore] wraps a Store as an [rp.SessionStore] (plus [rp.LogoutIndex],
-// [rp.RefreshLocker] and a Ping for readiness), so a Go program gets what
+// [rp.RefreshLocker], a Ping for readiness, and the revocation list and replay
+// cache that rp.New takes from it), so a Go program gets what
 // "rp --session-store redis://..." does:
 //
 //	st, err := redisstore.New(ctx, redisstore.Options{URL: url, IndexSecrets: keys})
 //	cfg.SessionStore = redisstore.NewSessionStore(st, redisstore.SessionStoreConfig{IdleTimeout: cfg.IdleTimeout})
-//	cfg.Revocations, cfg.ReplayCache = st, st
 //	auth, err := rp.New(ctx, cfg)
 //
 // # Deployments

@@ -137,7 +137,6 @@ func (f *fleet) replica(o replicaOpt) *replica {
 		if o.wrap != nil {
 			cfg.SessionStore = o.wrap(ss)
 		}
-		cfg.Revocations, cfg.ReplayCache = st, st
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/foyer-oidc/foyer/rp"
+	"github.com/foyer-oidc/foyer/rp/revocation"
 )
 
 // sessionCookie is the name of the cookie that carries the ticket; on https it gets
@@ -34,11 +35,11 @@ type SessionStoreConfig struct {
 //
 // It also implements [rp.LogoutIndex] (a logout received by any replica ends the
 // sessions it names on all of them), [rp.RefreshLocker] (one replica at a time
-// redeems a session's refresh token) and Ping, which [rp.RP.Readyz] calls. Pass the
-// underlying Store as [rp.Config.Revocations] and [rp.Config.ReplayCache] too:
+// redeems a session's refresh token), Ping, which [rp.RP.Readyz] calls, and
+// [revocation.List] and [revocation.ReplayCache], which [rp.New] uses when
+// [rp.Config.Revocations] and [rp.Config.ReplayCache] are nil:
 //
 //	cfg.SessionStore = redisstore.NewSessionStore(st, redisstore.SessionStoreConfig{IdleTimeout: cfg.IdleTimeout})
-//	cfg.Revocations, cfg.ReplayCache = st, st
 //
 // Errors wrapping [ErrUnavailable] mean Redis did not answer; rp answers them with 503.
 type SessionStore struct {
@@ -53,6 +54,9 @@ var (
 	_ rp.SessionStore  = (*SessionStore)(nil)
 	_ rp.LogoutIndex   = (*SessionStore)(nil)
 	_ rp.RefreshLocker = (*SessionStore)(nil)
+
+	_ revocation.List        = (*SessionStore)(nil)
+	_ revocation.ReplayCache = (*SessionStore)(nil)
 )
 
 // NewSessionStore returns a session store over st.
@@ -180,3 +184,20 @@ func (ss *SessionStore) LockWait(ctx context.Context, id string, ttl, maxWait ti
 
 // Ping reports whether Redis answers; [rp.RP.Readyz] calls it.
 func (ss *SessionStore) Ping(ctx context.Context) error { return ss.st.Ping(ctx) }
+
+// SeenJTI implements [revocation.ReplayCache] with the underlying [Store], so that
+// [rp.New] uses Redis for the replay cache when [rp.Config.ReplayCache] is nil.
+func (ss *SessionStore) SeenJTI(ctx context.Context, iss, jti string, ttl time.Duration) (bool, error) {
+	return ss.st.SeenJTI(ctx, iss, jti, ttl)
+}
+
+// Revoke implements [revocation.List] with the underlying [Store], so that [rp.New]
+// uses Redis for revocations when [rp.Config.Revocations] is nil.
+func (ss *SessionStore) Revoke(ctx context.Context, iss string, kind revocation.Kind, value string, at time.Time, ttl time.Duration) error {
+	return ss.st.Revoke(ctx, iss, kind, value, at, ttl)
+}
+
+// RevokedAt implements [revocation.List].
+func (ss *SessionStore) RevokedAt(ctx context.Context, iss, sid, sub string) (time.Time, bool, error) {
+	return ss.st.RevokedAt(ctx, iss, sid, sub)
+}
