@@ -34,21 +34,26 @@ type options struct {
 	InsecureAllowHTTPIssuer bool
 	CheckConfig             bool
 	Version                 bool
+	quirkOptions            // ops.go
+	tuningOptions           // ops.go
+	gatewayOptions          // gateway.go
 }
 
 // fileConfig is the --config YAML file.
 type fileConfig struct {
-	Addr             string         `yaml:"addr"`
-	PublicURL        string         `yaml:"public_url"`
-	CookieSecrets    []string       `yaml:"cookie_secrets"`
-	CookieSecretFile string         `yaml:"cookie_secret_file"`
-	SessionStore     string         `yaml:"session_store"`
-	Upstream         string         `yaml:"upstream"`
-	LogFormat        string         `yaml:"log_format"`
-	IdleTimeout      time.Duration  `yaml:"idle_timeout"`
-	AbsoluteLifetime time.Duration  `yaml:"absolute_lifetime"`
-	ClockSkew        time.Duration  `yaml:"clock_skew"`
-	Providers        []fileProvider `yaml:"providers"`
+	Addr             string           `yaml:"addr"`
+	PublicURL        string           `yaml:"public_url"`
+	CookieSecrets    []string         `yaml:"cookie_secrets"`
+	CookieSecretFile string           `yaml:"cookie_secret_file"`
+	SessionStore     string           `yaml:"session_store"`
+	Upstream         string           `yaml:"upstream"`
+	LogFormat        string           `yaml:"log_format"`
+	IdleTimeout      time.Duration    `yaml:"idle_timeout"`
+	AbsoluteLifetime time.Duration    `yaml:"absolute_lifetime"`
+	ClockSkew        time.Duration    `yaml:"clock_skew"`
+	Providers        []fileProvider   `yaml:"providers"`
+	fileTuning       `yaml:",inline"` // ops.go
+	fileGateway      `yaml:",inline"` // gateway.go
 }
 
 type fileProvider struct {
@@ -65,6 +70,7 @@ type fileProvider struct {
 	SkipUserInfo      bool              `yaml:"skip_userinfo"`
 	TrustedAudiences  []string          `yaml:"trusted_audiences"`
 	InsecureAllowHTTP bool              `yaml:"insecure_allow_http"`
+	fileQuirks        `yaml:",inline"`  // ops.go
 }
 
 const defaultAddr = "127.0.0.1:8080"
@@ -94,6 +100,8 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.BoolVar(&o.InsecureAllowHTTPIssuer, "insecure-allow-http-issuer", false, "accept a plain-http issuer on a non-loopback host (containers; MUST NOT be used in production)")
 	fs.BoolVar(&o.CheckConfig, "check-config", false, "validate the configuration, print every problem and exit")
 	fs.BoolVar(&o.Version, "version", false, "print the version and exit")
+	o.opsFlags(fs)
+	o.gatewayFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -160,12 +168,12 @@ func (o *options) providers(fc *fileConfig) ([]rp.ProviderConfig, error) {
 			}
 			secret = s
 		}
-		out = append(out, rp.ProviderConfig{
+		out = append(out, fp.withQuirks(rp.ProviderConfig{
 			ID: fp.ID, Name: fp.Name, Issuer: fp.Issuer, ClientID: fp.ClientID, ClientSecret: secret,
 			Scopes: fp.Scopes, AuthParams: fp.AuthParams, FormPost: fp.FormPost, TokenAuth: fp.TokenAuth,
 			SkipUserInfo: fp.SkipUserInfo, TrustedAudiences: fp.TrustedAudiences,
 			InsecureAllowHTTP: fp.InsecureAllowHTTP || o.InsecureAllowHTTPIssuer,
-		})
+		}))
 	}
 	if o.Issuer != "" {
 		secret := o.ClientSecret
@@ -179,10 +187,10 @@ func (o *options) providers(fc *fileConfig) ([]rp.ProviderConfig, error) {
 			}
 			secret = s
 		}
-		out = append(out, rp.ProviderConfig{
+		out = append(out, o.withQuirks(rp.ProviderConfig{
 			ID: "default", Name: "Sign in", Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: secret,
 			Scopes: splitList(o.Scopes), InsecureAllowHTTP: o.InsecureAllowHTTPIssuer,
-		})
+		}))
 	} else if o.ClientID != "" || o.ClientSecret != "" || o.ClientSecretFile != "" {
 		errs = append(errs, errors.New("--client-id and --client-secret need --issuer"))
 	}

@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/foyer-oidc/foyer/mockidp"
 	"github.com/foyer-oidc/foyer/rp"
 	"github.com/foyer-oidc/foyer/rp/redisstore"
@@ -22,10 +24,11 @@ type app struct {
 	cfg      rp.Config
 	devMode  bool
 	devIdP   *mockidp.Provider
-	proxy    http.Handler      // nil: rp's own pages
+	upstream *url.URL          // --upstream; nil: rp's own pages
 	redisURL string            // --session-store redis://...; empty: cookies
 	redis    *redisstore.Store // nil: cookie sessions
 	log      *slog.Logger
+	metrics  *prometheus.Registry // served at /metrics
 }
 
 // serve builds the server from o, listens, and serves until ctx ends.
@@ -122,7 +125,7 @@ func configure(o *options, fc *fileConfig, listenURL string, log *slog.Logger) (
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			errs = append(errs, fmt.Errorf("--upstream %q: want an http(s) URL", up))
 		} else {
-			a.proxy = u2proxy(u)
+			a.upstream = u
 		}
 	}
 	if len(providers) == 0 && o.Config == "" {
@@ -139,14 +142,15 @@ func configure(o *options, fc *fileConfig, listenURL string, log *slog.Logger) (
 		}
 	}
 	a.cfg = rp.Config{
-		PublicURL:        public,
-		Providers:        providers,
-		CookieSecrets:    secrets,
-		IdleTimeout:      fc.IdleTimeout,
-		AbsoluteLifetime: fc.AbsoluteLifetime,
-		ClockSkew:        fc.ClockSkew,
-		Logger:           log,
+		PublicURL:     public,
+		Providers:     providers,
+		CookieSecrets: secrets,
+		Logger:        log,
 	}
+	tune(&a.cfg, o, fc)
+	errs = append(errs, o.applyGateway(fc, &a.cfg))
+	a.metrics = newRegistry()
+	a.cfg.Registerer = a.metrics
 	return a, errors.Join(errs...)
 }
 
@@ -168,11 +172,12 @@ func (a *app) handler(ctx context.Context) (http.Handler, *rp.RP, error) {
 	mux.Handle("/auth/", auth.Handler())
 	mux.HandleFunc("GET /healthz", auth.Healthz)
 	mux.HandleFunc("GET /readyz", auth.Readyz)
+	mux.Handle("GET /metrics", metricsHandler(a.metrics))
 	if a.devIdP != nil {
 		mux.Handle("/mockidp/", a.devIdP)
 	}
-	if a.proxy != nil {
-		mux.Handle("/", auth.RequireLogin(a.proxy))
+	if a.upstream != nil {
+		mux.Handle("/", auth.Instrument("proxy", auth.Proxy(a.upstream, rp.ProxyOptions{})))
 	} else {
 		mux.Handle("/", auth.Home())
 	}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/foyer-oidc/foyer/rp"
+)
+
+func TestMetricsEndpointAndSignInLogLine(t *testing.T) {
+	t.Parallel()
+	st := start(t, []string{"--addr", "127.0.0.1:0", "--log-format", "json"}, nil)
+	c := browser()
+	if resp, page := signInWithForm(t, st, c, "alice", "/"); resp.StatusCode != 200 || !strings.Contains(page, `data-testid="user-sub">alice<`) {
+		t.Fatalf("sign-in: %d", resp.StatusCode)
+	}
+	fetch(t, browser(), "GET", st.url+"/auth/callback?state=nope&code=x", nil, "Accept", "application/json")
+	resp, body := fetch(t, c, "GET", st.url+"/metrics", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("/metrics = %d", resp.StatusCode)
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^foyer_rp_sign_ins_total\{outcome="success",provider="mock",reason=""\} 1$`),
+		regexp.MustCompile(`(?m)^foyer_rp_sign_ins_total\{outcome="failure",provider="none",reason="login_expired"\} 1$`),
+		regexp.MustCompile(`(?m)^foyer_rp_callback_duration_seconds_count\{outcome="success",provider="mock"\} 1$`),
+		regexp.MustCompile(`(?m)^foyer_rp_provider_request_duration_seconds_count\{endpoint="token",provider="mock"\} 1$`),
+		regexp.MustCompile(`(?m)^foyer_rp_jwks_fetches_total\{provider="mock"\} 1$`),
+		regexp.MustCompile(`(?m)^foyer_rp_http_requests_total\{code="303",route="GET /auth/callback"\} 1$`),
+		regexp.MustCompile(`(?m)^foyer_rp_build_info\{version="dev"\} 1$`),
+		regexp.MustCompile(`(?m)^go_goroutines \d+$`),
+		regexp.MustCompile(`(?m)^process_resident_memory_bytes \S+$`),
+	} {
+		if !want.MatchString(body) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "alice") {
+		t.Error("/metrics names the user")
+	}
+	// One JSON log line per sign-in outcome, without the user's identity.
+	var outcomes []map[string]any
+	var logs strings.Builder // the JSON log lines, without the start-up banner
+	for _, line := range strings.Split(st.out.String(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) != nil {
+			continue
+		}
+		logs.WriteString(line + "\n")
+		if m["msg"] == "sign-in" {
+			outcomes = append(outcomes, m)
+		}
+	}
+	if len(outcomes) != 2 {
+		t.Fatalf("sign-in log lines = %d, want 2:\n%s", len(outcomes), st.out.String())
+	}
+	ok, failed := outcomes[0], outcomes[1]
+	if ok["outcome"] != "success" || ok["provider"] != "mock" || len(ok["user"].(string)) != 16 || ok["duration"] == nil {
+		t.Errorf("success line = %v", ok)
+	}
+	if failed["outcome"] != "failure" || failed["reason"] != "login_expired" || failed["user"] != nil {
+		t.Errorf("failure line = %v", failed)
+	}
+	for _, secret := range []string{"alice", "eyJ", "code="} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("logs contain %q", secret)
+		}
+	}
+}
+
+func TestYAMLProviderQuirksAndTuning(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "rp.yaml")
+	os.WriteFile(cfgFile, []byte(`
+public_url: https://app.example.com
+idle_timeout: 20m
+max_token_age: 2h
+jwks_cooldown: 1m
+max_login_attempts: 3
+providers:
+  - id: entra
+    kind: entra
+    issuer: https://login.microsoftonline.com/common/v2.0
+    client_id: abc
+    tenants: [t1, t2]
+  - id: google
+    kind: google
+    issuer: https://accounts.google.com
+    client_id: g
+    hosted_domain: example.com
+  - id: kc
+    kind: keycloak
+    issuer: https://sso.example.com/realms/main
+    client_id: foyer
+    groups_claim: realm_access.roles, resource_access.foyer.roles
+  - id: apple
+    kind: apple
+    issuer: https://appleid.apple.com
+    client_id: com.example.web
+    apple_team_id: TEAM
+    apple_key_id: KEY
+    apple_key_file: /run/secrets/apple.p8
+`), 0o600)
+	o, err := parseOptions([]string{"--config", cfgFile, "--idle-timeout", "10m"}, func(k string) string {
+		return map[string]string{"RP_CLOCK_SKEW": "2m", "RP_IDLE_TIMEOUT": "1m"}[k]
+	}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc, err := loadFile(cfgFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := configure(o, fc, "http://127.0.0.1:1", slog.New(slog.DiscardHandler))
+	ps := a.cfg.Providers
+	if len(ps) != 4 {
+		t.Fatalf("providers = %d, want 4", len(ps))
+	}
+	if ps[0].Kind != rp.KindEntra || !slices.Equal(ps[0].Tenants, []string{"t1", "t2"}) {
+		t.Errorf("entra = %+v", ps[0])
+	}
+	if ps[1].Kind != rp.KindGoogle || ps[1].HostedDomain != "example.com" {
+		t.Errorf("google = %+v", ps[1])
+	}
+	if ps[2].GroupsClaim != "realm_access.roles, resource_access.foyer.roles" {
+		t.Errorf("keycloak groups claim = %q", ps[2].GroupsClaim)
+	}
+	if ps[3].AppleTeamID != "TEAM" || ps[3].AppleKeyID != "KEY" || ps[3].AppleKeyFile != "/run/secrets/apple.p8" {
+		t.Errorf("apple = %+v", ps[3])
+	}
+	c := a.cfg
+	if c.IdleTimeout != 10*time.Minute || c.ClockSkew != 2*time.Minute || c.MaxTokenAge != 2*time.Hour ||
+		c.JWKSCooldown != time.Minute || c.MaxLoginAttempts != 3 || c.Registerer == nil {
+		t.Errorf("tuning: idle %v (flag beats env and file), skew %v (env), max token age %v, cooldown %v, attempts %d, registerer %v",
+			c.IdleTimeout, c.ClockSkew, c.MaxTokenAge, c.JWKSCooldown, c.MaxLoginAttempts, c.Registerer)
+	}
+}
+
+func TestIssuerFlagQuirks(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"RP_PROVIDER_KIND": "google", "RP_HOSTED_DOMAIN": "example.com", "RP_FORM_POST": "true"}
+	o, err := parseOptions([]string{"--issuer", "https://accounts.google.com", "--client-id", "g", "--provider-name", "Google"},
+		func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := o.providers(&fileConfig{})
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("providers: %v %v", ps, err)
+	}
+	if p := ps[0]; p.Kind != "google" || p.HostedDomain != "example.com" || !p.FormPost || p.Name != "Google" {
+		t.Errorf("default provider = %+v", p)
+	}
+}
+
+func TestCheckConfigReportsEveryQuirkProblem(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte(`
+public_url: https://app.example.com
+cookie_secrets: ["0123456789abcdef0123456789abcdef"]
+providers:
+  - id: a
+    kind: azure
+    issuer: https://a.example.com
+    client_id: a
+  - id: b
+    issuer: https://b.example.com
+    client_id: b
+    tenants: [t1]
+    hosted_domain: example.com
+  - id: c
+    kind: google
+    issuer: https://accounts.google.com
+    client_id: c
+    hosted_domain: "exa mple"
+    groups_claim: "realm_access..roles"
+  - id: d
+    kind: apple
+    issuer: https://appleid.apple.com
+    client_id: d
+    apple_key_file: `+filepath.Join(dir, "missing.p8")+`
+  - id: e
+    kind: entra
+    issuer: https://login.microsoftonline.com/common/v2.0
+    client_id: e
+    tenants: [common, "a/b"]
+`), 0o600)
+	err := run(context.Background(), []string{"--config", bad, "--check-config"}, func(string) string { return "" }, io.Discard)
+	if err == nil {
+		t.Fatal("--check-config accepted a bad file")
+	}
+	for _, want := range []string{
+		`kind "azure"`,
+		"tenants are only for kind",
+		"hosted domain is only for kind",
+		`hosted domain "exa mple"`,
+		"empty path element",
+		"apple team id is empty",
+		"apple key id is empty",
+		"missing.p8",
+		`tenant "common"`,
+		`tenant "a/b"`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("--check-config error lacks %q", want)
+		}
+	}
+}
