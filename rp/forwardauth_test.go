@@ -143,12 +143,16 @@ func TestVerifyPathRulesTrustOnlyProxies(t *testing.T) {
 		{"trusted, encoded slash", trustedPeer, "/public%2F..%2Fadmin", 403},
 		{"trusted, fragment", trustedPeer, "/public#/../admin", 403},
 		{"untrusted, claims public", untrustedPeer, "/public/page", 403},
+		{"trusted, client's X-Original-URI passed on beside the proxy's", trustedPeer, "/admin/users|/public/page", 403},
+		{"trusted, both agree", trustedPeer, "/public/page|/public/page", 200},
 		{"trusted, no uri", trustedPeer, "", 403},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var hdr []string
-			if tt.uri != "" {
+			if fwd, orig, two := strings.Cut(tt.uri, "|"); two {
+				hdr = []string{"X-Forwarded-Uri", fwd, "X-Original-URI", orig, "Accept", "application/json"}
+			} else if tt.uri != "" {
 				hdr = []string{"X-Forwarded-Uri", tt.uri, "Accept", "application/json"}
 			}
 			rec := verifyAs(h, h.client, tt.peer, "", hdr...)

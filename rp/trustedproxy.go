@@ -61,19 +61,49 @@ func (p *RP) originOf(r *http.Request) origin {
 		o.method = strings.ToUpper(lastElem(h.Get("X-Original-Method")))
 	}
 	o.styled = h.Get("X-Forwarded-Method") != "" || h.Get("X-Forwarded-Uri") != ""
+	if ambiguousURI(h) {
+		// Two sources disagree: one of them came from the client through a proxy that
+		// set only the other. Believe neither.
+		return origin{trusted: true, method: o.method, styled: o.styled}
+	}
 	if full := h.Get("X-Original-URL"); full != "" {
 		if u, err := url.Parse(full); err == nil && u.IsAbs() && validHostPort(u.Host) {
 			o.scheme, o.host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
 			o.setURI(u.RequestURI())
 			return o.checked()
 		}
-		return origin{trusted: true, method: o.method}
+		return origin{trusted: true, method: o.method, styled: o.styled}
 	}
 	fwd := parseForwarded(lastElem(h.Get("Forwarded")))
 	o.scheme = strings.ToLower(firstNonEmpty(lastElem(h.Get("X-Forwarded-Proto")), fwd["proto"]))
 	o.host = strings.ToLower(firstNonEmpty(lastElem(h.Get("X-Forwarded-Host")), fwd["host"], r.Host))
 	o.setURI(firstNonEmpty(h.Get("X-Forwarded-Uri"), h.Get("X-Original-URI")))
 	return o.checked()
+}
+
+// ambiguousURI reports whether the headers that may carry the original request URI
+// (X-Forwarded-Uri, X-Original-URI, the path of X-Original-URL) disagree, or one of
+// them is repeated with different values. A proxy that sets one of them but passes
+// the others on from the client would otherwise let the client choose the path that
+// access rules see.
+func ambiguousURI(h http.Header) bool {
+	seen := ""
+	for _, name := range []string{"X-Forwarded-Uri", "X-Original-URI", "X-Original-URL"} {
+		for _, v := range h.Values(name) {
+			if name == "X-Original-URL" {
+				u, err := url.Parse(v)
+				if err != nil {
+					return true
+				}
+				v = u.RequestURI()
+			}
+			if seen != "" && v != seen {
+				return true
+			}
+			seen = v
+		}
+	}
+	return false
 }
 
 // setURI records a request URI and its cleaned path; an odd one leaves both unknown.
