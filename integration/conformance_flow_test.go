@@ -19,7 +19,12 @@ const persistent = 1000
 // faults from issue 7 that no OIDF test covers.
 func TestConformanceFlow(t *testing.T) {
 	t.Parallel()
-	runConfCases(t, []confCase{
+	runConfCases(t, flowCases())
+}
+
+// flowCases are the cases of TestConformanceFlow.
+func flowCases() []confCase {
+	return []confCase{
 		// RP-C15, C16: no kid.
 		{name: "oidcc-client-test-kid-absent-single-jwks", opts: confOptions{before: []mockidp.Fault{
 			{JWKSNoKID: true, IDTokenSigning: mockidp.SigningNoKID, Times: persistent}}}},
@@ -83,7 +88,7 @@ func TestConformanceFlow(t *testing.T) {
 			want: &rejection{status: http.StatusBadGateway, message: msgProvider, reason: "userinfo: status 401"}},
 		{name: "foyer-userinfo-malformed", fault: authFault(mockidp.Fault{UserinfoBody: "not json"}),
 			want: &rejection{status: http.StatusUnauthorized, message: msgUnverified, reason: "userinfo:"}},
-	})
+	}
 }
 
 func formPost(pc *rp.ProviderConfig) { pc.FormPost = true }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/foyer-oidc/foyer/integration/harness"
 	"github.com/foyer-oidc/foyer/mockidp"
+	"github.com/foyer-oidc/foyer/rp"
 )
 
 // What rp's error pages say, in plain words (a piece of each).
@@ -76,7 +77,12 @@ func badToken(reason string) *rejection {
 // ID token checks the FAPI client tests add.
 func TestConformanceIDToken(t *testing.T) {
 	t.Parallel()
-	runConfCases(t, []confCase{
+	runConfCases(t, idTokenCases())
+}
+
+// idTokenCases are the cases of TestConformanceIDToken.
+func idTokenCases() []confCase {
+	return []confCase{
 		{name: "oidcc-client-test", check: checkHappyPath},
 		{name: "oidcc-client-test-idtoken-sig-rs256", opts: confOptions{alg: "RS256"}, check: checkAlg("RS256")},
 		{name: "oidcc-client-test-idtoken-sig-es256", opts: confOptions{alg: "ES256"}, check: checkAlg("ES256")},
@@ -137,7 +143,50 @@ func TestConformanceIDToken(t *testing.T) {
 		{name: "fapi-client-test-valid-aud-as-array", fault: idClaims(map[string]any{"aud": []string{"demo"}})},
 		{name: "fapi-client-test-invalid-null-alg", fault: signing(mockidp.SigningNone),
 			want: badToken(`unexpected signature algorithm "none"`)},
-	})
+	}
+}
+
+// basicRPPlan lists the modules of the OIDF Basic RP certification plan
+// (oidcc-client-basic-certification-test-plan); the Form Post RP plan runs
+// the same modules with response_mode=form_post.
+var basicRPPlan = []string{
+	"oidcc-client-test", "oidcc-client-test-invalid-iss", "oidcc-client-test-missing-sub",
+	"oidcc-client-test-invalid-aud", "oidcc-client-test-missing-iat", "oidcc-client-test-kid-absent-single-jwks",
+	"oidcc-client-test-kid-absent-multiple-jwks", "oidcc-client-test-idtoken-sig-rs256",
+	"oidcc-client-test-idtoken-sig-none", "oidcc-client-test-invalid-sig-rs256",
+	"oidcc-client-test-userinfo-invalid-sub", "oidcc-client-test-nonce-invalid",
+	"oidcc-client-test-scope-userinfo-claims", "oidcc-client-test-client-secret-basic",
+}
+
+// TestConformanceFormPostBasic runs the Basic RP plan again with
+// response_mode=form_post, as the OIDF Form Post RP plan does.
+func TestConformanceFormPostBasic(t *testing.T) {
+	t.Parallel()
+	var cases []confCase
+	for _, tc := range append(idTokenCases(), flowCases()...) {
+		if !slices.Contains(basicRPPlan, tc.name) {
+			continue
+		}
+		prev := tc.opts.provider
+		tc.opts.provider = func(pc *rp.ProviderConfig) {
+			if prev != nil {
+				prev(pc)
+			}
+			pc.FormPost = true
+		}
+		check := tc.check
+		tc.check = func(t *testing.T, st *confStack, b *harness.Client) {
+			checkFormPost(t, st, b)
+			if check != nil {
+				check(t, st, b)
+			}
+		}
+		cases = append(cases, tc)
+	}
+	if len(cases) != len(basicRPPlan) {
+		t.Fatalf("Basic RP plan: found %d of its %d modules among the cases", len(cases), len(basicRPPlan))
+	}
+	runConfCases(t, cases)
 }
 
 // checkHappyPath checks what the provider saw of the happy path: an
