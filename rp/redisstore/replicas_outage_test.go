@@ -47,7 +47,7 @@ func TestReplicasRedisKilledUnderLoad(t *testing.T) {
 	alice := browser()
 	f.signIn(alice, replicas[0])
 	forged := browser()
-	forged.Jar.SetCookies(mustURL(t, replicas[0].url), []*http.Cookie{{Name: "foyer_session", Value: strings.Repeat("A", 22) + "." + strings.Repeat("B", 43)}})
+	forged.Jar.SetCookies(mustURL(t, replicas[0].url), []*http.Cookie{{Name: "foyer_session", Value: unknownTicket}})
 	anonymous := &http.Client{Timeout: 20 * time.Second}
 
 	var l outageLoad
