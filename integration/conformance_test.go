@@ -96,6 +96,7 @@ func startConf(t *testing.T, o confOptions) *confStack {
 	}
 
 	st := &confStack{t: t, idp: idp, rpURL: rpURL, log: &logBuffer{}, clock: &testClock{}}
+	t.Cleanup(st.assertLogClean)
 	pc := rp.ProviderConfig{ID: confProvider, Issuer: idp.Issuer, ClientID: client.ID, ClientSecret: client.Secret}
 	if o.provider != nil {
 		o.provider(&pc)
@@ -263,6 +264,17 @@ func (st *confStack) assertRejected(b *harness.Client, r *harness.Response, want
 // slogJSON returns a logger writing JSON lines of every level to w.
 func slogJSON(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// assertLogClean fails the test if rp logged a token (any JWT: ID, access
+// or logout token) or the user's email address, whatever the case did.
+func (st *confStack) assertLogClean() {
+	log := st.log.String()
+	for _, secret := range []string{"eyJ", "alice@example.com"} {
+		if strings.Contains(log, secret) {
+			st.t.Errorf("rp log contains %q (a token or an email address):\n%s", secret, log)
+		}
+	}
 }
 
 // testClock is rp's clock: real time plus an offset a test can move.
