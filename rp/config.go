@@ -27,7 +27,11 @@ const (
 	DefaultLoginTTL         = 10 * time.Minute
 	DefaultMaxLoginAttempts = 5
 	DefaultJWKSCooldown     = 30 * time.Second
-	DefaultMaxResponseBytes = 1 << 20
+	// DefaultKeyRefreshInterval is how often key sets are refetched in the background.
+	DefaultKeyRefreshInterval = time.Hour
+	// DefaultMetadataRefreshInterval is how often discovery runs again.
+	DefaultMetadataRefreshInterval = 24 * time.Hour
+	DefaultMaxResponseBytes        = 1 << 20
 	// MinCookieSecretLen is the shortest cookie secret accepted, in bytes.
 	MinCookieSecretLen = 32
 	// maxClockSkew bounds Config.ClockSkew: more is no longer "a small skew".
@@ -88,6 +92,12 @@ type Config struct {
 	// JWKSCooldown is the least time between two key-set refetches caused by an unknown key.
 	// Zero: [DefaultJWKSCooldown].
 	JWKSCooldown time.Duration
+	// KeyRefreshInterval refetches every provider's key set this often, so that a key the
+	// provider withdrew stops being accepted. Zero: [DefaultKeyRefreshInterval].
+	KeyRefreshInterval time.Duration
+	// MetadataRefreshInterval runs discovery again this often; a failed run keeps the
+	// metadata in use. Zero: [DefaultMetadataRefreshInterval].
+	MetadataRefreshInterval time.Duration
 	// MaxResponseBytes caps every response body read from a provider. Zero: 1 MiB.
 	MaxResponseBytes int64
 
@@ -258,6 +268,8 @@ func (c Config) validate() (settings, error) {
 		{"refresh before", &s.RefreshBefore, DefaultRefreshBefore},
 		{"login TTL", &s.LoginTTL, DefaultLoginTTL},
 		{"JWKS cooldown", &s.JWKSCooldown, DefaultJWKSCooldown},
+		{"key refresh interval", &s.KeyRefreshInterval, DefaultKeyRefreshInterval},
+		{"metadata refresh interval", &s.MetadataRefreshInterval, DefaultMetadataRefreshInterval},
 	}
 	for _, d := range durations {
 		switch {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,6 +28,8 @@ type provider struct {
 	client *http.Client
 	meta   atomic.Pointer[metadata]
 	ready  chan struct{} // closed once meta is set
+	// readyOnce closes ready at the first discovery; later ones refresh the metadata.
+	readyOnce sync.Once
 	// apple mints the client secret of a Sign in with Apple client; nil otherwise.
 	apple   *appleSecret
 	metrics *metrics
@@ -107,6 +110,7 @@ func (p *provider) discoverLoop(ctx context.Context, s *settings) {
 		err := p.discover(ctx, s)
 		if err == nil {
 			s.Logger.Info("provider discovered", "provider", p.cfg.ID, "issuer", p.cfg.Issuer)
+			p.maintain(ctx, s)
 			return
 		}
 		s.Logger.Warn("provider discovery failed; retrying", "provider", p.cfg.ID, "issuer", p.cfg.Issuer,
@@ -192,7 +196,7 @@ func (p *provider) discover(ctx context.Context, s *settings) error {
 		m.userinfoURL = doc.UserinfoEndpoint
 	}
 	p.meta.Store(m)
-	close(p.ready)
+	p.readyOnce.Do(func() { close(p.ready) })
 	return nil
 }
 

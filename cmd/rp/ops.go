@@ -50,6 +50,8 @@ type fileTuning struct {
 	LoginTTL         time.Duration `yaml:"login_ttl"`
 	MaxLoginAttempts int           `yaml:"max_login_attempts"`
 	JWKSCooldown     time.Duration `yaml:"jwks_cooldown"`
+	KeyRefresh       time.Duration `yaml:"key_refresh_interval"`
+	MetadataRefresh  time.Duration `yaml:"metadata_refresh_interval"`
 }
 
 // opsFlags defines the flags of quirkOptions and tuningOptions on fs.
@@ -103,6 +105,8 @@ func tune(cfg *rp.Config, o *options, fc *fileConfig) {
 	cfg.LoginTTL = fc.LoginTTL
 	cfg.MaxLoginAttempts = fc.MaxLoginAttempts
 	cfg.JWKSCooldown = fc.JWKSCooldown
+	cfg.KeyRefreshInterval = fc.KeyRefresh
+	cfg.MetadataRefreshInterval = fc.MetadataRefresh
 }
 
 // newRegistry returns the registry /metrics serves: rp's metrics (registered by

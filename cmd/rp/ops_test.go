@@ -85,6 +85,8 @@ public_url: https://app.example.com
 idle_timeout: 20m
 max_token_age: 2h
 jwks_cooldown: 1m
+key_refresh_interval: 15m
+metadata_refresh_interval: 6h
 max_login_attempts: 3
 providers:
   - id: entra
@@ -139,7 +141,8 @@ providers:
 	}
 	c := a.cfg
 	if c.IdleTimeout != 10*time.Minute || c.ClockSkew != 2*time.Minute || c.MaxTokenAge != 2*time.Hour ||
-		c.JWKSCooldown != time.Minute || c.MaxLoginAttempts != 3 || c.Registerer == nil {
+		c.JWKSCooldown != time.Minute || c.MaxLoginAttempts != 3 || c.Registerer == nil ||
+		c.KeyRefreshInterval != 15*time.Minute || c.MetadataRefreshInterval != 6*time.Hour {
 		t.Errorf("tuning: idle %v (flag beats env and file), skew %v (env), max token age %v, cooldown %v, attempts %d, registerer %v",
 			c.IdleTimeout, c.ClockSkew, c.MaxTokenAge, c.JWKSCooldown, c.MaxLoginAttempts, c.Registerer)
 	}
