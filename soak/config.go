@@ -64,12 +64,14 @@ type Config struct {
 	// the post-warm-up level, before the soak fails. Zero: 0.25.
 	MaxGrowth float64
 	// GoroutineSlack is how many goroutines above the baseline are still "back
-	// to baseline". In ModeProcess, rp keeps idle keep-alive connections to the
-	// provider and the provider to rp (back-channel logout), two goroutines at
-	// the client and one at the server each, which a soak cannot close. In
-	// ModeInProcess the soak closes them before it counts. Zero: 10 in
-	// ModeProcess, 4 in ModeInProcess.
+	// to baseline". Zero: 4.
 	GoroutineSlack int
+	// SettleTimeout is how long the soak waits after the load for goroutines
+	// to come back to baseline. In ModeProcess, rp keeps up to 8 idle
+	// keep-alive connections to the provider (two goroutines each) for 90 s,
+	// which the soak cannot close, so it waits them out. In ModeInProcess the
+	// soak closes them itself. Zero: 2 min in ModeProcess, 30 s in ModeInProcess.
+	SettleTimeout time.Duration
 	// Seed makes the random choices repeatable. Zero: 1.
 	Seed uint64
 	// Progress, if not nil, receives one line per sample.
@@ -109,9 +111,12 @@ func (c Config) withDefaults() (Config, error) {
 		c.MaxGrowth = 0.25
 	}
 	if c.GoroutineSlack == 0 {
-		c.GoroutineSlack = 10
+		c.GoroutineSlack = 4
+	}
+	if c.SettleTimeout == 0 {
+		c.SettleTimeout = 2 * time.Minute
 		if c.Mode == ModeInProcess {
-			c.GoroutineSlack = 4
+			c.SettleTimeout = 30 * time.Second
 		}
 	}
 	if c.Seed == 0 {

@@ -56,6 +56,8 @@ type Report struct {
 	GoroutinesBaseline int      `json:"goroutines_baseline"`
 	GoroutinesPeak     int      `json:"goroutines_peak"`
 	GoroutinesEnd      int      `json:"goroutines_end"`
+	// GoroutinesSettleSeconds is how long after the load the end count was taken.
+	GoroutinesSettleSeconds float64 `json:"goroutines_settle_seconds"`
 
 	Checks   []Check  `json:"checks"`
 	Failures []string `json:"failures,omitempty"` // the first failures, for diagnosis
@@ -98,7 +100,8 @@ func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "5xx %d, wrong user %d, let in %d, unexpected %d, transport errors %d\n",
 		r.ServerErrors, r.WrongUser, r.LetIn, r.Unexpected, r.TransportErrors)
 	fmt.Fprintf(w, "%s: start %s, end %s, max %s\n", r.MemKind, mib(r.MemStart), mib(r.MemEnd), mib(r.MemMax))
-	fmt.Fprintf(w, "%s: baseline %d, peak %d, end %d\n", r.GoroutineKind, r.GoroutinesBaseline, r.GoroutinesPeak, r.GoroutinesEnd)
+	fmt.Fprintf(w, "%s: baseline %d, peak %d, end %d (%.0f s after the load)\n", r.GoroutineKind,
+		r.GoroutinesBaseline, r.GoroutinesPeak, r.GoroutinesEnd, r.GoroutinesSettleSeconds)
 	var series []string
 	for _, s := range r.Samples {
 		series = append(series, fmt.Sprintf("%.0fs:%.1f", s.Seconds, float64(s.Mem)/(1<<20)))

@@ -57,7 +57,9 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	// Back to baseline: no client connections left, then wait for the count.
 	tr.CloseIdleConnections()
 	slack := c.GoroutineSlack
-	r.GoroutinesEnd = waitGoroutines(ctx, tg, baseG+slack)
+	settle := time.Now()
+	r.GoroutinesEnd = waitGoroutines(ctx, tg, baseG+slack, c.SettleTimeout)
+	r.GoroutinesSettleSeconds = time.Since(settle).Seconds()
 	endMem, _, _ := tg.sample(ctx)
 	r.MemEnd = endMem
 	r.GoroutineKind = tg.goroutineKind()
@@ -126,10 +128,10 @@ func sampleUntil(ctx context.Context, c Config, tg target, t *tally, start time.
 	}
 }
 
-// waitGoroutines waits up to 30 s for the count to reach at most limit and
+// waitGoroutines waits up to timeout for the count to reach at most limit and
 // returns the last count.
-func waitGoroutines(ctx context.Context, tg target, limit int) int {
-	deadline := time.Now().Add(30 * time.Second)
+func waitGoroutines(ctx context.Context, tg target, limit int, timeout time.Duration) int {
+	deadline := time.Now().Add(timeout)
 	for {
 		_, g, err := tg.sample(ctx)
 		if (err == nil && g <= limit) || time.Now().After(deadline) || ctx.Err() != nil {
@@ -153,7 +155,8 @@ func checks(c Config, r *Report, shutdown error) []Check {
 			Detail: fmt.Sprintf("%d requests, %d sign-ins", r.Requests, r.SignIns)},
 		memoryFlat(c, r.Samples),
 		{Name: "goroutines back to baseline", Passed: r.GoroutinesEnd <= r.GoroutinesBaseline+c.GoroutineSlack,
-			Detail: fmt.Sprintf("baseline %d, end %d (slack %d)", r.GoroutinesBaseline, r.GoroutinesEnd, c.GoroutineSlack)},
+			Detail: fmt.Sprintf("baseline %d, end %d (slack %d), %.0f s after the load stopped",
+				r.GoroutinesBaseline, r.GoroutinesEnd, c.GoroutineSlack, r.GoroutinesSettleSeconds)},
 	}
 	sd := Check{Name: "clean shutdown", Passed: shutdown == nil, Detail: "SIGTERM: exit 0"}
 	if c.Mode == ModeInProcess {
