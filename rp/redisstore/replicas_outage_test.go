@@ -93,6 +93,9 @@ func TestReplicasRedisKilledUnderLoad(t *testing.T) {
 					case st == http.StatusOK && body == "hello alice":
 						l.signIns[ph].Add(1)
 					case st == http.StatusServiceUnavailable:
+						if !strings.Contains(body, "right now") { // "cannot be checked / saved right now"
+							l.fail("sign-in in phase %d: 503 page without a clear message: %.200q", ph, body)
+						}
 					default:
 						l.fail("sign-in in phase %d: %d %.80q, want 200 or 503", ph, st, body)
 					}
