@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -28,6 +29,14 @@ func flowCases() []confCase {
 		// RP-C15, C16: no kid.
 		{name: "oidcc-client-test-kid-absent-single-jwks", opts: confOptions{before: []mockidp.Fault{
 			{JWKSNoKID: true, IDTokenSigning: mockidp.SigningNoKID, Times: persistent}}}},
+		{name: "oidcc-client-test-ignores-unparseable-key-in-jwks", opts: confOptions{prepare: addUnparseableKeys},
+			check: func(t *testing.T, st *confStack, b *harness.Client) {
+				var set struct{ Keys []map[string]any }
+				b.Get(st.idp.Issuer + "/jwks").JSON(t, &set)
+				if len(set.Keys) != 3 || set.Keys[0]["kid"] != "broken-rsa" {
+					t.Errorf("JWKS served: got %d keys, want the 2 unparseable ones first, then the real one", len(set.Keys))
+				}
+			}},
 		{name: "oidcc-client-test-kid-absent-multiple-jwks", opts: confOptions{before: []mockidp.Fault{
 			{JWKSNoKID: true, JWKSExtraKeys: 2, IDTokenSigning: mockidp.SigningNoKID, Times: persistent}}},
 			check: checkJWKSKeys(3)},
@@ -43,12 +52,12 @@ func flowCases() []confCase {
 		{name: "oidcc-client-test-client-secret-basic",
 			opts:  confOptions{provider: func(pc *rp.ProviderConfig) { pc.TokenAuth = "client_secret_basic" }},
 			check: checkTokenAuth("Basic "+mockidp.Redacted, false)},
-		{name: "oidcc-client-test-client-secret-post",
+		{name: "oidcc-client-test-variant-client-secret-post",
 			opts:  confOptions{provider: func(pc *rp.ProviderConfig) { pc.TokenAuth = "client_secret_post" }},
 			check: checkTokenAuth("", true)},
 
 		// Form post (RP-C27).
-		{name: "oidcc-client-test-form-post", opts: confOptions{provider: formPost}, check: checkFormPost},
+		{name: "oidcc-client-test-variant-form-post", opts: confOptions{provider: formPost}, check: checkFormPost},
 		{name: "oidcc-client-test-form-post-error", opts: confOptions{provider: formPost},
 			fault: authFault(mockidp.Fault{AuthError: "login_required"}),
 			want: &rejection{status: http.StatusUnauthorized, message: "The provider needs you to sign in again",
@@ -101,6 +110,26 @@ func authFault(f mockidp.Fault) func(*confStack) mockidp.Fault {
 // userinfoClaims returns a fault that overrides userinfo claims.
 func userinfoClaims(claims map[string]any) func(*confStack) mockidp.Fault {
 	return authFault(mockidp.Fault{UserinfoClaims: claims})
+}
+
+// addUnparseableKeys serves the provider's JWKS with two keys no one can
+// parse before the real one, for every fetch.
+func addUnparseableKeys(t *testing.T, idp *mockidp.TestServer) {
+	resp, err := http.Get(idp.Issuer + "/jwks")
+	if err != nil {
+		t.Fatalf("GET /jwks: %v", err)
+	}
+	defer resp.Body.Close()
+	var set struct{ Keys []json.RawMessage }
+	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
+		t.Fatalf("JWKS: %v", err)
+	}
+	broken := []json.RawMessage{
+		json.RawMessage(`{"kty":"RSA","kid":"broken-rsa","use":"sig","n":"!!not base64!!","e":"AQAB"}`),
+		json.RawMessage(`{"kty":"XYZ","kid":"unknown-kty","use":"sig"}`),
+	}
+	body, _ := json.Marshal(map[string]any{"keys": append(broken, set.Keys...)})
+	idp.InjectFault(mockidp.Fault{JWKSBody: string(body), Times: persistent})
 }
 
 // checkJWKSKeys checks that the provider's JWKS has n keys and no kid.

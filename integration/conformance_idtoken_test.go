@@ -85,7 +85,7 @@ func idTokenCases() []confCase {
 	return []confCase{
 		{name: "oidcc-client-test", check: checkHappyPath},
 		{name: "oidcc-client-test-idtoken-sig-rs256", opts: confOptions{alg: "RS256"}, check: checkAlg("RS256")},
-		{name: "oidcc-client-test-idtoken-sig-es256", opts: confOptions{alg: "ES256"}, check: checkAlg("ES256")},
+		{name: "foyer-idtoken-sig-es256", opts: confOptions{alg: "ES256"}, check: checkAlg("ES256")},
 		{name: "foyer-idtoken-sig-ps256", opts: confOptions{alg: "PS256"}, check: checkAlg("PS256")},
 		{name: "foyer-idtoken-sig-eddsa", opts: confOptions{alg: "EdDSA"}, check: checkAlg("EdDSA")},
 
@@ -102,7 +102,7 @@ func idTokenCases() []confCase {
 			want: badToken("id token has no iat")},
 		{name: "oidcc-client-test-nonce-invalid", fault: idClaims(map[string]any{"nonce": "012345678"}),
 			want: badToken("nonce does not match")},
-		{name: "oidcc-client-test-missing-nonce", fault: idClaims(map[string]any{"nonce": nil}),
+		{name: "fapi-client-test-invalid-missing-nonce", fault: idClaims(map[string]any{"nonce": nil}),
 			want: badToken("nonce does not match")},
 		{name: "oidcc-client-test-invalid-athash", fault: idClaims(map[string]any{"at_hash": "AAAAAAAAAAAAAAAAAAAAAA"}),
 			want: badToken("at_hash")},

@@ -54,6 +54,8 @@ type confOptions struct {
 	// before are faults queued before rp starts: discovery and JWKS faults
 	// must be in place for rp's first fetch.
 	before []mockidp.Fault
+	// prepare runs once the mock is up, before rp starts.
+	prepare func(t *testing.T, idp *mockidp.TestServer)
 	// noWait returns before rp has discovered the provider.
 	noWait bool
 }
@@ -93,6 +95,9 @@ func startConf(t *testing.T, o confOptions) *confStack {
 	idp := mockidp.NewTestServer(t, opts...)
 	for _, f := range o.before {
 		idp.InjectFault(f)
+	}
+	if o.prepare != nil {
+		o.prepare(t, idp)
 	}
 
 	st := &confStack{t: t, idp: idp, rpURL: rpURL, log: &logBuffer{}, clock: &testClock{}}
