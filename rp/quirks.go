@@ -207,19 +207,16 @@ func splitGroupsClaim(s string) []string {
 	return out
 }
 
-// groupsFrom collects the string values at each dotted path of claims (a path element
-// names a member of a JSON object), without duplicates, in order.
+// groupsFrom collects the string values at each path of claims, without duplicates,
+// in order. A path is a claim name (namespaced ones such as Auth0's
+// "https://example.com/roles" included), or else dotted: each element names a member
+// of a JSON object ("realm_access.roles").
 func groupsFrom(claims map[string]any, paths []string) []string {
 	out := []string{}
 	for _, path := range paths {
-		var v any = claims
-		for _, elem := range strings.Split(path, ".") {
-			obj, ok := v.(map[string]any)
-			if !ok {
-				v = nil
-				break
-			}
-			v = obj[elem]
+		v, whole := claims[path]
+		if !whole {
+			v = lookup(claims, strings.Split(path, "."))
 		}
 		for _, g := range stringList(v) {
 			if !slices.Contains(out, g) {
@@ -228,6 +225,19 @@ func groupsFrom(claims map[string]any, paths []string) []string {
 		}
 	}
 	return out
+}
+
+// lookup follows path through nested JSON objects; nil when a member is missing.
+func lookup(obj map[string]any, path []string) any {
+	var v any = obj
+	for _, elem := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[elem]
+	}
+	return v
 }
 
 // maxAppleNameLen caps each part of the name Apple's "user" form field carries.

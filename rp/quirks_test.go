@@ -230,10 +230,12 @@ func TestKeycloakRolesBecomeGroups(t *testing.T) {
 func TestGroupsFrom(t *testing.T) {
 	t.Parallel()
 	claims := map[string]any{
-		"groups":       []any{"a", "b", 3},
-		"realm_access": map[string]any{"roles": []any{"b", "c"}},
-		"single":       "d",
-		"deep":         map[string]any{"x": "not an object"},
+		"groups":                    []any{"a", "b", 3},
+		"realm_access":              map[string]any{"roles": []any{"b", "c"}},
+		"single":                    "d",
+		"deep":                      map[string]any{"x": "not an object"},
+		"https://example.com/roles": []any{"r1"},
+		"https://example":           map[string]any{"com/roles": []any{"decoy"}},
 	}
 	tests := []struct {
 		paths []string
@@ -244,6 +246,8 @@ func TestGroupsFrom(t *testing.T) {
 		{[]string{"single"}, []string{"d"}},
 		{[]string{"deep.x.y"}, []string{}},
 		{[]string{"nothing.at.all"}, []string{}},
+		{[]string{"https://example.com/roles"}, []string{"r1"}},
+		{[]string{"realm_access.nothing", "groups"}, []string{"a", "b"}},
 	}
 	for _, tt := range tests {
 		if got := groupsFrom(claims, tt.paths); !slices.Equal(got, tt.want) {
@@ -280,5 +284,26 @@ func TestAppleUserClaims(t *testing.T) {
 				t.Errorf("appleUserClaims = %s, want %s", gj, wj)
 			}
 		})
+	}
+}
+
+func TestAuth0IssuerWithTrailingSlash(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpt{
+		idp: []mockidp.Option{mockidp.WithConfig(func(c *mockidp.Config) { c.Persona = mockidp.PersonaAuth0 })},
+		cfg: func(c *Config) { c.Providers[0].GroupsClaim = "https://example.com/roles" },
+	})
+	if !strings.HasSuffix(h.idp.Issuer, "/") {
+		t.Fatalf("auth0 persona issuer %q has no trailing slash", h.idp.Issuer)
+	}
+	h.idp.QueueLogin("", mockidp.User{Subject: "alice", Claims: map[string]any{"https://example.com/roles": []any{"editor"}}})
+	h.signIn(h.client)
+	_, body := h.get(h.client, "/auth/userinfo")
+	var u User
+	if err := json.Unmarshal([]byte(body), &u); err != nil {
+		t.Fatal(err)
+	}
+	if u.Issuer != h.idp.Issuer || !slices.Equal(u.Groups, []string{"editor"}) {
+		t.Errorf("iss %q groups %q, want %q [editor]", u.Issuer, u.Groups, h.idp.Issuer)
 	}
 }
