@@ -32,7 +32,7 @@ func flowCases() []confCase {
 		{name: "oidcc-client-test-ignores-unparseable-key-in-jwks", opts: confOptions{prepare: addUnparseableKeys},
 			check: func(t *testing.T, st *confStack, b *harness.Client) {
 				var set struct{ Keys []map[string]any }
-				b.Get(st.idp.Issuer + "/jwks").JSON(t, &set)
+				b.Get(st.idp.Issuer+"/jwks").JSON(t, &set)
 				if len(set.Keys) != 3 || set.Keys[0]["kid"] != "broken-rsa" {
 					t.Errorf("JWKS served: got %d keys, want the 2 unparseable ones first, then the real one", len(set.Keys))
 				}
