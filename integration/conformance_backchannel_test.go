@@ -90,7 +90,7 @@ func TestConformanceBackchannelLogout(t *testing.T) {
 	})
 
 	// A valid token, then the same token again (RP-C38, C40).
-	t.Run("oidcc-client-test-rp-backchannel-rpinitlogout-valid-then-jti-replay", func(t *testing.T) {
+	t.Run("foyer-backchannel-valid-then-jti-replay", func(t *testing.T) {
 		t.Parallel()
 		st := startConf(t, confOptions{})
 		b := st.browser()
