@@ -136,6 +136,9 @@ func idTokenCases() []confCase {
 		{name: "foyer-idtoken-iat-in-future", fault: func(st *confStack) mockidp.Fault {
 			return mockidp.Fault{IDTokenClaims: map[string]any{"iat": st.idp.Now().Add(10 * time.Minute).Unix()}}
 		}, want: badToken("in the future")},
+		{name: "foyer-idtoken-nbf-in-future", fault: func(st *confStack) mockidp.Fault {
+			return mockidp.Fault{IDTokenClaims: map[string]any{"nbf": st.idp.Now().Add(10 * time.Minute).Unix()}}
+		}, want: badToken("before the nbf")},
 		{name: "fapi-client-test-invalid-secondary-aud", fault: idClaims(map[string]any{"aud": []string{"demo", "https://other.example/"}}),
 			want: badToken("untrusted extra audience")},
 		{name: "foyer-idtoken-extra-aud-wrong-azp", fault: idClaims(map[string]any{"aud": []string{"demo", "other"}, "azp": "other"}),
