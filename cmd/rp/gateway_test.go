@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/foyer-oidc/foyer/rp"
+)
+
+// TestGatewayFlags runs rp with the gateway flags as environment variables: the
+// assertion reaches the upstream and verifies with the JWKS, and --allowed-groups
+// keeps bob (not an admin) out with a 403.
+func TestGatewayFlags(t *testing.T) {
+	t.Parallel()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		json.NewEncoder(w).Encode(map[string]string{"user": r.Header.Get("X-Forwarded-User"), "assertion": r.Header.Get(rp.HeaderAssertion)})
+	}))
+	t.Cleanup(up.Close)
+	env := map[string]string{"RP_ASSERTION": "on", "RP_ASSERTION_AUDIENCE": "my-app", "RP_ALLOWED_GROUPS": "admins", "RP_API_PATH_PREFIXES": "/api/"}
+	st := start(t, []string{"--addr", "127.0.0.1:0", "--upstream", up.URL}, env)
+
+	if resp, _ := fetch(t, browser(), "GET", st.url+"/api/x", nil); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("signed-out request under --api-path-prefixes: %d, want 401", resp.StatusCode)
+	}
+	alice := browser()
+	resp, body := signInWithForm(t, st, alice, "alice", "/page")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("alice: %d %s", resp.StatusCode, body)
+	}
+	var got map[string]string
+	if err := json.Unmarshal([]byte(body), &got); err != nil || got["user"] != "alice" || strings.Count(got["assertion"], ".") != 2 {
+		t.Fatalf("upstream saw %v (%v), want alice with an assertion", got, err)
+	}
+	resp, jwks := fetch(t, alice, "GET", st.url+"/auth/jwks.json", nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(jwks, `"ES256"`) {
+		t.Errorf("JWKS: %d %s", resp.StatusCode, jwks)
+	}
+	bob := browser()
+	resp, body = signInWithForm(t, st, bob, "bob", "/page")
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "admins") {
+		t.Errorf("bob: %d, want 403 naming the group: %s", resp.StatusCode, body)
+	}
+}
+
+func TestApplyGatewayFromFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	keyFile := filepath.Join(dir, "assertion.pem")
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
+	yaml := `
+trusted_proxies: [10.0.0.0/8, 192.0.2.7]
+pass_access_token: true
+forward_auth_redirect: true
+email_domains: [example.com]
+assertion: {enabled: true, audience: app, key_file: ` + keyFile + `}
+rules:
+  - path_prefix: /admin
+    groups: [admins]
+    claims: {"realm_access.roles": [editor]}
+`
+	file := filepath.Join(dir, "rp.yaml")
+	os.WriteFile(file, []byte(yaml), 0o600)
+	fc, err := loadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := parseOptions([]string{"--trusted-proxies", "127.0.0.1"}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg rp.Config
+	if err := o.applyGateway(fc, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.TrustedProxies) != 1 || cfg.TrustedProxies[0] != netip.MustParsePrefix("127.0.0.1/32") {
+		t.Errorf("trusted proxies = %v, want the flag's 127.0.0.1/32 over the file", cfg.TrustedProxies)
+	}
+	if !cfg.PassAccessToken || !cfg.ForwardAuthRedirect || !cfg.Assertion.Enabled || cfg.Assertion.Audience != "app" || !cfg.Assertion.Key.Equal(key) {
+		t.Errorf("config = %+v", cfg)
+	}
+	if len(cfg.Rules) != 2 || cfg.Rules[0].EmailDomains[0] != "example.com" || cfg.Rules[1].PathPrefix != "/admin" || cfg.Rules[1].Claims["realm_access.roles"][0] != "editor" {
+		t.Errorf("rules = %+v", cfg.Rules)
+	}
+
+	o, _ = parseOptions([]string{"--trusted-proxies", "10.0.0.0/33,nope", "--assertion-key-file", filepath.Join(dir, "missing.pem")}, func(string) string { return "" }, io.Discard)
+	err = o.applyGateway(&fileConfig{}, &rp.Config{})
+	if err == nil || strings.Count(err.Error(), "--trusted-proxies") != 2 || !strings.Contains(err.Error(), "--assertion-key-file") {
+		t.Errorf("bad flags: err = %v, want both proxies and the key file reported", err)
+	}
+	if _, err := parseOptions([]string{"--assertion=maybe"}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Error("--assertion=maybe accepted")
+	}
+	if err := run(context.Background(), []string{"--addr", "127.0.0.1:0", "--email-domains", "a@b", "--check-config"}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Error("--check-config accepted a bad email domain")
+	}
+}
