@@ -65,6 +65,26 @@
 // by default) record back-channel logouts of cookie sessions and seen logout tokens;
 // give them a shared implementation when several replicas serve cookie sessions.
 //
+// # Several providers and their quirks
+//
+// Config.Providers may list many providers; /auth/login without ?provider= shows a page
+// to choose one. The chosen provider is recorded in the sign-in attempt's cookie, so
+// the callback is checked against that provider only (its RFC 9207 iss, its token
+// endpoint, its keys and algorithms): another provider's answer is refused.
+// [ProviderConfig.Kind] turns on a provider's documented deviations: [KindEntra]
+// (a multi-tenant issuer template checked against each token's own tid, and a tenant
+// allow-list), [KindGoogle] (hd), [KindApple] (form_post, a client secret minted as an
+// ES256 JWT, the name posted once) and [KindKeycloak] (roles as groups). Key sets are
+// refetched in the background and discovery runs again now and then.
+//
+// # Metrics and logs
+//
+// With Config.Registerer set, rp records sign-ins by provider, outcome and reason,
+// callback latency, every provider request's latency and failures by endpoint, key set
+// fetches, and requests by route ([RP.Instrument] measures other handlers). Each
+// finished sign-in also gets one log line with the provider, outcome, reason, duration
+// and a hash of the user's issuer and subject.
+//
 // Errors are turned into responses in one place: plain words and a fitting status for
 // people (JSON when the request asks for JSON), one log line with the technical reason,
 // never tokens, codes, secrets or email addresses.
