@@ -198,6 +198,11 @@ providers:
     issuer: https://login.microsoftonline.com/common/v2.0
     client_id: e
     tenants: [common, "a/b"]
+  - id: f
+    issuer: https://f.example.com
+    client_id: f
+    client_secret: inline
+    client_secret_file: /run/secrets/f
 `), 0o600)
 	err := run(context.Background(), []string{"--config", bad, "--check-config"}, func(string) string { return "" }, io.Discard)
 	if err == nil {
@@ -214,6 +219,7 @@ providers:
 		"missing.p8",
 		`tenant "common"`,
 		`tenant "a/b"`,
+		`provider 5 ("f"): give client_secret or client_secret_file, not both`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("--check-config error lacks %q", want)

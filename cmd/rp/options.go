@@ -161,6 +161,9 @@ func (o *options) providers(fc *fileConfig) ([]rp.ProviderConfig, error) {
 	var errs []error
 	for i, fp := range fc.Providers {
 		secret := fp.ClientSecret
+		if fp.ClientSecretFile != "" && secret != "" {
+			errs = append(errs, fmt.Errorf("provider %d (%q): give client_secret or client_secret_file, not both", i, fp.ID))
+		}
 		if fp.ClientSecretFile != "" {
 			s, err := readSecretFile(fp.ClientSecretFile)
 			if err != nil {
