@@ -115,6 +115,24 @@ func userinfoClaims(claims map[string]any) func(*confStack) mockidp.Fault {
 // addUnparseableKeys serves the provider's JWKS with two keys no one can
 // parse before the real one, for every fetch.
 func addUnparseableKeys(t *testing.T, idp *mockidp.TestServer) {
+	broken := []json.RawMessage{
+		json.RawMessage(`{"kty":"RSA","kid":"broken-rsa","use":"sig","n":"!!not base64!!","e":"AQAB"}`),
+		json.RawMessage(`{"kty":"XYZ","kid":"unknown-kty","use":"sig"}`),
+	}
+	serveKeys(t, idp, append(broken, jwksKeys(t, idp)...))
+}
+
+// publishAlso returns a prepare step that adds other's keys to the
+// provider's JWKS, so tokens other signs have a published key.
+func publishAlso(other *mockidp.TestServer) func(*testing.T, *mockidp.TestServer) {
+	return func(t *testing.T, idp *mockidp.TestServer) {
+		serveKeys(t, idp, append(jwksKeys(t, idp), jwksKeys(t, other)...))
+	}
+}
+
+// jwksKeys returns the keys of idp's JWKS as served.
+func jwksKeys(t *testing.T, idp *mockidp.TestServer) []json.RawMessage {
+	t.Helper()
 	resp, err := http.Get(idp.Issuer + "/jwks")
 	if err != nil {
 		t.Fatalf("GET /jwks: %v", err)
@@ -124,11 +142,16 @@ func addUnparseableKeys(t *testing.T, idp *mockidp.TestServer) {
 	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil {
 		t.Fatalf("JWKS: %v", err)
 	}
-	broken := []json.RawMessage{
-		json.RawMessage(`{"kty":"RSA","kid":"broken-rsa","use":"sig","n":"!!not base64!!","e":"AQAB"}`),
-		json.RawMessage(`{"kty":"XYZ","kid":"unknown-kty","use":"sig"}`),
+	return set.Keys
+}
+
+// serveKeys makes idp serve keys as its JWKS from now on.
+func serveKeys(t *testing.T, idp *mockidp.TestServer, keys []json.RawMessage) {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"keys": keys})
+	if err != nil {
+		t.Fatalf("JWKS: %v", err)
 	}
-	body, _ := json.Marshal(map[string]any{"keys": append(broken, set.Keys...)})
 	idp.InjectFault(mockidp.Fault{JWKSBody: string(body), Times: persistent})
 }
 

@@ -128,6 +128,25 @@ func TestConformanceDiscovery(t *testing.T) {
 	}
 }
 
+// TestConformanceAlternateAlg mirrors the FAPI client test
+// invalid-alternate-alg (RP-C49): the ID token is signed with ES256 by a key
+// the provider does publish, but the provider advertises RS256 only, so rp
+// must refuse the algorithm rather than the key.
+func TestConformanceAlternateAlg(t *testing.T) {
+	t.Parallel()
+	es256 := mockidp.NewTestServer(t, mockidp.WithAlg("ES256"))
+	st := startConf(t, confOptions{prepare: publishAlso(es256), provider: func(pc *rp.ProviderConfig) { pc.SkipUserInfo = true }})
+	b := st.browser()
+	r := b.Get(st.rpURL + "/auth/login?provider=" + confProvider + "&rd=" + confApp)
+	now := st.idp.Now()
+	idToken := mint(t, es256.Provider, map[string]any{
+		"iss": st.idp.Issuer, "sub": "alice", "aud": "demo", "azp": "demo", "nonce": r.Location(t).Query().Get("nonce"),
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+	})
+	st.idp.InjectFault(mockidp.Fault{TokenBody: `{"access_token":"opaque-access-token","token_type":"Bearer","id_token":"` + idToken + `"}`})
+	st.assertRejected(b, st.follow(b, r), *badToken(`unexpected signature algorithm "ES256"`))
+}
+
 // TestConformanceTokenResponse mirrors the FAPI client tests of token
 // response shapes rp must accept (RP-C53): token_type in another case and no
 // expires_in. The token response is written by hand around an ID token
