@@ -107,7 +107,7 @@ func (p *RP) authenticate(w http.ResponseWriter, r *http.Request) (*Session, err
 		dirty = true
 	}
 	if dirty {
-		if err := p.store.Save(w, r, s); err != nil {
+		if err := p.saveSession(w, r, s, refreshed); err != nil {
 			return nil, newError(http.StatusServiceUnavailable, "session_store_unavailable",
 				"Sessions cannot be saved right now. Please try again in a moment.", err)
 		}

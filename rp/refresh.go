@@ -94,6 +94,35 @@ func (p *RP) maybeRefresh(w http.ResponseWriter, r *http.Request, s *Session) (b
 	return true, nil
 }
 
+// saveSession saves s after a request used it. With a shared store (a RefreshLocker),
+// a save that is not a refresh's takes the session's refresh lock and re-reads the
+// stored session first, keeping its tokens if another replica refreshed them since s
+// was loaded: writing s as loaded would put a rotated-out refresh token back.
+func (p *RP) saveSession(w http.ResponseWriter, r *http.Request, s *Session, refreshed bool) error {
+	locker, shared := p.store.(RefreshLocker)
+	if !shared || refreshed {
+		return p.store.Save(w, r, s)
+	}
+	ctx, cancel := withTimeout(r.Context())
+	defer cancel()
+	unlock, err := locker.LockWait(ctx, "refresh:"+s.ID, 15*time.Second, 5*time.Second)
+	if err != nil {
+		return fmt.Errorf("refresh lock: %w", err)
+	}
+	defer unlock()
+	r = r.WithContext(ctx)
+	cur, err := p.store.Load(r)
+	switch {
+	case err != nil:
+		return fmt.Errorf("reload session: %w", err)
+	case cur == nil || cur.ID != s.ID:
+		return nil // ended elsewhere meanwhile; the next request is signed out
+	case cur.Tokens.RefreshToken != s.Tokens.RefreshToken:
+		s.Tokens, s.claims = cur.Tokens, nil
+	}
+	return p.store.Save(w, r, s)
+}
+
 // refresh redeems s's refresh token and verifies a new ID token, if any.
 func (p *RP) refresh(ctx context.Context, s *Session) (Tokens, error) {
 	prov := p.providers[s.Provider]

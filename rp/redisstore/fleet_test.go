@@ -96,6 +96,8 @@ type replicaOpt struct {
 	clientID       string
 	secret         string
 	cookieSessions bool
+	// now, if set, is this replica's clock instead of the fleet's.
+	now func() time.Time
 	// wrap, if set, wraps the Redis session store (to observe or delay it).
 	wrap func(*redisstore.SessionStore) rp.SessionStore
 }
@@ -113,6 +115,9 @@ func (f *fleet) replica(o replicaOpt) *replica {
 	if o.clientID == "" {
 		o.clientID, o.secret = f.idp.ClientID, f.idp.ClientSecret
 	}
+	if o.now == nil {
+		o.now = f.clock.Now
+	}
 	_, port, _ := net.SplitHostPort(o.ln.Addr().String())
 	r := &replica{url: "http://" + net.JoinHostPort(o.host, port)}
 	cfg := rp.Config{
@@ -122,17 +127,17 @@ func (f *fleet) replica(o replicaOpt) *replica {
 			Scopes: []string{"openid", "profile", "email", "offline_access"},
 		}},
 		CookieSecrets: [][]byte{cookieSecret},
-		Now:           f.clock.Now,
+		Now:           o.now,
 		Logger:        slog.New(slog.DiscardHandler),
 	}
 	if !o.cookieSessions {
-		st, err := redisstore.New(t.Context(), redisstore.Options{URL: f.redis.URL, IndexSecrets: [][]byte{cookieSecret}, Timeout: time.Second, Now: f.clock.Now})
+		st, err := redisstore.New(t.Context(), redisstore.Options{URL: f.redis.URL, IndexSecrets: [][]byte{cookieSecret}, Timeout: time.Second, Now: o.now})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
 		r.st = st
-		ss := redisstore.NewSessionStore(st, redisstore.SessionStoreConfig{InsecureHTTP: true, Now: f.clock.Now})
+		ss := redisstore.NewSessionStore(st, redisstore.SessionStoreConfig{InsecureHTTP: true, Now: o.now})
 		cfg.SessionStore = ss
 		if o.wrap != nil {
 			cfg.SessionStore = o.wrap(ss)

@@ -202,10 +202,18 @@ func TestReplicasFrontchannelLogout(t *testing.T) {
 	}
 }
 
-// hookedStore calls hooks before Save and LockWait of a Redis session store.
+// hookedStore calls hooks around Load, Save and LockWait of a Redis session store.
 type hookedStore struct {
 	*redisstore.SessionStore
-	beforeSave, beforeLock func()
+	afterLoad, beforeSave, beforeLock func()
+}
+
+func (h *hookedStore) Load(r *http.Request) (*rp.Session, error) {
+	s, err := h.SessionStore.Load(r)
+	if h.afterLoad != nil {
+		h.afterLoad()
+	}
+	return s, err
 }
 
 func (h *hookedStore) Save(w http.ResponseWriter, r *http.Request, s *rp.Session) error {
@@ -262,5 +270,54 @@ func TestReplicasRefreshLockCoversTheSave(t *testing.T) {
 	}
 	if n := f.refreshes(); n != 1 {
 		t.Errorf("refresh requests = %d, want 1 (B must wait for A's save and reuse its tokens)", n)
+	}
+}
+
+// A replica that loaded a session before another replica refreshed it keeps the
+// refreshed tokens when it then saves the session (its "last seen" save), instead of
+// writing back the rotated-out refresh token, which would end the session at the next
+// refresh.
+func TestReplicasTouchSaveKeepsRefreshedTokens(t *testing.T) {
+	t.Parallel()
+	f := newFleet(t)
+	a := f.replica(replicaOpt{})
+	// B's clock is 3.5 minutes after sign-in: its "last seen" save is due (every
+	// idle/20 = 3 min), the refresh (1 min before the 5-minute expiry) is not.
+	bClock := &fakeClock{t: f.clock.Now().Add(3*time.Minute + 30*time.Second)}
+	var armed atomic.Bool
+	loaded, release := make(chan struct{}), make(chan struct{})
+	b := f.replica(replicaOpt{now: bClock.Now, wrap: func(ss *redisstore.SessionStore) rp.SessionStore {
+		return &hookedStore{SessionStore: ss, afterLoad: func() {
+			if armed.CompareAndSwap(true, false) {
+				close(loaded)
+				<-release // B holds the pre-refresh session while A refreshes
+			}
+		}}
+	}})
+	c := browser()
+	f.signIn(c, a)
+	armed.Store(true)
+	type answer struct {
+		status int
+		body   string
+	}
+	fromB := make(chan answer, 1)
+	go func() { st, body := get(c, b.url+"/app/"); fromB <- answer{st, body} }()
+	<-loaded
+	f.expireAccessToken()
+	if st, body := get(c, a.url+"/app/"); st != http.StatusOK || body != "hello alice" || f.refreshes() != 1 {
+		t.Fatalf("refresh on A: %d %.100q, %d refreshes; want 200 and 1", st, body, f.refreshes())
+	}
+	close(release)
+	if got := <-fromB; got.status != http.StatusOK || got.body != "hello alice" {
+		t.Fatalf("request on B: %d %.100q, want 200", got.status, got.body)
+	}
+	// The stored session still has the rotated refresh token: the next refresh works.
+	f.expireAccessToken()
+	if st, body := get(noRedirects(c), a.url+"/app/"); st != http.StatusOK || body != "hello alice" {
+		t.Errorf("next refresh: %d %.100q, want 200 (B must not have saved the old refresh token)", st, body)
+	}
+	if n := f.refreshes(); n != 2 {
+		t.Errorf("refresh requests = %d, want 2", n)
 	}
 }
