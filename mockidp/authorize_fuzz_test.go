@@ -45,11 +45,6 @@ func fuzzLoopback(target string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// fuzzPrefixed reports whether target is uri followed by parameters.
-func fuzzPrefixed(target, uri string) bool {
-	return target == uri || strings.HasPrefix(target, uri+"?") || strings.HasPrefix(target, uri+"&")
-}
-
 // FuzzAuthorize sends /authorize every shape of query (GET) or form body
 // (POST). Properties, for every answer that sends the browser somewhere (a
 // 3xx Location or a form_post page):
@@ -113,10 +108,12 @@ func FuzzAuthorize(f *testing.F) {
 				target, raw, vals["client_id"], vals["redirect_uri"])
 		}
 		uri := vals["redirect_uri"][0]
-		// http.Redirect percent-encodes bytes outside ASCII in a Location.
-		esc := httptest.NewRecorder()
-		http.Redirect(esc, httptest.NewRequest(http.MethodGet, "/", nil), uri, http.StatusFound)
-		if !fuzzPrefixed(target, uri) && !fuzzPrefixed(target, esc.Header().Get("Location")) {
+		// The target must be redirect_uri plus parameters; its bytes may be
+		// escaped on the way (http.Redirect escapes non-ASCII), so compare the
+		// parsed origin and path.
+		tu, terr := url.Parse(target)
+		uu, uerr := url.Parse(uri)
+		if terr != nil || uerr != nil || tu.Scheme != uu.Scheme || tu.Host != uu.Host || tu.User != nil || tu.Path != uu.Path {
 			t.Fatalf("sent to %q, which is not redirect_uri %q plus parameters", target, uri)
 		}
 		switch client := vals["client_id"][0]; client {
