@@ -50,15 +50,24 @@ func (p *RP) handleCallback(w http.ResponseWriter, r *http.Request) {
 }
 
 // callbackParams reads the authorization response: the query for GET, the body for POST.
+// A parameter of the response given more than once is refused (RFC 6749 §3.1: parameters
+// MUST NOT be included more than once), so that no two readers can disagree on it.
 func callbackParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
-	if r.Method != http.MethodPost {
-		return r.URL.Query(), nil
+	params := r.URL.Query()
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if err := r.ParseForm(); err != nil {
+			return nil, newError(http.StatusBadRequest, "invalid_request", "The sign-in answer was malformed.", fmt.Errorf("callback form: %w", err))
+		}
+		params = r.PostForm
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		return nil, newError(http.StatusBadRequest, "invalid_request", "The sign-in answer was malformed.", fmt.Errorf("callback form: %w", err))
+	for _, k := range []string{"state", "code", "error", "error_description"} { // iss: see finishLogin
+		if len(params[k]) > 1 {
+			return nil, newError(http.StatusBadRequest, "invalid_request", "The sign-in answer was malformed.",
+				fmt.Errorf("callback: parameter %q given %d times", k, len(params[k])))
+		}
 	}
-	return r.PostForm, nil
+	return params, nil
 }
 
 // loginFor finds the login attempt that state belongs to. It returns the cookie name
@@ -86,7 +95,7 @@ func (p *RP) loginFor(r *http.Request, state string) (*loginState, string) {
 // redeems the code.
 func (p *RP) lostLogin(w http.ResponseWriter, r *http.Request, params url.Values) {
 	if e := params.Get("error"); e != "" {
-		p.writeError(w, r, authError(e, params.Get("error_description")))
+		p.writeError(w, r, lostAuthError(e, params.Get("error_description")))
 		return
 	}
 	retry := p.jar.name(retryCookie)
@@ -104,6 +113,19 @@ func (p *RP) lostLogin(w http.ResponseWriter, r *http.Request, params url.Values
 	p.writeError(w, r, newError(http.StatusBadRequest, "login_expired",
 		"This sign-in link has expired or was already used. Please start signing in again.",
 		errors.New("callback: no matching login attempt (missing, expired or forged state)")))
+}
+
+// lostAuthError is authError for an error response that matches no sign-in of this
+// browser: anyone can send it, so it is never a reason for a 5xx (which would page
+// an operator); the user is told to start again.
+func lostAuthError(code, description string) error {
+	err := authError(code, description)
+	var e *Error
+	if errors.As(err, &e) && e.Status >= 500 {
+		return newError(http.StatusBadRequest, "sign_in_failed",
+			"The sign-in provider reported a problem. Please start signing in again.", e.Err)
+	}
+	return err
 }
 
 // authError turns an error response from the provider into plain words.
@@ -156,7 +178,7 @@ func (p *RP) finishLogin(w http.ResponseWriter, r *http.Request, ls *loginState,
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, p.client)
 	tok, err := m.oauth.Exchange(ctx, code, oauth2.VerifierOption(ls.Verifier))
 	if err != nil {
-		return nil, providerError("token exchange", tokenError(err))
+		return nil, exchangeError(prov, err)
 	}
 	rawID, _ := tok.Extra("id_token").(string)
 	if rawID == "" {
@@ -219,6 +241,20 @@ func (p *RP) finishLogin(w http.ResponseWriter, r *http.Request, ls *loginState,
 			"Your session could not be saved right now. Please try signing in again in a moment.", fmt.Errorf("save session: %w", err))
 	}
 	return s, nil
+}
+
+// exchangeError turns a failed token exchange into the error shown: no answer at all
+// from the token endpoint (connection refused or reset, timeout) means the provider
+// cannot be reached (503, as when discovery fails); an answer that is not a token
+// response is a provider error (502).
+func exchangeError(prov *provider, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) && !errors.Is(err, errResponseTooLarge) {
+		return newError(http.StatusServiceUnavailable, "provider_unavailable",
+			fmt.Sprintf("%s cannot be reached right now, so signing in is not possible. Please try again in a minute.", prov.displayName()),
+			fmt.Errorf("%w: token exchange: %w", ErrProviderUnavailable, err))
+	}
+	return providerError("token exchange", tokenError(err))
 }
 
 // tokenError keeps only the OAuth error code of a token endpoint failure: the response

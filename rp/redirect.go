@@ -3,6 +3,7 @@ package rp
 import (
 	"net/url"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxReturnPathLen bounds the length of an accepted return path.
@@ -21,7 +22,9 @@ func SafeReturnPath(rd string) string {
 }
 
 func isSafeReturnPath(rd string) bool {
-	if rd == "" || len(rd) > maxReturnPathLen || rd[0] != '/' {
+	// Invalid UTF-8 would not survive the login state's JSON (each bad byte becomes
+	// U+FFFD), so the browser would land somewhere else than asked.
+	if rd == "" || len(rd) > maxReturnPathLen || rd[0] != '/' || !utf8.ValidString(rd) {
 		return false
 	}
 	// Check the raw form and every decoding level (up to a few), so that double-encoded

@@ -1,0 +1,54 @@
+package rp
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/foyer-oidc/foyer/mockidp"
+)
+
+// TestTokenEndpointUnreachable: a code that comes back while the provider has gone
+// away (or answers after rp's timeout) ends on the same 503 "cannot be reached"
+// page as a provider that is down at start, not on a 502 "did not answer properly".
+func TestTokenEndpointUnreachable(t *testing.T) {
+	t.Parallel()
+	for name, breakIt := range map[string]func(h *harness){
+		"down": func(h *harness) { h.idp.Server.Close() },
+		"slow": func(h *harness) { h.idp.InjectFault(mockidp.Fault{Delay: time.Minute}) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, harnessOpt{cfg: func(c *Config) {
+				c.HTTPClient = &http.Client{Transport: c.HTTPClient.Transport, Timeout: time.Second}
+			}})
+			c := noFollow(h.newBrowser())
+			next := h.srv.URL + "/auth/login?rd=/app/"
+			for !strings.HasPrefix(next, h.srv.URL+"/auth/callback") {
+				resp, err := c.Get(next)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				loc, err := resp.Location()
+				if err != nil {
+					t.Fatalf("%s: %d, no redirect", next, resp.StatusCode)
+				}
+				next = loc.String()
+			}
+			breakIt(h)
+			resp, body := h.get(c, next)
+			if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "cannot be reached right now") {
+				t.Errorf("callback with the token endpoint %s: got %d %.200q, want 503 \"cannot be reached right now\"", name, resp.StatusCode, body)
+			}
+			u, _ := url.Parse(h.srv.URL)
+			for _, ck := range c.Jar.Cookies(u) {
+				if strings.Contains(ck.Name, sessionCookie) {
+					t.Errorf("session cookie %s set", ck.Name)
+				}
+			}
+		})
+	}
+}
