@@ -9,9 +9,12 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"os"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/foyer-oidc/foyer/internal/redistest"
 	"github.com/foyer-oidc/foyer/mockidp"
@@ -22,6 +25,13 @@ import (
 // This file is the harness of the multi-replica tests: one mock provider, one real
 // redis-server, and several rp replicas, each an rp.RP with its own Redis client behind
 // its own listener, sharing a clock that tests move by hand.
+
+// TestMain quiets go-redis's process-wide logger, which would otherwise print every
+// refused dial of the outage tests to stderr, as a program does with ClientLogger.
+func TestMain(m *testing.M) {
+	redis.SetLogger(redisstore.ClientLogger{Logger: slog.New(slog.DiscardHandler)})
+	os.Exit(m.Run())
+}
 
 // fakeClock is a clock tests move by hand.
 type fakeClock struct {
