@@ -14,8 +14,8 @@ import (
 	"github.com/foyer-oidc/foyer/mockidp"
 )
 
-// backchannelEvent is the events member of a back-channel logout token.
-const backchannelEvent = "http://schemas.openid.net/event/backchannel-logout"
+// confBackchannelEvent is the events member of a back-channel logout token.
+const confBackchannelEvent = "http://schemas.openid.net/event/backchannel-logout"
 
 // logoutClaims returns the claims of a valid logout token for the session
 // with provider session id sid.
@@ -24,7 +24,7 @@ func (st *confStack) logoutClaims(sid string) map[string]any {
 	return map[string]any{
 		"iss": st.idp.Issuer, "aud": "demo", "sub": "alice", "sid": sid,
 		"iat": now.Unix(), "exp": now.Add(2 * time.Minute).Unix(), "jti": rand.Text(),
-		"events": map[string]any{backchannelEvent: map[string]any{}},
+		"events": map[string]any{confBackchannelEvent: map[string]any{}},
 	}
 }
 
@@ -35,8 +35,8 @@ func (st *confStack) postLogoutToken(token string) *harness.Response {
 	return harness.NewClient(st.t).PostForm(st.rpURL+"/auth/backchannel-logout", url.Values{"logout_token": {token}})
 }
 
-// unsignedJWT returns claims as a JWT with "alg":"none" and no signature.
-func unsignedJWT(t *testing.T, claims map[string]any) string {
+// confUnsignedJWT returns claims as a JWT with "alg":"none" and no signature.
+func confUnsignedJWT(t *testing.T, claims map[string]any) string {
 	t.Helper()
 	enc := func(v any) string {
 		b, err := json.Marshal(v)
@@ -117,7 +117,7 @@ func TestConformanceBackchannelLogout(t *testing.T) {
 
 	es256 := mockidp.NewTestServer(t, mockidp.WithAlg("ES256"))
 	prepare := map[string]func(*testing.T, *mockidp.TestServer){
-		"oidcc-client-test-rp-backchannel-rpinitlogout-wrong-alg": publishAlso(es256),
+		"oidcc-client-test-rp-backchannel-rpinitlogout-wrong-alg": confPublishAlso(es256),
 	}
 	for _, tc := range []struct {
 		name   string
@@ -125,37 +125,37 @@ func TestConformanceBackchannelLogout(t *testing.T) {
 		reason string
 	}{
 		{"oidcc-client-test-rp-backchannel-rpinitlogout-alg-none",
-			func(t *testing.T, _ *confStack, c map[string]any) string { return unsignedJWT(t, c) },
+			func(t *testing.T, _ *confStack, c map[string]any) string { return confUnsignedJWT(t, c) },
 			`unexpected signature algorithm "none"`},
 		// RS256 is registered (advertised); the token is signed with ES256 by
 		// a key the provider publishes too, so only the algorithm is wrong.
 		{"oidcc-client-test-rp-backchannel-rpinitlogout-wrong-alg",
-			func(t *testing.T, _ *confStack, c map[string]any) string { return mint(t, es256.Provider, c) },
+			func(t *testing.T, _ *confStack, c map[string]any) string { return confMint(t, es256.Provider, c) },
 			`unexpected signature algorithm "ES256"`},
 		{"oidcc-client-test-rp-backchannel-rpinitlogout-no-event",
-			signedWith(func(c map[string]any) { delete(c, "events") }), "missing required"},
+			confSignedWith(func(c map[string]any) { delete(c, "events") }), "missing required"},
 		{"oidcc-client-test-rp-backchannel-rpinitlogout-wrong-event",
-			signedWith(func(c map[string]any) {
+			confSignedWith(func(c map[string]any) {
 				c["events"] = map[string]any{"http://schemas.openid.net/event/foobar": map[string]any{}}
 			}), "missing required"},
 		{"oidcc-client-test-rp-backchannel-rpinitlogout-with-nonce",
-			signedWith(func(c map[string]any) { c["nonce"] = "012345678" }), "must not contain a 'nonce'"},
+			confSignedWith(func(c map[string]any) { c["nonce"] = "012345678" }), "must not contain a 'nonce'"},
 		{"oidcc-client-test-rp-backchannel-rpinitlogout-wrong-aud",
-			signedWith(func(c map[string]any) { c["aud"] = "https://other.example/" }), "expected logout token audience"},
+			confSignedWith(func(c map[string]any) { c["aud"] = "https://other.example/" }), "expected logout token audience"},
 		{"oidcc-client-test-rp-backchannel-rpinitlogout-wrong-iss",
-			signedWith(func(c map[string]any) { c["iss"] = "https://example.org/" }), "unknown issuer"},
-		{"foyer-backchannel-lt-no-iat", signedWith(func(c map[string]any) { delete(c, "iat") }), "no iat"},
-		{"foyer-backchannel-lt-iat-in-future", signedWith(func(c map[string]any) {
+			confSignedWith(func(c map[string]any) { c["iss"] = "https://example.org/" }), "unknown issuer"},
+		{"foyer-backchannel-lt-no-iat", confSignedWith(func(c map[string]any) { delete(c, "iat") }), "no iat"},
+		{"foyer-backchannel-lt-iat-in-future", confSignedWith(func(c map[string]any) {
 			c["iat"] = time.Now().Add(10 * time.Minute).Unix()
 		}), "in the future"},
-		{"foyer-backchannel-lt-no-exp", signedWith(func(c map[string]any) { delete(c, "exp") }), "'exp'"},
-		{"foyer-backchannel-lt-expired", signedWith(func(c map[string]any) {
+		{"foyer-backchannel-lt-no-exp", confSignedWith(func(c map[string]any) { delete(c, "exp") }), "'exp'"},
+		{"foyer-backchannel-lt-expired", confSignedWith(func(c map[string]any) {
 			c["exp"] = time.Now().Add(-10 * time.Minute).Unix()
 		}), "expired"},
-		{"foyer-backchannel-lt-no-jti", signedWith(func(c map[string]any) { delete(c, "jti") }), "'jti'"},
-		{"foyer-backchannel-lt-no-sid-no-sub", signedWith(func(c map[string]any) { delete(c, "sid"); delete(c, "sub") }), "'sub' claim, a 'sid' claim"},
+		{"foyer-backchannel-lt-no-jti", confSignedWith(func(c map[string]any) { delete(c, "jti") }), "'jti'"},
+		{"foyer-backchannel-lt-no-sid-no-sub", confSignedWith(func(c map[string]any) { delete(c, "sid"); delete(c, "sub") }), "'sub' claim, a 'sid' claim"},
 		{"foyer-backchannel-lt-bad-signature", func(t *testing.T, st *confStack, c map[string]any) string {
-			tok := mint(t, st.idp.Provider, c)
+			tok := confMint(t, st.idp.Provider, c)
 			return tok[:len(tok)-6] + strings.Repeat("A", 6)
 		}, "verify"},
 		{"foyer-backchannel-lt-garbage", func(*testing.T, *confStack, map[string]any) string { return "not.a.jwt" }, "logout token"},
@@ -183,17 +183,17 @@ func TestConformanceBackchannelLogout(t *testing.T) {
 	}
 }
 
-// signedWith returns a token builder that changes the valid claims with
+// confSignedWith returns a token builder that changes the valid claims with
 // change and signs them with the provider's key.
-func signedWith(change func(map[string]any)) func(*testing.T, *confStack, map[string]any) string {
+func confSignedWith(change func(map[string]any)) func(*testing.T, *confStack, map[string]any) string {
 	return func(t *testing.T, st *confStack, c map[string]any) string {
 		change(c)
-		return mint(t, st.idp.Provider, c)
+		return confMint(t, st.idp.Provider, c)
 	}
 }
 
-// mint signs claims with p's current key.
-func mint(t *testing.T, p *mockidp.Provider, claims map[string]any) string {
+// confMint signs claims with p's current key.
+func confMint(t *testing.T, p *mockidp.Provider, claims map[string]any) string {
 	t.Helper()
 	tok, err := p.Mint(claims)
 	if err != nil {

@@ -63,7 +63,7 @@ func TestConformanceControlAPI(t *testing.T) {
 		st := startConf(t, withControl)
 		st.ctl(http.MethodPost, "faults", `{"id_token_claims":{"nonce":"012345678"}}`, http.StatusCreated, nil)
 		b := st.browser()
-		st.assertRejected(b, st.attempt(b), *badToken("nonce does not match"))
+		st.assertRejected(b, st.attempt(b), *confBadToken("nonce does not match"))
 	})
 
 	t.Run("fapi-client-test-invalid-expired-exp", func(t *testing.T) {
@@ -71,7 +71,7 @@ func TestConformanceControlAPI(t *testing.T) {
 		st := startConf(t, withControl)
 		st.ctl(http.MethodPost, "faults", `{"id_token_times":{"iat":"-11m","exp":"-10m"}}`, http.StatusCreated, nil)
 		b := st.browser()
-		st.assertRejected(b, st.attempt(b), *badToken("token is expired"))
+		st.assertRejected(b, st.attempt(b), *confBadToken("token is expired"))
 	})
 
 	// The provider's clock a week behind: everything it signs is a week old.
@@ -81,7 +81,7 @@ func TestConformanceControlAPI(t *testing.T) {
 		var clock struct{ Now string }
 		st.ctl(http.MethodPost, "clock", `{"advance":"-168h"}`, http.StatusOK, &clock)
 		b := st.browser()
-		st.assertRejected(b, st.attempt(b), *badToken("expired"))
+		st.assertRejected(b, st.attempt(b), *confBadToken("expired"))
 	})
 
 	t.Run("oidcc-client-test-signing-key-rotation", func(t *testing.T) {

@@ -11,9 +11,9 @@ import (
 	"github.com/foyer-oidc/foyer/rp"
 )
 
-// persistent is how many times a fault that must outlive rp's own retries
+// confPersistent is how many times a fault that must outlive rp's own retries
 // (discovery, the one restart of a lost sign-in) is queued.
-const persistent = 1000
+const confPersistent = 1000
 
 // TestConformanceFlow mirrors the OIDF tests of the authorization response,
 // the token and userinfo endpoints and the key set, plus foyer-* response
@@ -28,8 +28,8 @@ func flowCases() []confCase {
 	return []confCase{
 		// RP-C15, C16: no kid.
 		{name: "oidcc-client-test-kid-absent-single-jwks", opts: confOptions{before: []mockidp.Fault{
-			{JWKSNoKID: true, IDTokenSigning: mockidp.SigningNoKID, Times: persistent}}}},
-		{name: "oidcc-client-test-ignores-unparseable-key-in-jwks", opts: confOptions{prepare: addUnparseableKeys},
+			{JWKSNoKID: true, IDTokenSigning: mockidp.SigningNoKID, Times: confPersistent}}}},
+		{name: "oidcc-client-test-ignores-unparseable-key-in-jwks", opts: confOptions{prepare: confUnparseableKeys},
 			check: func(t *testing.T, st *confStack, b *harness.Client) {
 				var set struct{ Keys []map[string]any }
 				b.Get(st.idp.Issuer+"/jwks").JSON(t, &set)
@@ -38,100 +38,100 @@ func flowCases() []confCase {
 				}
 			}},
 		{name: "oidcc-client-test-kid-absent-multiple-jwks", opts: confOptions{before: []mockidp.Fault{
-			{JWKSNoKID: true, JWKSExtraKeys: 2, IDTokenSigning: mockidp.SigningNoKID, Times: persistent}}},
-			check: checkJWKSKeys(3)},
+			{JWKSNoKID: true, JWKSExtraKeys: 2, IDTokenSigning: mockidp.SigningNoKID, Times: confPersistent}}},
+			check: confCheckJWKSKeys(3)},
 
 		// RP-C20, C21 and scopes.
-		{name: "oidcc-client-test-userinfo-invalid-sub", fault: userinfoClaims(map[string]any{"sub": "foobar"}),
-			want: &rejection{status: http.StatusUnauthorized, message: msgUnverified, reason: "userinfo sub does not match"}},
-		{name: "oidcc-client-test-scope-userinfo-claims", fault: idClaims(map[string]any{
+		{name: "oidcc-client-test-userinfo-invalid-sub", fault: confUserinfoClaims(map[string]any{"sub": "foobar"}),
+			want: &confRejection{status: http.StatusUnauthorized, message: confMsgUnverified, reason: "userinfo sub does not match"}},
+		{name: "oidcc-client-test-scope-userinfo-claims", fault: confIDClaims(map[string]any{
 			"email": nil, "email_verified": nil, "name": nil, "preferred_username": nil, "groups": nil}),
-			check: checkUserinfoClaims},
+			check: confCheckUserinfoClaims},
 
 		// Client authentication.
 		{name: "oidcc-client-test-client-secret-basic",
 			opts:  confOptions{provider: func(pc *rp.ProviderConfig) { pc.TokenAuth = "client_secret_basic" }},
-			check: checkTokenAuth("Basic "+mockidp.Redacted, false)},
+			check: confCheckTokenAuth("Basic "+mockidp.Redacted, false)},
 		{name: "oidcc-client-test-variant-client-secret-post",
 			opts:  confOptions{provider: func(pc *rp.ProviderConfig) { pc.TokenAuth = "client_secret_post" }},
-			check: checkTokenAuth("", true)},
+			check: confCheckTokenAuth("", true)},
 
 		// Form post (RP-C27).
-		{name: "oidcc-client-test-variant-form-post", opts: confOptions{provider: formPost}, check: checkFormPost},
-		{name: "oidcc-client-test-form-post-error", opts: confOptions{provider: formPost},
-			fault: authFault(mockidp.Fault{AuthError: "login_required"}),
-			want: &rejection{status: http.StatusUnauthorized, message: "The provider needs you to sign in again",
+		{name: "oidcc-client-test-variant-form-post", opts: confOptions{provider: confFormPost}, check: confCheckFormPost},
+		{name: "oidcc-client-test-form-post-error", opts: confOptions{provider: confFormPost},
+			fault: confFault(mockidp.Fault{AuthError: "login_required"}),
+			want: &confRejection{status: http.StatusUnauthorized, message: "The provider needs you to sign in again",
 				reason: `provider returned error "login_required"`, before: "token"}},
 
 		// RP-C51, C52: the authorization response (FAPI client tests).
 		{name: "fapi-client-test-ensure-authorization-response-with-invalid-state-fails",
-			fault: authFault(mockidp.Fault{AuthState: "RandomString", Times: persistent}),
-			want:  &rejection{status: http.StatusBadRequest, message: msgLostLogin, reason: "no matching login attempt", before: "token"}},
+			fault: confFault(mockidp.Fault{AuthState: "RandomString", Times: confPersistent}),
+			want:  &confRejection{status: http.StatusBadRequest, message: confMsgLostLogin, reason: "no matching login attempt", before: "token"}},
 		{name: "fapi-client-test-ensure-authorization-response-with-invalid-missing-state-fails",
-			fault: authFault(mockidp.Fault{AuthState: mockidp.FaultOmit, Times: persistent}),
-			want:  &rejection{status: http.StatusBadRequest, message: msgLostLogin, reason: "no matching login attempt", before: "token"}},
+			fault: confFault(mockidp.Fault{AuthState: mockidp.FaultOmit, Times: confPersistent}),
+			want:  &confRejection{status: http.StatusBadRequest, message: confMsgLostLogin, reason: "no matching login attempt", before: "token"}},
 		{name: "fapi-client-test-invalid-authorization-response-iss",
-			fault: authFault(mockidp.Fault{AuthIss: "https://attacker.example"}),
-			want:  &rejection{status: http.StatusBadRequest, message: msgWrongIss, reason: "iss parameter", before: "token"}},
+			fault: confFault(mockidp.Fault{AuthIss: "https://attacker.example"}),
+			want:  &confRejection{status: http.StatusBadRequest, message: confMsgWrongIss, reason: "iss parameter", before: "token"}},
 		{name: "fapi-client-test-remove-authorization-response-iss",
-			fault: authFault(mockidp.Fault{AuthIss: mockidp.FaultOmit}),
-			want:  &rejection{status: http.StatusBadRequest, message: msgWrongIss, reason: "iss parameter missing", before: "token"}},
-		{name: "foyer-authorization-response-access-denied", fault: authFault(mockidp.Fault{AuthError: "access_denied"}),
-			want: &rejection{status: http.StatusForbidden, message: "access was denied", reason: `"access_denied"`, before: "token"}},
+			fault: confFault(mockidp.Fault{AuthIss: mockidp.FaultOmit}),
+			want:  &confRejection{status: http.StatusBadRequest, message: confMsgWrongIss, reason: "iss parameter missing", before: "token"}},
+		{name: "foyer-authorization-response-access-denied", fault: confFault(mockidp.Fault{AuthError: "access_denied"}),
+			want: &confRejection{status: http.StatusForbidden, message: "access was denied", reason: `"access_denied"`, before: "token"}},
 
 		// Token endpoint faults (issue 7) and RP-C53.
-		{name: "foyer-token-invalid-grant", fault: authFault(mockidp.Fault{TokenError: "invalid_grant"}),
-			want: &rejection{status: http.StatusBadGateway, message: msgProvider, reason: `error "invalid_grant"`, before: "userinfo"}},
-		{name: "foyer-token-server-error", fault: authFault(mockidp.Fault{TokenError: "server_error", TokenStatus: 500}),
-			want: &rejection{status: http.StatusBadGateway, message: msgProvider, reason: "token endpoint status 500", before: "userinfo"}},
-		{name: "foyer-token-malformed-json", fault: authFault(mockidp.Fault{TokenBody: `{"access_token":`}),
-			want: &rejection{status: http.StatusBadGateway, message: msgProvider, reason: "token exchange", before: "userinfo"}},
-		{name: "foyer-token-html", fault: authFault(mockidp.Fault{TokenBody: "<html><body>Oops</body></html>", TokenContentType: "text/html"}),
-			want: &rejection{status: http.StatusBadGateway, message: msgProvider, reason: "token exchange", before: "userinfo"}},
-		{name: "foyer-token-no-id-token", fault: authFault(mockidp.Fault{OmitIDToken: true}),
-			want: badToken("token response has no id_token")},
-		{name: "foyer-token-slow-but-in-time", fault: authFault(mockidp.Fault{Delay: 300 * time.Millisecond})},
+		{name: "foyer-token-invalid-grant", fault: confFault(mockidp.Fault{TokenError: "invalid_grant"}),
+			want: &confRejection{status: http.StatusBadGateway, message: confMsgProvider, reason: `error "invalid_grant"`, before: "userinfo"}},
+		{name: "foyer-token-server-error", fault: confFault(mockidp.Fault{TokenError: "server_error", TokenStatus: 500}),
+			want: &confRejection{status: http.StatusBadGateway, message: confMsgProvider, reason: "token endpoint status 500", before: "userinfo"}},
+		{name: "foyer-token-malformed-json", fault: confFault(mockidp.Fault{TokenBody: `{"access_token":`}),
+			want: &confRejection{status: http.StatusBadGateway, message: confMsgProvider, reason: "token exchange", before: "userinfo"}},
+		{name: "foyer-token-html", fault: confFault(mockidp.Fault{TokenBody: "<html><body>Oops</body></html>", TokenContentType: "text/html"}),
+			want: &confRejection{status: http.StatusBadGateway, message: confMsgProvider, reason: "token exchange", before: "userinfo"}},
+		{name: "foyer-token-no-id-token", fault: confFault(mockidp.Fault{OmitIDToken: true}),
+			want: confBadToken("token response has no id_token")},
+		{name: "foyer-token-slow-but-in-time", fault: confFault(mockidp.Fault{Delay: 300 * time.Millisecond})},
 
 		// Userinfo faults (issue 7).
-		{name: "foyer-userinfo-401", fault: authFault(mockidp.Fault{UserinfoStatus: http.StatusUnauthorized}),
-			want: &rejection{status: http.StatusBadGateway, message: msgProvider, reason: "userinfo: status 401"}},
-		{name: "foyer-userinfo-malformed", fault: authFault(mockidp.Fault{UserinfoBody: "not json"}),
-			want: &rejection{status: http.StatusUnauthorized, message: msgUnverified, reason: "userinfo:"}},
+		{name: "foyer-userinfo-401", fault: confFault(mockidp.Fault{UserinfoStatus: http.StatusUnauthorized}),
+			want: &confRejection{status: http.StatusBadGateway, message: confMsgProvider, reason: "userinfo: status 401"}},
+		{name: "foyer-userinfo-malformed", fault: confFault(mockidp.Fault{UserinfoBody: "not json"}),
+			want: &confRejection{status: http.StatusUnauthorized, message: confMsgUnverified, reason: "userinfo:"}},
 	}
 }
 
-func formPost(pc *rp.ProviderConfig) { pc.FormPost = true }
+func confFormPost(pc *rp.ProviderConfig) { pc.FormPost = true }
 
-// authFault returns f as a case's fault.
-func authFault(f mockidp.Fault) func(*confStack) mockidp.Fault {
+// confFault returns f as a case's fault.
+func confFault(f mockidp.Fault) func(*confStack) mockidp.Fault {
 	return func(*confStack) mockidp.Fault { return f }
 }
 
-// userinfoClaims returns a fault that overrides userinfo claims.
-func userinfoClaims(claims map[string]any) func(*confStack) mockidp.Fault {
-	return authFault(mockidp.Fault{UserinfoClaims: claims})
+// confUserinfoClaims returns a fault that overrides userinfo claims.
+func confUserinfoClaims(claims map[string]any) func(*confStack) mockidp.Fault {
+	return confFault(mockidp.Fault{UserinfoClaims: claims})
 }
 
-// addUnparseableKeys serves the provider's JWKS with two keys no one can
+// confUnparseableKeys serves the provider's JWKS with two keys no one can
 // parse before the real one, for every fetch.
-func addUnparseableKeys(t *testing.T, idp *mockidp.TestServer) {
+func confUnparseableKeys(t *testing.T, idp *mockidp.TestServer) {
 	broken := []json.RawMessage{
 		json.RawMessage(`{"kty":"RSA","kid":"broken-rsa","use":"sig","n":"!!not base64!!","e":"AQAB"}`),
 		json.RawMessage(`{"kty":"XYZ","kid":"unknown-kty","use":"sig"}`),
 	}
-	serveKeys(t, idp, append(broken, jwksKeys(t, idp)...))
+	confServeKeys(t, idp, append(broken, confJWKSKeys(t, idp)...))
 }
 
-// publishAlso returns a prepare step that adds other's keys to the
+// confPublishAlso returns a prepare step that adds other's keys to the
 // provider's JWKS, so tokens other signs have a published key.
-func publishAlso(other *mockidp.TestServer) func(*testing.T, *mockidp.TestServer) {
+func confPublishAlso(other *mockidp.TestServer) func(*testing.T, *mockidp.TestServer) {
 	return func(t *testing.T, idp *mockidp.TestServer) {
-		serveKeys(t, idp, append(jwksKeys(t, idp), jwksKeys(t, other)...))
+		confServeKeys(t, idp, append(confJWKSKeys(t, idp), confJWKSKeys(t, other)...))
 	}
 }
 
-// jwksKeys returns the keys of idp's JWKS as served.
-func jwksKeys(t *testing.T, idp *mockidp.TestServer) []json.RawMessage {
+// confJWKSKeys returns the keys of idp's JWKS as served.
+func confJWKSKeys(t *testing.T, idp *mockidp.TestServer) []json.RawMessage {
 	t.Helper()
 	resp, err := http.Get(idp.Issuer + "/jwks")
 	if err != nil {
@@ -145,18 +145,18 @@ func jwksKeys(t *testing.T, idp *mockidp.TestServer) []json.RawMessage {
 	return set.Keys
 }
 
-// serveKeys makes idp serve keys as its JWKS from now on.
-func serveKeys(t *testing.T, idp *mockidp.TestServer, keys []json.RawMessage) {
+// confServeKeys makes idp serve keys as its JWKS from now on.
+func confServeKeys(t *testing.T, idp *mockidp.TestServer, keys []json.RawMessage) {
 	t.Helper()
 	body, err := json.Marshal(map[string]any{"keys": keys})
 	if err != nil {
 		t.Fatalf("JWKS: %v", err)
 	}
-	idp.InjectFault(mockidp.Fault{JWKSBody: string(body), Times: persistent})
+	idp.InjectFault(mockidp.Fault{JWKSBody: string(body), Times: confPersistent})
 }
 
-// checkJWKSKeys checks that the provider's JWKS has n keys and no kid.
-func checkJWKSKeys(n int) func(*testing.T, *confStack, *harness.Client) {
+// confCheckJWKSKeys checks that the provider's JWKS has n keys and no kid.
+func confCheckJWKSKeys(n int) func(*testing.T, *confStack, *harness.Client) {
 	return func(t *testing.T, st *confStack, b *harness.Client) {
 		var set struct{ Keys []map[string]any }
 		b.Get(st.idp.Issuer+"/jwks").JSON(t, &set)
@@ -171,22 +171,22 @@ func checkJWKSKeys(n int) func(*testing.T, *confStack, *harness.Client) {
 	}
 }
 
-// checkUserinfoClaims checks that claims the ID token lacked came from the
+// confCheckUserinfoClaims checks that claims the ID token lacked came from the
 // userinfo endpoint into the session.
-func checkUserinfoClaims(t *testing.T, st *confStack, b *harness.Client) {
+func confCheckUserinfoClaims(t *testing.T, st *confStack, b *harness.Client) {
 	claims := st.claims(b)
 	for k, want := range map[string]any{"email": "alice@example.com", "name": "Alice Example", "email_verified": true} {
 		if claims[k] != want {
 			t.Errorf("session claim %s: got %v, want %v (from userinfo)", k, claims[k], want)
 		}
 	}
-	if got := st.idp.Requests("authorize")[0].Params.Get("scope"); !hasWord(got, "profile") || !hasWord(got, "email") {
+	if got := st.idp.Requests("authorize")[0].Params.Get("scope"); !confHasWord(got, "profile") || !confHasWord(got, "email") {
 		t.Errorf("scope: got %q, want profile and email", got)
 	}
 }
 
-// checkTokenAuth checks how rp authenticated at the token endpoint.
-func checkTokenAuth(authorization string, secretInBody bool) func(*testing.T, *confStack, *harness.Client) {
+// confCheckTokenAuth checks how rp authenticated at the token endpoint.
+func confCheckTokenAuth(authorization string, secretInBody bool) func(*testing.T, *confStack, *harness.Client) {
 	return func(t *testing.T, st *confStack, _ *harness.Client) {
 		tok := st.idp.Requests("token")
 		if len(tok) != 1 {
@@ -201,9 +201,9 @@ func checkTokenAuth(authorization string, secretInBody bool) func(*testing.T, *c
 	}
 }
 
-// checkFormPost checks that rp asked for form_post and that the provider
+// confCheckFormPost checks that rp asked for form_post and that the provider
 // answered with its auto-posting page (200), not a redirect.
-func checkFormPost(t *testing.T, st *confStack, _ *harness.Client) {
+func confCheckFormPost(t *testing.T, st *confStack, _ *harness.Client) {
 	authz := st.idp.Requests("authorize")[0]
 	if got := authz.Params.Get("response_mode"); got != "form_post" {
 		t.Errorf("response_mode: got %q, want form_post", got)

@@ -14,10 +14,10 @@ import (
 
 // What rp's error pages say, in plain words (a piece of each).
 const (
-	msgUnverified = "We could not verify the answer from the sign-in provider"
-	msgProvider   = "The sign-in provider did not answer properly"
-	msgWrongIss   = "The sign-in answer came from an unexpected provider"
-	msgLostLogin  = "This sign-in link has expired or was already used"
+	confMsgUnverified = "We could not verify the answer from the sign-in provider"
+	confMsgProvider   = "The sign-in provider did not answer properly"
+	confMsgWrongIss   = "The sign-in answer came from an unexpected provider"
+	confMsgLostLogin  = "This sign-in link has expired or was already used"
 )
 
 // confCase is one sign-in against a misbehaving provider.
@@ -29,7 +29,7 @@ type confCase struct {
 	// fault builds the fault queued once rp is ready; nil queues none.
 	fault func(st *confStack) mockidp.Fault
 	// want is the rejection expected; nil means the sign-in must succeed.
-	want *rejection
+	want *confRejection
 	// check makes further assertions after the outcome.
 	check func(t *testing.T, st *confStack, b *harness.Client)
 }
@@ -58,19 +58,19 @@ func runConfCases(t *testing.T, cases []confCase) {
 	}
 }
 
-// idClaims returns a fault that overrides ID token claims (nil deletes).
-func idClaims(claims map[string]any) func(*confStack) mockidp.Fault {
+// confIDClaims returns a fault that overrides ID token claims (nil deletes).
+func confIDClaims(claims map[string]any) func(*confStack) mockidp.Fault {
 	return func(*confStack) mockidp.Fault { return mockidp.Fault{IDTokenClaims: claims} }
 }
 
-// signing returns a fault that signs the ID token the way mode says.
-func signing(mode string) func(*confStack) mockidp.Fault {
+// confSigning returns a fault that signs the ID token the way mode says.
+func confSigning(mode string) func(*confStack) mockidp.Fault {
 	return func(*confStack) mockidp.Fault { return mockidp.Fault{IDTokenSigning: mode} }
 }
 
-// badToken is the rejection of an ID token: 401, and userinfo never called.
-func badToken(reason string) *rejection {
-	return &rejection{status: http.StatusUnauthorized, message: msgUnverified, reason: reason, before: "userinfo"}
+// confBadToken is the rejection of an ID token: 401, and userinfo never called.
+func confBadToken(reason string) *confRejection {
+	return &confRejection{status: http.StatusUnauthorized, message: confMsgUnverified, reason: reason, before: "userinfo"}
 }
 
 // TestConformanceIDToken mirrors the OIDF Basic RP ID token tests and the
@@ -83,69 +83,69 @@ func TestConformanceIDToken(t *testing.T) {
 // idTokenCases are the cases of TestConformanceIDToken.
 func idTokenCases() []confCase {
 	return []confCase{
-		{name: "oidcc-client-test", check: checkHappyPath},
-		{name: "oidcc-client-test-idtoken-sig-rs256", opts: confOptions{alg: "RS256"}, check: checkAlg("RS256")},
-		{name: "foyer-idtoken-sig-es256", opts: confOptions{alg: "ES256"}, check: checkAlg("ES256")},
-		{name: "foyer-idtoken-sig-ps256", opts: confOptions{alg: "PS256"}, check: checkAlg("PS256")},
-		{name: "foyer-idtoken-sig-eddsa", opts: confOptions{alg: "EdDSA"}, check: checkAlg("EdDSA")},
+		{name: "oidcc-client-test", check: confCheckHappyPath},
+		{name: "oidcc-client-test-idtoken-sig-rs256", opts: confOptions{alg: "RS256"}, check: confCheckAlg("RS256")},
+		{name: "foyer-idtoken-sig-es256", opts: confOptions{alg: "ES256"}, check: confCheckAlg("ES256")},
+		{name: "foyer-idtoken-sig-ps256", opts: confOptions{alg: "PS256"}, check: confCheckAlg("PS256")},
+		{name: "foyer-idtoken-sig-eddsa", opts: confOptions{alg: "EdDSA"}, check: confCheckAlg("EdDSA")},
 
 		// RP-C01..C06: claims.
-		{name: "oidcc-client-test-invalid-iss", fault: idClaims(map[string]any{"iss": "https://example.org/"}),
-			want: badToken("id token issued by a different provider")},
-		{name: "oidcc-client-test-missing-sub", fault: idClaims(map[string]any{"sub": nil}),
-			want: badToken("id token has no sub")},
-		{name: "oidcc-client-test-invalid-aud", fault: idClaims(map[string]any{"aud": "https://example.com/"}),
-			want: badToken("expected audience")},
-		{name: "oidcc-client-test-missing-aud", fault: idClaims(map[string]any{"aud": nil}),
-			want: badToken("expected audience")},
-		{name: "oidcc-client-test-missing-iat", fault: idClaims(map[string]any{"iat": nil}),
-			want: badToken("id token has no iat")},
-		{name: "oidcc-client-test-nonce-invalid", fault: idClaims(map[string]any{"nonce": "012345678"}),
-			want: badToken("nonce does not match")},
-		{name: "fapi-client-test-invalid-missing-nonce", fault: idClaims(map[string]any{"nonce": nil}),
-			want: badToken("nonce does not match")},
-		{name: "oidcc-client-test-invalid-athash", fault: idClaims(map[string]any{"at_hash": "AAAAAAAAAAAAAAAAAAAAAA"}),
-			want: badToken("at_hash")},
+		{name: "oidcc-client-test-invalid-iss", fault: confIDClaims(map[string]any{"iss": "https://example.org/"}),
+			want: confBadToken("id token issued by a different provider")},
+		{name: "oidcc-client-test-missing-sub", fault: confIDClaims(map[string]any{"sub": nil}),
+			want: confBadToken("id token has no sub")},
+		{name: "oidcc-client-test-invalid-aud", fault: confIDClaims(map[string]any{"aud": "https://example.com/"}),
+			want: confBadToken("expected audience")},
+		{name: "oidcc-client-test-missing-aud", fault: confIDClaims(map[string]any{"aud": nil}),
+			want: confBadToken("expected audience")},
+		{name: "oidcc-client-test-missing-iat", fault: confIDClaims(map[string]any{"iat": nil}),
+			want: confBadToken("id token has no iat")},
+		{name: "oidcc-client-test-nonce-invalid", fault: confIDClaims(map[string]any{"nonce": "012345678"}),
+			want: confBadToken("nonce does not match")},
+		{name: "fapi-client-test-invalid-missing-nonce", fault: confIDClaims(map[string]any{"nonce": nil}),
+			want: confBadToken("nonce does not match")},
+		{name: "oidcc-client-test-invalid-athash", fault: confIDClaims(map[string]any{"at_hash": "AAAAAAAAAAAAAAAAAAAAAA"}),
+			want: confBadToken("at_hash")},
 		// at_hash is OPTIONAL in the code flow (Core 3.1.3.6).
-		{name: "oidcc-client-test-missing-athash", fault: idClaims(map[string]any{"at_hash": nil})},
+		{name: "oidcc-client-test-missing-athash", fault: confIDClaims(map[string]any{"at_hash": nil})},
 
 		// RP-C11..C14: signatures.
-		{name: "oidcc-client-test-idtoken-sig-none", fault: signing(mockidp.SigningNone),
-			want: badToken(`unexpected signature algorithm "none"`)},
-		{name: "oidcc-client-test-invalid-sig-rs256", fault: signing(mockidp.SigningBadSignature),
-			want: badToken("no provider key verifies the token signature")},
-		{name: "oidcc-client-test-invalid-sig-es256", opts: confOptions{alg: "ES256"}, fault: signing(mockidp.SigningBadSignature),
-			want: badToken("no provider key verifies the token signature")},
-		{name: "oidcc-client-test-invalid-sig-hs256", fault: signing(mockidp.SigningHS256ClientSecret),
-			want: badToken(`unexpected signature algorithm "HS256"`)},
-		{name: "foyer-idtoken-sig-unknown-key", fault: signing(mockidp.SigningUnknownKey),
-			want: badToken("no provider key verifies the token signature")},
+		{name: "oidcc-client-test-idtoken-sig-none", fault: confSigning(mockidp.SigningNone),
+			want: confBadToken(`unexpected signature algorithm "none"`)},
+		{name: "oidcc-client-test-invalid-sig-rs256", fault: confSigning(mockidp.SigningBadSignature),
+			want: confBadToken("no provider key verifies the token signature")},
+		{name: "oidcc-client-test-invalid-sig-es256", opts: confOptions{alg: "ES256"}, fault: confSigning(mockidp.SigningBadSignature),
+			want: confBadToken("no provider key verifies the token signature")},
+		{name: "oidcc-client-test-invalid-sig-hs256", fault: confSigning(mockidp.SigningHS256ClientSecret),
+			want: confBadToken(`unexpected signature algorithm "HS256"`)},
+		{name: "foyer-idtoken-sig-unknown-key", fault: confSigning(mockidp.SigningUnknownKey),
+			want: confBadToken("no provider key verifies the token signature")},
 
 		// RP-C42..C49: borrowed from the FAPI client tests.
 		{name: "fapi-client-test-invalid-expired-exp", fault: func(st *confStack) mockidp.Fault {
 			now := st.idp.Now()
 			return mockidp.Fault{IDTokenClaims: map[string]any{"exp": now.Add(-6 * time.Minute).Unix(), "iat": now.Add(-7 * time.Minute).Unix()}}
-		}, want: badToken("token is expired")},
-		{name: "fapi-client-test-invalid-missing-exp", fault: idClaims(map[string]any{"exp": nil}),
-			want: badToken("token is expired")},
-		{name: "fapi-client-test-invalid-missing-iss", fault: idClaims(map[string]any{"iss": nil}),
-			want: badToken("id token issued by a different provider")},
+		}, want: confBadToken("token is expired")},
+		{name: "fapi-client-test-invalid-missing-exp", fault: confIDClaims(map[string]any{"exp": nil}),
+			want: confBadToken("token is expired")},
+		{name: "fapi-client-test-invalid-missing-iss", fault: confIDClaims(map[string]any{"iss": nil}),
+			want: confBadToken("id token issued by a different provider")},
 		{name: "fapi-client-test-iat-is-week-in-past", fault: func(st *confStack) mockidp.Fault {
 			return mockidp.Fault{IDTokenClaims: map[string]any{"iat": st.idp.Now().Add(-7 * 24 * time.Hour).Unix()}}
-		}, want: badToken("id token iat is")},
+		}, want: confBadToken("id token iat is")},
 		{name: "foyer-idtoken-iat-in-future", fault: func(st *confStack) mockidp.Fault {
 			return mockidp.Fault{IDTokenClaims: map[string]any{"iat": st.idp.Now().Add(10 * time.Minute).Unix()}}
-		}, want: badToken("in the future")},
+		}, want: confBadToken("in the future")},
 		{name: "foyer-idtoken-nbf-in-future", fault: func(st *confStack) mockidp.Fault {
 			return mockidp.Fault{IDTokenClaims: map[string]any{"nbf": st.idp.Now().Add(10 * time.Minute).Unix()}}
-		}, want: badToken("before the nbf")},
-		{name: "fapi-client-test-invalid-secondary-aud", fault: idClaims(map[string]any{"aud": []string{"demo", "https://other.example/"}}),
-			want: badToken("untrusted extra audience")},
-		{name: "foyer-idtoken-extra-aud-wrong-azp", fault: idClaims(map[string]any{"aud": []string{"demo", "other"}, "azp": "other"}),
-			want: badToken(`azp "other" is not the client`)},
-		{name: "fapi-client-test-valid-aud-as-array", fault: idClaims(map[string]any{"aud": []string{"demo"}})},
-		{name: "fapi-client-test-invalid-null-alg", fault: signing(mockidp.SigningNone),
-			want: badToken(`unexpected signature algorithm "none"`)},
+		}, want: confBadToken("before the nbf")},
+		{name: "fapi-client-test-invalid-secondary-aud", fault: confIDClaims(map[string]any{"aud": []string{"demo", "https://other.example/"}}),
+			want: confBadToken("untrusted extra audience")},
+		{name: "foyer-idtoken-extra-aud-wrong-azp", fault: confIDClaims(map[string]any{"aud": []string{"demo", "other"}, "azp": "other"}),
+			want: confBadToken(`azp "other" is not the client`)},
+		{name: "fapi-client-test-valid-aud-as-array", fault: confIDClaims(map[string]any{"aud": []string{"demo"}})},
+		{name: "fapi-client-test-invalid-null-alg", fault: confSigning(mockidp.SigningNone),
+			want: confBadToken(`unexpected signature algorithm "none"`)},
 	}
 }
 
@@ -179,7 +179,7 @@ func TestConformanceFormPostBasic(t *testing.T) {
 		}
 		check := tc.check
 		tc.check = func(t *testing.T, st *confStack, b *harness.Client) {
-			checkFormPost(t, st, b)
+			confCheckFormPost(t, st, b)
 			if check != nil {
 				check(t, st, b)
 			}
@@ -192,11 +192,11 @@ func TestConformanceFormPostBasic(t *testing.T) {
 	runConfCases(t, cases)
 }
 
-// checkHappyPath checks what the provider saw of the happy path: an
+// confCheckHappyPath checks what the provider saw of the happy path: an
 // authorization request with openid, state, nonce and PKCE S256; a token
 // request authenticated with client_secret_basic; a userinfo request with
 // the Bearer token in the header and nothing in the query.
-func checkHappyPath(t *testing.T, st *confStack, _ *harness.Client) {
+func confCheckHappyPath(t *testing.T, st *confStack, _ *harness.Client) {
 	authz := st.idp.Requests("authorize")
 	if len(authz) != 1 {
 		t.Fatalf("authorization requests: got %d, want 1", len(authz))
@@ -213,7 +213,7 @@ func checkHappyPath(t *testing.T, st *confStack, _ *harness.Client) {
 	if got := q.Get("response_type"); got != "code" {
 		t.Errorf("response_type: got %q, want code", got)
 	}
-	if got := q.Get("scope"); !hasWord(got, "openid") {
+	if got := q.Get("scope"); !confHasWord(got, "openid") {
 		t.Errorf("scope: got %q, want openid in it", got)
 	}
 	if got, want := q.Get("redirect_uri"), st.rpURL+"/auth/callback"; got != want {
@@ -244,9 +244,9 @@ func checkHappyPath(t *testing.T, st *confStack, _ *harness.Client) {
 	}
 }
 
-// checkAlg checks that the provider the sign-in succeeded with signs its
+// confCheckAlg checks that the provider the sign-in succeeded with signs its
 // ID tokens with alg only, so the accepted token was signed with alg.
-func checkAlg(alg string) func(*testing.T, *confStack, *harness.Client) {
+func confCheckAlg(alg string) func(*testing.T, *confStack, *harness.Client) {
 	return func(t *testing.T, st *confStack, b *harness.Client) {
 		var doc struct {
 			Algs []string `json:"id_token_signing_alg_values_supported"`
@@ -258,4 +258,4 @@ func checkAlg(alg string) func(*testing.T, *confStack, *harness.Client) {
 	}
 }
 
-func hasWord(list, w string) bool { return slices.Contains(strings.Fields(list), w) }
+func confHasWord(list, w string) bool { return slices.Contains(strings.Fields(list), w) }

@@ -49,7 +49,7 @@ func TestConformanceKeyRotation(t *testing.T) {
 		for range 3 {
 			st.idp.InjectFault(mockidp.Fault{IDTokenSigning: mockidp.SigningUnknownKey})
 			b := st.browser()
-			st.assertRejected(b, st.attempt(b), *badToken("no provider key verifies the token signature"))
+			st.assertRejected(b, st.attempt(b), *confBadToken("no provider key verifies the token signature"))
 		}
 		if got := len(st.idp.Requests("jwks")) - fetches; got != 1 {
 			t.Errorf("JWKS refetches for 3 tokens signed by an unknown key: got %d, want 1", got)
@@ -77,14 +77,14 @@ func TestConformanceDiscovery(t *testing.T) {
 	t.Run("oidcc-client-test-discovery-issuer-mismatch", func(t *testing.T) {
 		t.Parallel()
 		st := startConf(t, confOptions{noWait: true, before: []mockidp.Fault{
-			{DiscoveryClaims: map[string]any{"issuer": "https://example.com"}, Times: persistent}}})
+			{DiscoveryClaims: map[string]any{"issuer": "https://example.com"}, Times: confPersistent}}})
 		st.waitLog("provider discovery failed; retrying", "did not match the issuer URL returned by provider")
 		if st.rp.Ready() {
 			t.Errorf("rp is ready although the provider's discovery document names another issuer")
 		}
 		b := st.browser()
 		r := b.Get(st.rpURL + "/auth/login?provider=" + confProvider)
-		st.assertRejected(b, r, rejection{status: http.StatusServiceUnavailable, message: "cannot be reached right now",
+		st.assertRejected(b, r, confRejection{status: http.StatusServiceUnavailable, message: "cannot be reached right now",
 			reason: "discovery has not succeeded yet", before: "authorize"})
 	})
 
@@ -135,16 +135,16 @@ func TestConformanceDiscovery(t *testing.T) {
 func TestConformanceAlternateAlg(t *testing.T) {
 	t.Parallel()
 	es256 := mockidp.NewTestServer(t, mockidp.WithAlg("ES256"))
-	st := startConf(t, confOptions{prepare: publishAlso(es256), provider: func(pc *rp.ProviderConfig) { pc.SkipUserInfo = true }})
+	st := startConf(t, confOptions{prepare: confPublishAlso(es256), provider: func(pc *rp.ProviderConfig) { pc.SkipUserInfo = true }})
 	b := st.browser()
 	r := b.Get(st.rpURL + "/auth/login?provider=" + confProvider + "&rd=" + confApp)
 	now := st.idp.Now()
-	idToken := mint(t, es256.Provider, map[string]any{
+	idToken := confMint(t, es256.Provider, map[string]any{
 		"iss": st.idp.Issuer, "sub": "alice", "aud": "demo", "azp": "demo", "nonce": r.Location(t).Query().Get("nonce"),
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 	})
 	st.idp.InjectFault(mockidp.Fault{TokenBody: `{"access_token":"opaque-access-token","token_type":"Bearer","id_token":"` + idToken + `"}`})
-	st.assertRejected(b, st.follow(b, r), *badToken(`unexpected signature algorithm "ES256"`))
+	st.assertRejected(b, st.follow(b, r), *confBadToken(`unexpected signature algorithm "ES256"`))
 }
 
 // TestConformanceTokenResponse mirrors the FAPI client tests of token

@@ -12,8 +12,8 @@ import (
 // What rp's signed-out page says when the provider confirmed the sign-out,
 // and when it did not.
 const (
-	msgProviderSignedOut = "You were also signed out at your sign-in provider."
-	msgLocalSignedOut    = "Your session here has ended."
+	confMsgProviderSignedOut = "You were also signed out at your sign-in provider."
+	confMsgLocalSignedOut    = "Your session here has ended."
 )
 
 // startLogout presses rp's sign-out button in browser b and returns rp's
@@ -44,8 +44,8 @@ func TestConformanceRPInitiatedLogout(t *testing.T) {
 		if done.StatusCode != http.StatusOK || !strings.HasPrefix(done.URL.String(), st.rpURL+"/auth/logout/done") {
 			t.Fatalf("after the provider's end_session: want rp's signed-out page\n%s", done)
 		}
-		if text := done.Text(); !strings.Contains(text, msgProviderSignedOut) {
-			t.Errorf("signed-out page: got %q, want %q", text, msgProviderSignedOut)
+		if text := done.Text(); !strings.Contains(text, confMsgProviderSignedOut) {
+			t.Errorf("signed-out page: got %q, want %q", text, confMsgProviderSignedOut)
 		}
 		es := st.idp.Requests("end_session")
 		if len(es) != 1 {
@@ -93,10 +93,10 @@ func TestConformanceRPInitiatedLogout(t *testing.T) {
 			loc.RawQuery = q.Encode()
 			done := b.Get(loc.String())
 			text := done.Text()
-			if done.StatusCode != http.StatusOK || !strings.Contains(text, msgLocalSignedOut) {
-				t.Errorf("signed-out page: want 200 saying %q\n%s", msgLocalSignedOut, done)
+			if done.StatusCode != http.StatusOK || !strings.Contains(text, confMsgLocalSignedOut) {
+				t.Errorf("signed-out page: want 200 saying %q\n%s", confMsgLocalSignedOut, done)
 			}
-			if strings.Contains(text, msgProviderSignedOut) {
+			if strings.Contains(text, confMsgProviderSignedOut) {
 				t.Errorf("signed-out page claims a confirmed sign-out at the provider: %q", text)
 			}
 			st.assertNoSession(b)
@@ -117,11 +117,11 @@ func TestConformanceFrontChannelLogout(t *testing.T) {
 		status int
 		ended  bool
 	}{
-		{"oidcc-client-test-rp-frontchannel-rpinitlogout", issuerOf, same, http.StatusOK, true},
-		{"rp-frontchannel-rpinitlogout-wrong-issuer", func(*confStack) string { return "https://example.org/" }, same, http.StatusBadRequest, false},
-		{"foyer-frontchannel-no-iss", func(*confStack) string { return "" }, same, http.StatusBadRequest, false},
-		{"rp-frontchannel-rpinitlogout-wrong-sid", issuerOf, func(string) string { return "RandomString" }, http.StatusOK, false},
-		{"foyer-frontchannel-no-sid", issuerOf, func(string) string { return "" }, http.StatusBadRequest, false},
+		{"oidcc-client-test-rp-frontchannel-rpinitlogout", confIssuer, sameSID, http.StatusOK, true},
+		{"rp-frontchannel-rpinitlogout-wrong-issuer", func(*confStack) string { return "https://example.org/" }, sameSID, http.StatusBadRequest, false},
+		{"foyer-frontchannel-no-iss", func(*confStack) string { return "" }, sameSID, http.StatusBadRequest, false},
+		{"rp-frontchannel-rpinitlogout-wrong-sid", confIssuer, func(string) string { return "RandomString" }, http.StatusOK, false},
+		{"foyer-frontchannel-no-sid", confIssuer, func(string) string { return "" }, http.StatusBadRequest, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -156,5 +156,5 @@ func TestConformanceFrontChannelLogout(t *testing.T) {
 	}
 }
 
-func issuerOf(st *confStack) string { return st.idp.Issuer }
-func same(s string) string          { return s }
+func confIssuer(st *confStack) string { return st.idp.Issuer }
+func sameSID(s string) string         { return s }

@@ -10,9 +10,9 @@ import (
 	"github.com/foyer-oidc/foyer/mockidp"
 )
 
-// refreshAccessTTL is the mock's access token lifetime in the refresh
+// confRefreshAccessTTL is the mock's access token lifetime in the refresh
 // cases; rp refreshes once fewer than rp.DefaultRefreshBefore (1 min) are left.
-const refreshAccessTTL = 90 * time.Second
+const confRefreshAccessTTL = 90 * time.Second
 
 // TestConformanceRefresh mirrors the OIDF refresh token profile tests
 // (RP-C25, C26): a refresh whose new ID token breaks continuity with the
@@ -47,7 +47,7 @@ func TestConformanceRefresh(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			st := startConf(t, confOptions{idp: func(c *mockidp.Config) { c.AccessTokenTTL = refreshAccessTTL }})
+			st := startConf(t, confOptions{idp: func(c *mockidp.Config) { c.AccessTokenTTL = confRefreshAccessTTL }})
 			b := st.browser()
 			st.signIn(b)
 			if tc.fault != nil {
@@ -55,7 +55,7 @@ func TestConformanceRefresh(t *testing.T) {
 				f.Refresh = true
 				st.idp.InjectFault(f)
 			}
-			st.clock.Advance(refreshAccessTTL / 2) // inside the refresh window
+			st.clock.Advance(confRefreshAccessTTL / 2) // inside the refresh window
 			r := b.Get(st.rpURL + confApp)
 
 			grants := 0
@@ -68,7 +68,7 @@ func TestConformanceRefresh(t *testing.T) {
 				t.Errorf("refresh_token grants at the provider: got %d, want 1", grants)
 			}
 			if tc.ended != "" {
-				if !isLoginRedirect(r) {
+				if !confLoginRedirect(r) {
 					t.Errorf("app page after a refused refresh: want a redirect to /auth/login\n%s", r)
 				}
 				if !st.log.has("session ended", tc.ended) {
@@ -90,8 +90,8 @@ func TestConformanceRefresh(t *testing.T) {
 	}
 }
 
-// isLoginRedirect reports whether r sends the browser to sign in again.
-func isLoginRedirect(r *harness.Response) bool {
+// confLoginRedirect reports whether r sends the browser to sign in again.
+func confLoginRedirect(r *harness.Response) bool {
 	if !harness.IsRedirect(r.StatusCode) {
 		return false
 	}

@@ -67,8 +67,8 @@ type confStack struct {
 	idp   *mockidp.TestServer
 	rp    *rp.RP
 	rpURL string
-	log   *logBuffer
-	clock *testClock
+	log   *confLog
+	clock *confClock
 }
 
 // startConf starts a stack. The mock's client registers exactly rp's
@@ -100,7 +100,7 @@ func startConf(t *testing.T, o confOptions) *confStack {
 		o.prepare(t, idp)
 	}
 
-	st := &confStack{t: t, idp: idp, rpURL: rpURL, log: &logBuffer{}, clock: &testClock{}}
+	st := &confStack{t: t, idp: idp, rpURL: rpURL, log: &confLog{}, clock: &confClock{}}
 	t.Cleanup(st.assertLogClean)
 	pc := rp.ProviderConfig{ID: confProvider, Issuer: idp.Issuer, ClientID: client.ID, ClientSecret: client.Secret}
 	if o.provider != nil {
@@ -112,7 +112,7 @@ func startConf(t *testing.T, o confOptions) *confStack {
 		PublicURL:     rpURL,
 		Providers:     []rp.ProviderConfig{pc},
 		CookieSecrets: [][]byte{[]byte(confCookieSecret)},
-		Logger:        slogJSON(st.log),
+		Logger:        confSlog(st.log),
 		Now:           st.clock.Now,
 	})
 	if err != nil {
@@ -228,8 +228,8 @@ func (st *confStack) assertNoSession(b *harness.Client) {
 	}
 }
 
-// rejection is what a refused sign-in must look like.
-type rejection struct {
+// confRejection is what a refused sign-in must look like.
+type confRejection struct {
 	// status is the HTTP status of rp's error page.
 	status int
 	// message is a piece of the plain-words message the person reads.
@@ -244,7 +244,7 @@ type rejection struct {
 
 // assertRejected fails unless r is rp's error page as want says, rp logged
 // the reason, browser b has no session, and rp stopped before want.before.
-func (st *confStack) assertRejected(b *harness.Client, r *harness.Response, want rejection) {
+func (st *confStack) assertRejected(b *harness.Client, r *harness.Response, want confRejection) {
 	st.t.Helper()
 	if r.StatusCode != want.status {
 		st.t.Errorf("status: got %d, want %d\n%s\nrp log:\n%s", r.StatusCode, want.status, r, st.log)
@@ -266,8 +266,8 @@ func (st *confStack) assertRejected(b *harness.Client, r *harness.Response, want
 	st.assertNoSession(b)
 }
 
-// slogJSON returns a logger writing JSON lines of every level to w.
-func slogJSON(w io.Writer) *slog.Logger {
+// confSlog returns a logger writing JSON lines of every level to w.
+func confSlog(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
@@ -282,38 +282,38 @@ func (st *confStack) assertLogClean() {
 	}
 }
 
-// testClock is rp's clock: real time plus an offset a test can move.
-type testClock struct{ offset atomic.Int64 }
+// confClock is rp's clock: real time plus an offset a test can move.
+type confClock struct{ offset atomic.Int64 }
 
 // Now returns the current time of the clock.
-func (c *testClock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *confClock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
 
 // Advance moves the clock forward by d.
-func (c *testClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
+func (c *confClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
-// logBuffer collects rp's JSON log lines; it is safe for concurrent use.
-type logBuffer struct {
+// confLog collects rp's JSON log lines; it is safe for concurrent use.
+type confLog struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (l *logBuffer) Write(p []byte) (int, error) {
+func (l *confLog) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.Write(p)
 }
 
-func (l *logBuffer) String() string {
+func (l *confLog) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.String()
 }
 
-// errNotYet tells harness.Poll to check again.
-var errNotYet = errors.New("not yet")
+// errConfNotYet tells harness.Poll to check again.
+var errConfNotYet = errors.New("not yet")
 
 // records returns the log lines decoded.
-func (l *logBuffer) records() []map[string]any {
+func (l *confLog) records() []map[string]any {
 	var out []map[string]any
 	sc := bufio.NewScanner(strings.NewReader(l.String()))
 	sc.Buffer(nil, 1<<20)
@@ -327,7 +327,7 @@ func (l *logBuffer) records() []map[string]any {
 }
 
 // has reports whether a line with message msg has a reason containing reason.
-func (l *logBuffer) has(msg, reason string) bool {
+func (l *confLog) has(msg, reason string) bool {
 	for _, rec := range l.records() {
 		if m, _ := rec["msg"].(string); m != msg {
 			continue
@@ -349,7 +349,7 @@ func (st *confStack) waitLog(msg, reason string) {
 		if st.log.has(msg, reason) {
 			return nil
 		}
-		return errNotYet
+		return errConfNotYet
 	})
 	if err != nil {
 		st.t.Fatalf("rp never logged %q with reason containing %q: %v\n%s", msg, reason, err, st.log)

@@ -11,11 +11,11 @@ import (
 	"github.com/foyer-oidc/foyer/mockidp"
 )
 
-// signedUserinfo serves the provider's userinfo endpoint as a signed JWT
+// confSignedUserinfo serves the provider's userinfo endpoint as a signed JWT
 // (Content-Type: application/jwt, OpenID Connect Core 5.3.2): mockidp's
 // discovery document is made to point userinfo_endpoint at it, and the JWT
 // is minted with the provider's current key.
-func signedUserinfo(t *testing.T, idp *mockidp.TestServer, token func(claims map[string]any) string) {
+func confSignedUserinfo(t *testing.T, idp *mockidp.TestServer, token func(claims map[string]any) string) {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
@@ -30,7 +30,7 @@ func signedUserinfo(t *testing.T, idp *mockidp.TestServer, token func(claims map
 		}))
 	}))
 	t.Cleanup(srv.Close)
-	idp.InjectFault(mockidp.Fault{DiscoveryClaims: map[string]any{"userinfo_endpoint": srv.URL + "/userinfo"}, Times: persistent})
+	idp.InjectFault(mockidp.Fault{DiscoveryClaims: map[string]any{"userinfo_endpoint": srv.URL + "/userinfo"}, Times: confPersistent})
 }
 
 // TestConformanceSignedUserinfo mirrors oidcc-client-test-userinfo-signed
@@ -41,17 +41,17 @@ func TestConformanceSignedUserinfo(t *testing.T) {
 	minted := func(t *testing.T, idp *mockidp.TestServer, change func(map[string]any)) func(map[string]any) string {
 		return func(c map[string]any) string {
 			change(c)
-			return mint(t, idp.Provider, c)
+			return confMint(t, idp.Provider, c)
 		}
 	}
 	keep := func(map[string]any) {}
-	rejected := func(reason string) *rejection {
-		return &rejection{status: http.StatusUnauthorized, message: msgUnverified, reason: reason}
+	rejected := func(reason string) *confRejection {
+		return &confRejection{status: http.StatusUnauthorized, message: confMsgUnverified, reason: reason}
 	}
 	runConfCases(t, []confCase{
 		{name: "oidcc-client-test-userinfo-signed",
 			opts: confOptions{prepare: func(t *testing.T, idp *mockidp.TestServer) {
-				signedUserinfo(t, idp, minted(t, idp, keep))
+				confSignedUserinfo(t, idp, minted(t, idp, keep))
 			}},
 			check: func(t *testing.T, st *confStack, b *harness.Client) {
 				if got := st.claims(b)["signed_userinfo"]; got != "yes" {
@@ -60,30 +60,30 @@ func TestConformanceSignedUserinfo(t *testing.T) {
 			}},
 		{name: "foyer-userinfo-signed-bad-signature",
 			opts: confOptions{prepare: func(t *testing.T, idp *mockidp.TestServer) {
-				signedUserinfo(t, idp, func(c map[string]any) string {
-					tok := mint(t, idp.Provider, c)
+				confSignedUserinfo(t, idp, func(c map[string]any) string {
+					tok := confMint(t, idp.Provider, c)
 					return tok[:len(tok)-8] + strings.Repeat("A", 8)
 				})
 			}},
 			want: rejected("signed userinfo")},
 		{name: "foyer-userinfo-signed-alg-none",
 			opts: confOptions{prepare: func(t *testing.T, idp *mockidp.TestServer) {
-				signedUserinfo(t, idp, func(c map[string]any) string { return unsignedJWT(t, c) })
+				confSignedUserinfo(t, idp, func(c map[string]any) string { return confUnsignedJWT(t, c) })
 			}},
 			want: rejected("signed userinfo")},
 		{name: "foyer-userinfo-signed-wrong-iss",
 			opts: confOptions{prepare: func(t *testing.T, idp *mockidp.TestServer) {
-				signedUserinfo(t, idp, minted(t, idp, func(c map[string]any) { c["iss"] = "https://example.org/" }))
+				confSignedUserinfo(t, idp, minted(t, idp, func(c map[string]any) { c["iss"] = "https://example.org/" }))
 			}},
 			want: rejected("signed userinfo: wrong iss")},
 		{name: "foyer-userinfo-signed-wrong-aud",
 			opts: confOptions{prepare: func(t *testing.T, idp *mockidp.TestServer) {
-				signedUserinfo(t, idp, minted(t, idp, func(c map[string]any) { c["aud"] = "https://other.example/" }))
+				confSignedUserinfo(t, idp, minted(t, idp, func(c map[string]any) { c["aud"] = "https://other.example/" }))
 			}},
 			want: rejected("signed userinfo: wrong aud")},
 		{name: "foyer-userinfo-signed-wrong-sub",
 			opts: confOptions{prepare: func(t *testing.T, idp *mockidp.TestServer) {
-				signedUserinfo(t, idp, minted(t, idp, func(c map[string]any) { c["sub"] = "foobar" }))
+				confSignedUserinfo(t, idp, minted(t, idp, func(c map[string]any) { c["sub"] = "foobar" }))
 			}},
 			want: rejected("userinfo sub does not match")},
 	})

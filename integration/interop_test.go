@@ -34,51 +34,51 @@ import (
 	"github.com/foyer-oidc/foyer/rp"
 )
 
-// deferredHandler lets a server start (and so know its URL, the issuer)
+// interopDeferred lets a server start (and so know its URL, the issuer)
 // before the handler that needs the issuer is built.
-type deferredHandler struct {
+type interopDeferred struct {
 	mu sync.RWMutex
 	h  http.Handler
 }
 
-func (d *deferredHandler) set(h http.Handler) { d.mu.Lock(); d.h = h; d.mu.Unlock() }
+func (d *interopDeferred) set(h http.Handler) { d.mu.Lock(); d.h = h; d.mu.Unlock() }
 
-func (d *deferredHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (d *interopDeferred) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d.mu.RLock()
 	h := d.h
 	d.mu.RUnlock()
 	h.ServeHTTP(w, r)
 }
 
-// logoutStorage is the example storage with post-logout redirect URIs
+// interopStorage is the example storage with post-logout redirect URIs
 // registered: the example's WebClient registers none.
-type logoutStorage struct {
+type interopStorage struct {
 	*storage.Storage
 	postLogout []string
 }
 
 // GetClientByClientID returns the stored client with postLogout registered.
-func (s logoutStorage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
+func (s interopStorage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
 	c, err := s.Storage.GetClientByClientID(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return logoutClient{Client: c, postLogout: s.postLogout}, nil
+	return interopClient{Client: c, postLogout: s.postLogout}, nil
 }
 
-type logoutClient struct {
+type interopClient struct {
 	op.Client
 	postLogout []string
 }
 
 // PostLogoutRedirectURIs returns the registered post-logout redirect URIs.
-func (c logoutClient) PostLogoutRedirectURIs() []string { return c.postLogout }
+func (c interopClient) PostLogoutRedirectURIs() []string { return c.postLogout }
 
 // TestInteropRPWithZitadelOP signs in with foyer's rp at zitadel's example
 // OpenID Provider, reads /auth/userinfo and signs out at the provider.
 func TestInteropRPWithZitadelOP(t *testing.T) {
 	t.Parallel()
-	var opHandler deferredHandler
+	var opHandler interopDeferred
 	opSrv := httptest.NewServer(&opHandler)
 	t.Cleanup(opSrv.Close)
 	issuer := opSrv.URL
@@ -86,21 +86,21 @@ func TestInteropRPWithZitadelOP(t *testing.T) {
 	rpSrv := httptest.NewUnstartedServer(nil)
 	rpURL := "http://" + rpSrv.Listener.Addr().String()
 	clients := map[string]*storage.Client{"web": storage.WebClient("web", "secret", rpURL+"/auth/callback")}
-	st := logoutStorage{
+	st := interopStorage{
 		Storage:    storage.NewStorageWithClients(storage.NewUserStore(issuer), clients),
 		postLogout: []string{rpURL + "/auth/logout/done"},
 	}
 	// A nil logger: a non-nil one would replace slog's process-wide default.
 	opHandler.set(exampleop.SetupServer(issuer, st, nil, false))
 
-	logs := &logBuffer{}
+	logs := &confLog{}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	p, err := rp.New(ctx, rp.Config{
 		PublicURL:     rpURL,
 		Providers:     []rp.ProviderConfig{{ID: "zitadel", Issuer: issuer, ClientID: "web", ClientSecret: "secret"}},
 		CookieSecrets: [][]byte{[]byte(confCookieSecret)},
-		Logger:        slogJSON(logs),
+		Logger:        confSlog(logs),
 	})
 	if err != nil {
 		t.Fatalf("rp.New: %v", err)
@@ -150,10 +150,10 @@ func TestInteropRPWithZitadelOP(t *testing.T) {
 	if done.StatusCode != http.StatusOK || !strings.HasPrefix(done.URL.String(), rpURL+"/auth/logout/done") {
 		t.Fatalf("sign-out: want rp's signed-out page after zitadel's end_session\n%s", done)
 	}
-	if !strings.Contains(done.Text(), msgProviderSignedOut) {
-		t.Errorf("signed-out page: got %q, want %q", done.Text(), msgProviderSignedOut)
+	if !strings.Contains(done.Text(), confMsgProviderSignedOut) {
+		t.Errorf("signed-out page: got %q, want %q", done.Text(), confMsgProviderSignedOut)
 	}
-	if !containsHop(done.Hops, issuer+"/end_session") {
+	if !interopHop(done.Hops, issuer+"/end_session") {
 		t.Errorf("sign-out never went through zitadel's end_session:\n%s", strings.Join(done.Hops, "\n"))
 	}
 	if r := b.Do(req.Clone(context.Background())); r.StatusCode != http.StatusUnauthorized {
@@ -253,8 +253,8 @@ func TestInteropZitadelRPWithMockIDP(t *testing.T) {
 	}
 }
 
-// containsHop reports whether one of hops requested a URL starting with prefix.
-func containsHop(hops []string, prefix string) bool {
+// interopHop reports whether one of hops requested a URL starting with prefix.
+func interopHop(hops []string, prefix string) bool {
 	for _, h := range hops {
 		if f := strings.Fields(h); len(f) == 3 && strings.HasPrefix(f[2], prefix) {
 			return true
