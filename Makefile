@@ -42,8 +42,10 @@ build: ## Build static binaries into bin/ (CGO_ENABLED=0, -trimpath, version sta
 run: build ## Build and start rp on http://127.0.0.1:8080 in dev mode (mock IdP embedded).
 	./$(BIN)/rp --addr 127.0.0.1:8080
 
-test: ## Run every test with the race detector (browser/Docker/Redis parts skip when missing).
-	$(GO) test -race -count=1 -timeout $(TESTTIMEOUT) ./...
+# The integration tests run the binaries `build` just made (FOYER_BIN_DIR)
+# instead of compiling them again while every test package compiles.
+test: build ## Run every test with the race detector (browser/Docker/Redis parts skip when missing).
+	FOYER_BIN_DIR=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -timeout $(TESTTIMEOUT) ./...
 
 bench: ## Run the Go benchmarks with their figures, then the load benchmarks.
 	$(GO) test -run='^$$' -bench=. -benchmem ./...

@@ -8,8 +8,9 @@
 //   - [RequireTool] skips a test, with one line saying why, when Chromium,
 //     a Docker engine or a Redis server is missing, and fails it instead when
 //     REQUIRE_BROWSER=1, REQUIRE_DOCKER=1 or REQUIRE_REDIS=1 is set (as in CI).
-//   - [Builder] compiles cmd/rp and cmd/mockidp once per test run into static
-//     binaries (CGO_ENABLED=0), the same way `make build` does.
+//   - [Builder] compiles cmd/rp, cmd/mockidp and examples/whoami once per
+//     test run into static binaries (CGO_ENABLED=0), the same way `make build`
+//     does, or takes those `make build` made (FOYER_BIN_DIR, set by `make test`).
 //   - [FreeAddr] picks free loopback ports; [StartProcess] starts a binary
 //     with flags and environment only, waits until its /healthz answers (no
 //     fixed sleeps), and [Process.Stop] sends SIGTERM and asserts a clean exit
