@@ -56,6 +56,10 @@ type confOptions struct {
 	before []mockidp.Fault
 	// prepare runs once the mock is up, before rp starts.
 	prepare func(t *testing.T, idp *mockidp.TestServer)
+	// shared, when set, is a provider shared with other cases instead of a
+	// fresh one; its client "demo" (secret "demo-secret") must accept any
+	// loopback redirect URI. The other fields changing the mock are ignored.
+	shared *mockidp.TestServer
 	// noWait returns before rp has discovered the provider.
 	noWait bool
 }
@@ -92,7 +96,10 @@ func startConf(t *testing.T, o confOptions) *confStack {
 	if o.idp != nil {
 		opts = append(opts, mockidp.WithConfig(o.idp))
 	}
-	idp := mockidp.NewTestServer(t, opts...)
+	idp := o.shared
+	if idp == nil {
+		idp = mockidp.NewTestServer(t, opts...)
+	}
 	for _, f := range o.before {
 		idp.InjectFault(f)
 	}
