@@ -44,10 +44,7 @@ var failureReasons = map[string]string{
 	"invalid_request":           "invalid_request",
 	"unknown_provider":          "invalid_request",
 	"session_store_unavailable": "session_store",
-	"session_too_large":         "session_store",
 	"not_allowed":               "not_allowed",
-	"tenant_not_allowed":        "not_allowed",
-	"hosted_domain_not_allowed": "not_allowed",
 	"server_error":              "internal",
 	"client_secret_unavailable": "internal",
 }
