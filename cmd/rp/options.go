@@ -94,7 +94,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	fs.StringVar(&o.CookieSecret, "cookie-secret", "", "cookie key, at least 32 bytes (prefer --cookie-secret-file)")
 	fs.StringVar(&o.CookieSecretFile, "cookie-secret-file", "", "file with cookie keys, one per line; the first encodes, all decode")
 	fs.StringVar(&o.Upstream, "upstream", "", "reverse proxy mode: the URL of the app behind rp")
-	fs.StringVar(&o.SessionStore, "session-store", "", `"cookie" (default); redis:// comes later`)
+	fs.StringVar(&o.SessionStore, "session-store", "", `"cookie" (default), or a Redis URL shared by every replica: redis://, rediss:// (TLS), redis+sentinel://, redis+cluster://`)
 	fs.StringVar(&o.Config, "config", "", "YAML file with everything, several providers included")
 	fs.StringVar(&o.LogFormat, "log-format", "", `"text" (default) or "json"`)
 	fs.BoolVar(&o.InsecureAllowHTTPIssuer, "insecure-allow-http-issuer", false, "accept a plain-http issuer on a non-loopback host (containers; MUST NOT be used in production)")
