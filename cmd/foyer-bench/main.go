@@ -66,10 +66,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&quiet, "q", false, "no progress lines on stderr")
 	fs.StringVar(&saveTo, "save", "", "also write the report as JSON to this file")
 	fs.StringVar(&loadFrom, "load", "", "print a report saved with -save instead of measuring")
-	if err := fs.Parse(args); err != nil {
-		return err
+	// Flags may come before, between and after the scenario names.
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if rest = fs.Args(); len(rest) == 0 {
+			break
+		}
+		cfg.Scenarios = append(cfg.Scenarios, rest[0])
+		rest = rest[1:]
 	}
-	cfg.Scenarios = fs.Args()
 	cfg.Algs = strings.Split(algs, ",")
 	if !quiet {
 		cfg.Log = stderr

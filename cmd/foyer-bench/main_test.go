@@ -23,6 +23,9 @@ func TestRunRejectsBadArguments(t *testing.T) {
 		{"negative rate", []string{"-rate", "-5", "verify"}, "rate must not be negative"},
 		{"unknown flag", []string{"-turbo"}, "flag provided but not defined"},
 		{"bad duration", []string{"-duration", "soon"}, "invalid value"},
+		{"flag after a scenario", []string{"signin", "-algs", "HS256"}, `unknown alg "HS256"`},
+		{"flag between scenarios", []string{"start", "-runs", "-2", "memory"}, "runs must not be negative"},
+		{"bad scenario after a flag", []string{"-q", "start", "warp"}, `unknown scenario "warp"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
