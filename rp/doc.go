@@ -57,13 +57,16 @@
 //
 // # Several replicas
 //
-// A server-side [SessionStore] (such as a Redis store) keeps only a ticket in the
-// cookie. If it also implements [LogoutIndex], a back-channel logout deletes the
-// sessions it names on every replica; if it implements [RefreshLocker], a refresh holds
-// the session's lock and re-reads the session first, so rotating refresh tokens are
-// redeemed once across replicas. Config.Revocations and Config.ReplayCache (in process
-// by default) record back-channel logouts of cookie sessions and seen logout tokens;
-// give them a shared implementation when several replicas serve cookie sessions.
+// A server-side [SessionStore] (such as redisstore.NewSessionStore) keeps only a
+// ticket in the cookie. If it also implements [LogoutIndex], a back-channel or
+// front-channel logout deletes the sessions it names on every replica. If it
+// implements [RefreshLocker], a refresh holds the session's lock, re-reads the
+// session first and saves the new tokens before releasing it, and other saves take
+// the lock too and keep tokens refreshed meanwhile, so rotating refresh tokens are
+// redeemed once across replicas. Config.Revocations and Config.ReplayCache record
+// back-channel logouts of cookie sessions and seen logout tokens; when nil they come
+// from the SessionStore if it implements them (the Redis store does), else they are
+// kept in this process. [RP.Readyz] also reports a store with a Ping method.
 //
 // # Several providers and their quirks
 //
