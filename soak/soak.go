@@ -197,5 +197,6 @@ func median(xs []int64) int64 {
 	return s[len(s)/2]
 }
 
-// ErrFailed is returned by callers (cmd/foyer-soak) when a soak ran and failed.
+// ErrFailed reports a soak that ran but failed one of its checks; cmd/foyer-soak
+// returns it (and exits 1) when [Report.Passed] is false.
 var ErrFailed = errors.New("soak failed")

@@ -2,7 +2,6 @@ package soak
 
 import (
 	"encoding/json"
-	"fmt"
 	"html"
 	"io"
 	"math/rand/v2"
@@ -202,5 +201,3 @@ func (v *vu) sessionCookie() *http.Cookie {
 	}
 	return nil
 }
-
-func (v *vu) String() string { return fmt.Sprintf("vu(%s)", v.sub) }
