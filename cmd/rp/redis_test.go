@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -168,5 +169,26 @@ func TestIndexKeysAreDerived(t *testing.T) {
 	again, _ := indexKeys([][]byte{b})
 	if string(again[0]) != string(keys[1]) {
 		t.Errorf("the old secret's key changed with its position")
+	}
+}
+
+// rp starts with Redis unreachable (connections are lazy): it serves, says it is not
+// ready, and a sign-in ends on a 503 page, never a 500.
+func TestRedisDownAtStart(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "redis://" + ln.Addr().String() + "/0" // nobody listens once closed
+	ln.Close()
+	st := start(t, []string{"--addr", "127.0.0.1:0", "--session-store", closed}, nil)
+	resp, body := fetch(t, http.DefaultClient, "GET", st.url+"/readyz", nil)
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "session_store") {
+		t.Errorf("/readyz with Redis down = %d %s, want 503 naming the session store", resp.StatusCode, body)
+	}
+	resp, page := signInWithForm(t, st, browser(), "alice", "/")
+	if resp.StatusCode != http.StatusServiceUnavailable || strings.Contains(page, "alice@example.com") {
+		t.Errorf("sign-in with Redis down = %d, want 503 and nothing of alice", resp.StatusCode)
 	}
 }
