@@ -80,6 +80,26 @@
 // ES256 JWT, the name posted once) and [KindKeycloak] (roles as groups). Key sets are
 // refetched in the background and discovery runs again now and then.
 //
+// # In front of other apps: reverse proxy and forward auth
+//
+// [RP.Proxy] guards an app written in any language: signed-in, allowed requests go to
+// the upstream through net/http/httputil.ReverseProxy (websockets and streamed
+// responses included) with the identity headers X-Forwarded-User, -Email,
+// -Preferred-Username and -Groups; the same names sent by the client are removed in
+// every spelling, and rp's cookies are taken out. GET /auth/verify answers the
+// subrequests of nginx auth_request, Traefik ForwardAuth and Caddy forward_auth with
+// the same headers (200), 401, or a 302 to sign in that returns to the original URL.
+// X-Forwarded-*, X-Original-* and Forwarded headers are believed only from
+// Config.TrustedProxies (loopback by default); otherwise, or when they disagree, the
+// original URL is unknown: every access rule applies and sign-in returns to "/".
+//
+// Config.Rules ([Rule]) restrict who may use which paths: email domains and addresses
+// (parsed strictly, verified emails only by default), groups, and claim values, per
+// path prefix and per provider. A denied user gets a 403 naming the rule they failed.
+// With Config.Assertion on, the upstream also gets [HeaderAssertion]: a short-lived
+// ES256 JWT about the user, verifiable with the keys at /auth/jwks.json, so the app
+// need not trust plain headers.
+//
 // # Metrics and logs
 //
 // With Config.Registerer set, rp records sign-ins by provider, outcome and reason,

@@ -26,7 +26,9 @@ func TestRuleEmailBypassAttempts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	verified := func(e string) *User { return &User{Email: e, Claims: map[string]any{"email": e, "email_verified": true}} }
+	verified := func(e string) *User {
+		return &User{Email: e, Claims: map[string]any{"email": e, "email_verified": true}}
+	}
 	unverified := func(e string) *User { return &User{Claims: map[string]any{"email": e, "email_verified": false}} }
 	tests := []struct {
 		name string
