@@ -4,13 +4,15 @@ package integration
 // way the OpenID Foundation's RP tests make their provider misbehave. Each
 // case is named after the OIDF test it mirrors (oidcc-client-test-*, the
 // FAPI client tests borrowed by the checklist, and a few foyer-* extras for
-// response faults no OIDF test covers). See /work/shared/research/
-// conformance-checklist.md for the mapping and conformance_*_test.go for
-// the cases.
+// response faults no OIDF test covers). The README lists which OIDF modules
+// are covered and why the others are not; conformance_*_test.go hold the
+// cases.
 //
 // Every case gets its own provider and its own rp (both in process, on
 // httptest servers), so cases run in parallel and share nothing: faults,
 // keys, clocks, captured requests and logs all belong to one case.
+// TestConformanceSharedProvider is the exception on purpose: it shows that
+// faults scoped by login_hint keep cases apart on one provider.
 
 import (
 	"bufio"
