@@ -95,7 +95,7 @@ type replica struct {
 	rp      *rp.RP
 	url     string
 	handler http.Handler      // what the listener serves
-	st      *redisstore.Store // nil with cookie sessions
+	st      *redisstore.Store // nil with cookie sessions and in-process revocations
 }
 
 // replicaOpt says how a replica differs from the default (Redis sessions, client demo,
@@ -106,6 +106,9 @@ type replicaOpt struct {
 	clientID       string
 	secret         string
 	cookieSessions bool
+	// sharedRevocations keeps the revocation list and replay cache in Redis, as
+	// cookie-session replicas need (Redis sessions have them anyway).
+	sharedRevocations bool
 	// now, if set, is this replica's clock instead of the fleet's.
 	now func() time.Time
 	// wrap, if set, wraps the Redis session store (to observe or delay it).
@@ -140,14 +143,19 @@ func (f *fleet) replica(o replicaOpt) *replica {
 		Now:           o.now,
 		Logger:        slog.New(slog.DiscardHandler),
 	}
-	if !o.cookieSessions {
+	if !o.cookieSessions || o.sharedRevocations {
 		st, err := redisstore.New(t.Context(), redisstore.Options{URL: f.redis.URL, IndexSecrets: [][]byte{cookieSecret}, Timeout: time.Second, Now: o.now})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
 		r.st = st
-		ss := redisstore.NewSessionStore(st, redisstore.SessionStoreConfig{InsecureHTTP: true, Now: o.now})
+	}
+	if o.sharedRevocations {
+		cfg.Revocations, cfg.ReplayCache = r.st, r.st
+	}
+	if !o.cookieSessions {
+		ss := redisstore.NewSessionStore(r.st, redisstore.SessionStoreConfig{InsecureHTTP: true, Now: o.now})
 		cfg.SessionStore = ss
 		if o.wrap != nil {
 			cfg.SessionStore = o.wrap(ss)

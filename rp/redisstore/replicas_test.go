@@ -321,3 +321,42 @@ func TestReplicasTouchSaveKeepsRefreshedTokens(t *testing.T) {
 		t.Errorf("refresh requests = %d, want 2", n)
 	}
 }
+
+// Replicas with cookie sessions and a revocation list in Redis: a back-channel logout
+// received by B makes the existing cookie stop working on A, and a replay of the token
+// to A is refused.
+func TestCookieReplicasShareRevocations(t *testing.T) {
+	t.Parallel()
+	f := newFleet(t)
+	a := f.replica(replicaOpt{cookieSessions: true, sharedRevocations: true})
+	b := f.replica(replicaOpt{cookieSessions: true, sharedRevocations: true})
+	c := browser()
+	f.signIn(c, a)
+	if !f.signedIn(c, b) {
+		t.Fatal("the cookie session from A does not work on B")
+	}
+	now := time.Now()
+	tok, err := f.idp.Mint(map[string]any{
+		"iss": f.idp.Issuer, "aud": f.idp.ClientID, "iat": now.Unix(), "exp": now.Add(time.Minute).Unix(),
+		"jti": "cookie-replicas-1", "sid": f.sid(c, a),
+		"events": map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, target := range []*replica{b, a} {
+		resp, err := http.PostForm(target.url+"/auth/backchannel-logout", url.Values{"logout_token": {tok}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if want := []int{http.StatusOK, http.StatusBadRequest}[i]; resp.StatusCode != want {
+			t.Errorf("logout token #%d to %s: %d, want %d", i+1, target.url, resp.StatusCode, want)
+		}
+	}
+	for name, r := range map[string]*replica{"A": a, "B": b} {
+		if f.signedIn(c, r) {
+			t.Errorf("the cookie still works on %s after a back-channel logout through B", name)
+		}
+	}
+}
