@@ -16,6 +16,13 @@ import (
 // rotate refresh tokens would otherwise see the old refresh token again and end the session.
 const refreshGrace = time.Minute
 
+// A shared store's refresh lock is held for at most refreshLockTTL (a crashed holder
+// cannot block a session longer) and waited for at most refreshLockWait.
+const (
+	refreshLockTTL  = 15 * time.Second
+	refreshLockWait = 5 * time.Second
+)
+
 // recentRefresh remembers the outcome of the latest refresh of a session.
 type recentRefresh struct {
 	from   string // the refresh token that was redeemed
@@ -54,7 +61,7 @@ func (p *RP) maybeRefresh(w http.ResponseWriter, r *http.Request, s *Session) (b
 		defer cancel()
 		locker, shared := p.store.(RefreshLocker)
 		if shared {
-			unlock, err := locker.LockWait(ctx, "refresh:"+s.ID, 15*time.Second, 5*time.Second)
+			unlock, err := locker.LockWait(ctx, "refresh:"+s.ID, refreshLockTTL, refreshLockWait)
 			if err != nil {
 				return nil, fmt.Errorf("refresh lock: %w", err)
 			}
@@ -105,7 +112,7 @@ func (p *RP) saveSession(w http.ResponseWriter, r *http.Request, s *Session, ref
 	}
 	ctx, cancel := withTimeout(r.Context())
 	defer cancel()
-	unlock, err := locker.LockWait(ctx, "refresh:"+s.ID, 15*time.Second, 5*time.Second)
+	unlock, err := locker.LockWait(ctx, "refresh:"+s.ID, refreshLockTTL, refreshLockWait)
 	if err != nil {
 		return fmt.Errorf("refresh lock: %w", err)
 	}
