@@ -9,6 +9,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -87,9 +88,25 @@ func (p *RP) Proxy(upstream *url.URL, opts ProxyOptions) http.Handler {
 			return nil
 		},
 		ErrorHandler: p.proxyError,
+		BufferPool:   &bufferPool{},
 	}
 	return p.RequireLogin(rev)
 }
+
+// bufferPool lends ReverseProxy its 32 KiB copy buffers, which it would otherwise
+// allocate for every response.
+type bufferPool struct{ p sync.Pool }
+
+// Get returns a buffer from the pool, or a new one.
+func (b *bufferPool) Get() []byte {
+	if buf, ok := b.p.Get().(*[]byte); ok {
+		return *buf
+	}
+	return make([]byte, 32<<10)
+}
+
+// Put returns buf to the pool.
+func (b *bufferPool) Put(buf []byte) { b.p.Put(&buf) }
 
 // proxyError answers a request the upstream did not: 502, or 504 on a timeout.
 func (p *RP) proxyError(w http.ResponseWriter, r *http.Request, err error) {
