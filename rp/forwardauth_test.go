@@ -92,6 +92,7 @@ func TestVerifySignedOut(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			rec := verifyAs(h, nil, tt.peer, tt.query, tt.header...)
 			if rec.Code != tt.status {
 				t.Fatalf("status = %d, want %d (%s)", rec.Code, tt.status, rec.Body.String())
@@ -149,6 +150,7 @@ func TestVerifyPathRulesTrustOnlyProxies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var hdr []string
 			if fwd, orig, two := strings.Cut(tt.uri, "|"); two {
 				hdr = []string{"X-Forwarded-Uri", fwd, "X-Original-URI", orig, "Accept", "application/json"}

@@ -62,6 +62,7 @@ func TestRuleEmailBypassAttempts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			why := tt.rule.check(tt.user)
 			if (why == "") != tt.pass {
 				t.Errorf("check = %q, want pass=%v", why, tt.pass)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -103,6 +104,7 @@ func TestProxySignedOut(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			resp, body := h.get(c, tt.path, tt.header...)
 			if resp.StatusCode != tt.status {
 				t.Fatalf("status = %d, want %d (%s)", resp.StatusCode, tt.status, truncate(body, 200))
@@ -214,5 +216,42 @@ func TestProxyStreamsServerSentEvents(t *testing.T) {
 	close(app.sseAck)
 	if got := readLine(t, br); got != "data: two\n" {
 		t.Fatalf("second event = %q", got)
+	}
+}
+
+// TestProxyForwardedHeadersTrust: X-Forwarded-Host/-Proto/-For from a trusted proxy
+// reach the upstream; from anyone else they are replaced by what rp saw.
+func TestProxyForwardedHeadersTrust(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		trusted []netip.Prefix
+		host    string
+		proto   string
+		xff     string
+	}{
+		{"loopback trusted (default)", nil, "app.example.com", "https", "198.51.100.7, 127.0.0.1"},
+		{"loopback not trusted", []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, "", "http", "127.0.0.1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h, _ := newGatewayHarness(t, func(c *Config) { c.TrustedProxies = tc.trusted })
+			h.signIn(h.client)
+			seen := proxiedEcho(t, h, h.client, "X-Forwarded-Host", "app.example.com", "X-Forwarded-Proto", "https", "X-Forwarded-For", "198.51.100.7")
+			host := tc.host
+			if host == "" {
+				u, _ := url.Parse(h.srv.URL)
+				host = u.Host
+			}
+			if got := seen.Header.Get("X-Forwarded-Host"); got != host {
+				t.Errorf("X-Forwarded-Host = %q, want %q", got, host)
+			}
+			if got := seen.Header.Get("X-Forwarded-Proto"); got != tc.proto {
+				t.Errorf("X-Forwarded-Proto = %q, want %q", got, tc.proto)
+			}
+			if got := strings.Join(seen.Header.Values("X-Forwarded-For"), ", "); got != tc.xff {
+				t.Errorf("X-Forwarded-For = %q, want %q", got, tc.xff)
+			}
+		})
 	}
 }
