@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,24 +14,29 @@ import (
 	"github.com/foyer-oidc/foyer/bench"
 )
 
-// TestRunEndToEnd runs the whole tool briefly against freshly built rp and
-// mockidp binaries and checks that every scenario produced its figures. It
-// takes several seconds (two builds, a few dozen processes), so -short skips
-// it.
+// TestRunEndToEnd runs the whole tool briefly against rp and mockidp
+// binaries ($FOYER_BIN_DIR when set, else a fresh build) and checks that
+// every scenario produced its figures. It takes several seconds (a few
+// dozen processes), so -short skips it.
 func TestRunEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the end-to-end run of the load tool")
 	}
 	t.Parallel()
-	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	if err := bench.Build(ctx, dir, "mockidp", "rp"); err != nil {
-		t.Fatal(err)
+	// `make test` builds bin/ first and names it in FOYER_BIN_DIR; use those
+	// binaries rather than compiling the same programs again.
+	dir := os.Getenv("FOYER_BIN_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+		if err := bench.Build(ctx, dir, "mockidp", "rp"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var log bytes.Buffer
 	report, err := bench.Run(ctx, bench.Config{
-		Binaries:  bench.Binaries{MockIDP: dir + "/mockidp", RP: dir + "/rp"},
+		Binaries:  bench.Binaries{MockIDP: filepath.Join(dir, "mockidp"), RP: filepath.Join(dir, "rp")},
 		Scenarios: []string{"all"},
 		Starts:    2,
 		Algs:      []string{"EdDSA"},
