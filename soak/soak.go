@@ -82,7 +82,7 @@ func worker(ctx context.Context, c Config, w int, base *url.URL, tr http.RoundTr
 	for i := w; i < c.Users; i += c.Workers {
 		users = append(users, newVU(subject(i), base, tr, t))
 	}
-	stranger := &http.Client{Transport: tr,
+	stranger := &http.Client{Transport: tr, Timeout: requestTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for i := 0; ctx.Err() == nil; i++ {
 		v := users[i%len(users)]

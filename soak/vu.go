@@ -10,7 +10,11 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 )
+
+// requestTimeout bounds every request of the soak: a hang is a failure, not a wait.
+const requestTimeout = 30 * time.Second
 
 // vu is one simulated person with a browser of their own (a cookie jar).
 // Only one worker drives a given vu.
@@ -25,7 +29,7 @@ type vu struct {
 
 func newVU(sub string, base *url.URL, tr http.RoundTripper, t *tally) *vu {
 	jar, _ := cookiejar.New(nil)
-	return &vu{sub: sub, base: base, t: t, client: &http.Client{Jar: jar, Transport: tr,
+	return &vu{sub: sub, base: base, t: t, client: &http.Client{Jar: jar, Transport: tr, Timeout: requestTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
