@@ -21,7 +21,7 @@ var Scenarios = []string{"start", "signin", "verify", "proxy", "memory"}
 // Default lengths of the warm-up and of each measured run.
 const (
 	DefaultWarmup   = time.Second
-	DefaultDuration = 3 * time.Second
+	DefaultDuration = 2 * time.Second
 )
 
 // Config says what to measure and how long; zero fields take the defaults
