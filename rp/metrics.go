@@ -277,3 +277,14 @@ func endpointKey(raw string) (string, bool) {
 	}
 	return u.Scheme + "://" + u.Host + u.Path, true
 }
+
+// refreshOutcome is the "outcome" label of a finished token refresh.
+func refreshOutcome(err error) string {
+	switch {
+	case err == nil:
+		return outcomeSuccess
+	case errors.Is(err, errSessionEnded):
+		return "ended"
+	}
+	return "error"
+}

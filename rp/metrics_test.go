@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -156,4 +157,33 @@ func seriesCount(t *testing.T, reg prometheus.Gatherer, name string) int {
 		}
 	}
 	return 0
+}
+
+func TestMetricsCountRefreshes(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	h := newHarness(t, harnessOpt{
+		idp: []mockidp.Option{mockidp.WithConfig(func(c *mockidp.Config) { c.AccessTokenTTL = 5 * time.Minute })},
+		cfg: func(c *Config) {
+			c.Providers[0].Scopes = []string{"openid", "profile", "email", "offline_access"}
+			c.Registerer = reg
+		},
+	})
+	count := func(outcome string) float64 {
+		return metricValue(t, reg, "foyer_rp_token_refreshes_total", map[string]string{"provider": "mock", "outcome": outcome})
+	}
+	h.signIn(h.client)
+	h.expireAccessToken()
+	if !h.signedIn(h.client) || count("success") != 1 {
+		t.Fatalf("after a refresh: success = %v, want 1", count("success"))
+	}
+	h.expireAccessToken()
+	h.idp.InjectFault(mockidp.Fault{Refresh: true, TokenStatus: http.StatusServiceUnavailable})
+	if !h.signedIn(h.client) || count("error") != 1 {
+		t.Errorf("after a provider outage: error = %v, want 1 (and still signed in)", count("error"))
+	}
+	h.idp.InjectFault(mockidp.Fault{Refresh: true, TokenError: "invalid_grant"})
+	if h.signedIn(h.client) || count("ended") != 1 {
+		t.Errorf("after invalid_grant: ended = %v, want 1 (and signed out)", count("ended"))
+	}
 }

@@ -131,7 +131,8 @@ func (p *RP) saveSession(w http.ResponseWriter, r *http.Request, s *Session, ref
 }
 
 // refresh redeems s's refresh token and verifies a new ID token, if any.
-func (p *RP) refresh(ctx context.Context, s *Session) (Tokens, error) {
+func (p *RP) refresh(ctx context.Context, s *Session) (_ Tokens, err error) {
+	defer func() { p.metrics.refresh(s.Provider, refreshOutcome(err)) }()
 	prov := p.providers[s.Provider]
 	m, err := prov.metadata()
 	if err != nil {
