@@ -100,6 +100,7 @@ func (p *RP) startLogin(w http.ResponseWriter, r *http.Request, id, rd string) e
 	for k, v := range prov.cfg.AuthParams {
 		opts = append(opts, oauth2.SetAuthURLParam(k, v))
 	}
+	opts = append(opts, hintOptions(r.URL.Query(), prov.cfg.AuthParams)...)
 	if prov.cfg.HostedDomain != "" {
 		opts = append(opts, oauth2.SetAuthURLParam("hd", prov.cfg.HostedDomain))
 	}
