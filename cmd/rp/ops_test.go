@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -223,6 +225,31 @@ providers:
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("--check-config error lacks %q", want)
+		}
+	}
+}
+
+func TestMetricsCountProxiedRequests(t *testing.T) {
+	t.Parallel()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(up.Close)
+	st := start(t, []string{"--addr", "127.0.0.1:0", "--upstream", up.URL}, nil)
+	c := browser()
+	fetch(t, c, "GET", st.url+"/api/x", nil, "Accept", "application/json") // signed out: 401
+	if resp, _ := signInWithForm(t, st, c, "bob", "/app/page"); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("sign-in through the proxy: %d", resp.StatusCode)
+	}
+	fetch(t, c, "GET", st.url+"/app/other", nil)
+	_, body := fetch(t, c, "GET", st.url+"/metrics", nil)
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^foyer_rp_http_requests_total\{code="202",route="proxy"\} 2$`),
+		regexp.MustCompile(`(?m)^foyer_rp_http_requests_total\{code="401",route="proxy"\} 1$`),
+		regexp.MustCompile(`(?m)^foyer_rp_http_request_duration_seconds_count\{route="proxy"\} 3$`),
+	} {
+		if !want.MatchString(body) {
+			t.Errorf("/metrics lacks %s", want)
 		}
 	}
 }
