@@ -15,6 +15,9 @@ BUILDFLAGS := -trimpath -ldflags '$(LDFLAGS)'
 # go test's own deadline per test binary; the whole run stays well under 10 min.
 TESTTIMEOUT ?= 8m
 FUZZTIME  ?= 60s
+# How long `make soak` runs, and extra arguments for cmd/foyer-soak.
+SOAKTIME  ?= 10m
+SOAK_ARGS ?=
 # Arguments for cmd/foyer-bench, e.g. BENCH_ARGS=start.
 BENCH_ARGS ?=
 IMAGE_PREFIX ?= foyer
@@ -26,7 +29,7 @@ IMAGES    := rp mockidp whoami
 # Run apt-get as root, or through sudo otherwise.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help build run test bench bench-start bench-load fuzz images ci-deps clean
+.PHONY: help build run test bench bench-start bench-load fuzz soak images ci-deps clean
 
 help: ## Show this list of targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -67,6 +70,9 @@ fuzz: ## Run every Fuzz target for FUZZTIME (default 60s) each.
 		done; \
 	done
 
+soak: build ## Soak rp+mockidp binaries for SOAKTIME (default 10m): fails on a 5xx, a wrong user, anyone let in, memory growth or a goroutine leak.
+	$(GO) run ./cmd/foyer-soak -rp $(BIN)/rp -mockidp $(BIN)/mockidp -duration $(SOAKTIME) $(SOAK_ARGS)
+
 images: build ## Build the FROM-scratch images of rp, mockidp and whoami; print their sizes.
 	@for c in $(IMAGES); do \
 		echo "docker build $(IMAGE_PREFIX)/$$c:$(IMAGE_TAG)"; \
@@ -74,9 +80,9 @@ images: build ## Build the FROM-scratch images of rp, mockidp and whoami; print 
 	done
 	@docker image ls --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' | grep '^$(IMAGE_PREFIX)/'
 
-ci-deps: ## Install Chromium and redis-server from Debian packages where missing.
+ci-deps: ## Install Chromium, redis-server and nginx from Debian packages where missing.
 	@updated=; \
-	for pair in chromium:chromium redis-server:redis-server; do \
+	for pair in chromium:chromium redis-server:redis-server nginx:nginx-light; do \
 		cmd=$${pair%%:*}; pkg=$${pair##*:}; \
 		if command -v $$cmd >/dev/null 2>&1; then echo "ci-deps: $$cmd present"; continue; fi; \
 		if [ -z "$$updated" ]; then $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q || exit 1; updated=1; fi; \
