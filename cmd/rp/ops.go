@@ -1,7 +1,13 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -30,6 +36,7 @@ type tuningOptions struct {
 	IdleTimeout      time.Duration
 	AbsoluteLifetime time.Duration
 	ClockSkew        time.Duration
+	MetricsAddr      string
 }
 
 // fileQuirks are the kind-specific keys of a provider in the YAML file.
@@ -52,6 +59,7 @@ type fileTuning struct {
 	JWKSCooldown     time.Duration `yaml:"jwks_cooldown"`
 	KeyRefresh       time.Duration `yaml:"key_refresh_interval"`
 	MetadataRefresh  time.Duration `yaml:"metadata_refresh_interval"`
+	MetricsAddr      string        `yaml:"metrics_addr"`
 }
 
 // opsFlags defines the flags of quirkOptions and tuningOptions on fs.
@@ -69,6 +77,7 @@ func (o *options) opsFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&t.IdleTimeout, "idle-timeout", 0, "end sessions unused for this long (default 1h)")
 	fs.DurationVar(&t.AbsoluteLifetime, "absolute-lifetime", 0, "end sessions this long after sign-in (default 12h)")
 	fs.DurationVar(&t.ClockSkew, "clock-skew", 0, "leeway for token times (default 1m, at most 5m)")
+	fs.StringVar(&t.MetricsAddr, "metrics-addr", "", "serve /metrics on this address instead of the main listener (e.g. 127.0.0.1:9090)")
 }
 
 // withQuirks adds the --issuer provider's kind-specific settings to pc.
@@ -126,4 +135,28 @@ func newRegistry() *prometheus.Registry {
 // metricsHandler serves reg in the Prometheus text (or OpenMetrics) format.
 func metricsHandler(reg *prometheus.Registry) http.Handler {
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, EnableOpenMetrics: true})
+}
+
+// startMetrics serves /metrics on its own listener when --metrics-addr is set (so that
+// in proxy mode the upstream keeps its own /metrics, and the metrics can stay on an
+// internal address). It returns the function that stops it; with no address it does
+// nothing, and /metrics is on the main listener instead.
+func (a *app) startMetrics(log *slog.Logger, stdout io.Writer) (func(context.Context) error, error) {
+	if a.metricsAddr == "" {
+		return func(context.Context) error { return nil }, nil
+	}
+	ln, err := net.Listen("tcp", a.metricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metricsHandler(a.metrics))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener failed", "reason", err.Error())
+		}
+	}()
+	fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", ln.Addr())
+	return srv.Shutdown, nil
 }

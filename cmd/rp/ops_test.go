@@ -253,3 +253,18 @@ func TestMetricsCountProxiedRequests(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricsAddrServesMetricsApart(t *testing.T) {
+	t.Parallel()
+	st := start(t, []string{"--addr", "127.0.0.1:0"}, map[string]string{"RP_METRICS_ADDR": "127.0.0.1:0"})
+	m := regexp.MustCompile(`metrics on (\S+)`).FindStringSubmatch(st.out.String())
+	if m == nil {
+		t.Fatalf("no metrics address announced:\n%s", st.out.String())
+	}
+	if resp, body := fetch(t, browser(), "GET", m[1], nil); resp.StatusCode != 200 || !strings.Contains(body, "foyer_rp_build_info") {
+		t.Errorf("%s = %d, want 200 with the metrics", m[1], resp.StatusCode)
+	}
+	if resp, body := fetch(t, browser(), "GET", st.url+"/metrics", nil); resp.StatusCode == 200 && strings.Contains(body, "foyer_rp_build_info") {
+		t.Error("the main listener still serves /metrics")
+	}
+}

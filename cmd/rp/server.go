@@ -29,6 +29,8 @@ type app struct {
 	redis    *redisstore.Store // nil: cookie sessions
 	log      *slog.Logger
 	metrics  *prometheus.Registry // served at /metrics
+	// metricsAddr serves /metrics on its own listener; empty: on the main one.
+	metricsAddr string
 }
 
 // serve builds the server from o, listens, and serves until ctx ends.
@@ -72,6 +74,10 @@ func serve(ctx context.Context, o *options, stdout io.Writer) error {
 		MaxHeaderBytes:    64 << 10, // chunked session cookies
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	stopMetrics, err := a.startMetrics(log, stdout)
+	if err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	if a.devMode {
@@ -91,7 +97,7 @@ func serve(ctx context.Context, o *options, stdout io.Writer) error {
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	err = srv.Shutdown(sctx)
+	err = errors.Join(srv.Shutdown(sctx), stopMetrics(sctx))
 	if a.redis != nil {
 		_ = a.redis.Close()
 	}
@@ -151,6 +157,7 @@ func configure(o *options, fc *fileConfig, listenURL string, log *slog.Logger) (
 	errs = append(errs, o.applyGateway(fc, &a.cfg))
 	a.metrics = newRegistry()
 	a.cfg.Registerer = a.metrics
+	a.metricsAddr = first(o.MetricsAddr, fc.MetricsAddr)
 	return a, errors.Join(errs...)
 }
 
@@ -172,7 +179,9 @@ func (a *app) handler(ctx context.Context) (http.Handler, *rp.RP, error) {
 	mux.Handle("/auth/", auth.Handler())
 	mux.HandleFunc("GET /healthz", auth.Healthz)
 	mux.HandleFunc("GET /readyz", auth.Readyz)
-	mux.Handle("GET /metrics", metricsHandler(a.metrics))
+	if a.metricsAddr == "" {
+		mux.Handle("GET /metrics", metricsHandler(a.metrics))
+	}
 	if a.devIdP != nil {
 		mux.Handle("/mockidp/", a.devIdP)
 	}
