@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 )
 
@@ -36,6 +37,17 @@ func ThisMachine() Machine {
 		Arch:       runtime.GOARCH,
 		LoadAvg:    loadAvg("/proc/loadavg"),
 	}
+}
+
+// Busy reports whether the 1-minute load average at the start exceeded the
+// number of CPUs: other work was competing with the benchmark.
+func (m Machine) Busy() bool {
+	f := strings.Fields(m.LoadAvg)
+	if len(f) == 0 {
+		return false
+	}
+	load, err := strconv.ParseFloat(f[0], 64)
+	return err == nil && load > float64(m.NumCPU)
 }
 
 // loadAvg returns the first three fields of a loadavg file, or "".

@@ -124,3 +124,23 @@ func TestSignInBound(t *testing.T) {
 		t.Errorf("signInBound with no signatures = %g, want 0", got)
 	}
 }
+
+func TestMachineBusy(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		load string
+		want bool
+	}{
+		{"0.50 0.40 0.30", false},
+		{"2.00 1.00 1.00", false},
+		{"2.01 1.00 1.00", true},
+		{"11.63 11.59 11.00", true},
+		{"", false},
+		{"high", false},
+	}
+	for _, tt := range tests {
+		if got := (Machine{NumCPU: 2, LoadAvg: tt.load}).Busy(); got != tt.want {
+			t.Errorf("Busy() with load %q on 2 CPUs = %v, want %v", tt.load, got, tt.want)
+		}
+	}
+}

@@ -69,6 +69,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "cpu: %s (%d logical CPUs), GOMAXPROCS=%d, %s %s/%s\n", m.CPU, m.NumCPU, m.GOMAXPROCS, m.GoVersion, m.OS, m.Arch)
 	if m.LoadAvg != "" {
 		fmt.Fprintf(w, "load average at start: %s\n", m.LoadAvg)
+		if m.Busy() {
+			fmt.Fprintln(w, "warning: the machine was busy (load above its CPU count): other work skews throughput and tail latency")
+		}
 	}
 	if r.Method != "" {
 		fmt.Fprintf(w, "method: %s\n", r.Method)
