@@ -3,11 +3,13 @@ package rp
 import (
 	"bytes"
 	"compress/flate"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -34,17 +36,31 @@ type CookieStoreConfig struct {
 	// InsecureHTTP drops the Secure attribute and the "__Host-" prefix. It MUST NOT be
 	// set except for a plain-http loopback URL during development.
 	InsecureHTTP bool
-	// Now is the clock, used for the cookies' Max-Age. Nil: time.Now.
+	// Now is the clock, used for the cookies' Max-Age and the cache's expiry. Nil: time.Now.
 	Now func() time.Time
+	// CacheSize is how many decoded sessions are kept in memory, so that a request
+	// with a cookie seen before skips decryption and decoding (a few KB each).
+	// Zero: 10,000; negative: no cache.
+	CacheSize int
+	// IdleTimeout, when set, drops a cached session once it has been idle that long
+	// (as [Config.IdleTimeout]); a cached session is never used past its ExpiresAt.
+	IdleTimeout time.Duration
 }
 
 // CookieStore keeps the whole session in the browser: JSON, compressed, encrypted and
 // MACed by securecookie as one value, then split into chunks of at most 3800 bytes
 // (foyer_session, foyer_session_1, ...). The MAC covers the whole value, so chunks
 // cannot be mixed, dropped or reordered. It is safe for concurrent use.
+//
+// Decoded sessions are cached by the exact cookie value (see [CookieStoreConfig.CacheSize]):
+// a save writes a new value, and Load hands out a copy each time, so callers may change
+// the session they get. The claims in [Session.Claims] are shared and read-only.
 type CookieStore struct {
-	jar cookieJar
-	now func() time.Time
+	jar   cookieJar
+	now   func() time.Time
+	idle  time.Duration
+	names [maxChunks]string
+	cache *sessionCache // nil: no cache
 	// inflaters and deflaters pool DEFLATE readers and writers: each holds large
 	// windows and tables, too much to allocate per request.
 	inflaters sync.Pool
@@ -69,9 +85,22 @@ func NewCookieStore(cfg CookieStoreConfig) (*CookieStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &CookieStore{jar: cookieJar{secure: !cfg.InsecureHTTP, codecs: cs}, now: cfg.Now}
+	st := &CookieStore{jar: cookieJar{secure: !cfg.InsecureHTTP, codecs: cs}, now: cfg.Now, idle: cfg.IdleTimeout}
 	if st.jar.secure {
 		st.jar.prefix = "__Host-"
+	}
+	for i := range st.names {
+		if i == 0 {
+			st.names[i] = st.jar.name(sessionCookie)
+		} else {
+			st.names[i] = st.jar.name(sessionCookie + "_" + strconv.Itoa(i))
+		}
+	}
+	switch {
+	case cfg.CacheSize == 0:
+		st.cache = newSessionCache(defaultSessionCacheSize)
+	case cfg.CacheSize > 0:
+		st.cache = newSessionCache(cfg.CacheSize)
 	}
 	if st.now == nil {
 		st.now = time.Now
@@ -84,45 +113,90 @@ func NewCookieStore(cfg CookieStoreConfig) (*CookieStore, error) {
 	return st, nil
 }
 
-func (c *CookieStore) chunkName(i int) string {
-	if i == 0 {
-		return c.jar.name(sessionCookie)
-	}
-	return c.jar.name(sessionCookie + "_" + strconv.Itoa(i))
-}
+// chunkName returns the name of the i-th session cookie.
+func (c *CookieStore) chunkName(i int) string { return c.names[i] }
 
 // Load reassembles and decodes the session cookies. Anything that does not decode is
-// reported as no session.
+// reported as no session. A value decoded before comes from the cache, as a copy.
 func (c *CookieStore) Load(r *http.Request) (*Session, error) {
-	var buf bytes.Buffer
-	for i := range maxChunks {
-		ck, err := r.Cookie(c.chunkName(i))
-		if err != nil {
-			break
-		}
-		buf.WriteString(ck.Value)
-	}
-	if buf.Len() == 0 {
+	value := c.cookieValue(r)
+	if len(value) == 0 {
 		return nil, nil
 	}
-	raw, err := c.jar.decode(c.chunkName(0), buf.String())
+	if c.cache == nil {
+		return c.decode(value), nil
+	}
+	key := cacheKey(sha256.Sum256(value))
+	if s := c.cache.get(key); s != nil {
+		if c.cacheable(s) {
+			cp := *s
+			return &cp, nil
+		}
+		c.cache.remove(key)
+	}
+	s := c.decode(value)
+	if s == nil || !c.cacheable(s) {
+		return s, nil
+	}
+	s.Claims() // computed once, before the session is shared
+	c.cache.put(key, s)
+	cp := *s
+	return &cp, nil
+}
+
+// cookieValue returns the request's session chunks, concatenated.
+func (c *CookieStore) cookieValue(r *http.Request) []byte {
+	// Parse the Cookie header once; the first valid cookie of each name counts, as
+	// with r.Cookie.
+	cookies := r.Cookies()
+	var parts [maxChunks]string
+	n, size := 0, 0
+	for ; n < maxChunks; n++ {
+		i := slices.IndexFunc(cookies, func(ck *http.Cookie) bool { return ck.Name == c.names[n] })
+		if i < 0 {
+			break
+		}
+		parts[n] = cookies[i].Value
+		size += len(parts[n])
+	}
+	if size == 0 {
+		return nil
+	}
+	value := make([]byte, 0, size)
+	for _, p := range parts[:n] {
+		value = append(value, p...)
+	}
+	return value
+}
+
+// cacheable reports whether a session may be served from the cache: not past its
+// absolute lifetime, nor idle too long. Either way [RP] still checks it on every request.
+func (c *CookieStore) cacheable(s *Session) bool {
+	now := c.now()
+	return now.Before(s.ExpiresAt) && (c.idle <= 0 || now.Sub(s.LastSeen) < c.idle)
+}
+
+// decode verifies, decrypts, inflates and unmarshals a session cookie's value; nil when
+// any step fails.
+func (c *CookieStore) decode(value []byte) *Session {
+	raw, err := c.jar.decode(c.names[0], string(value))
 	if err != nil {
-		return nil, nil //nolint:nilerr // undecodable means signed out
+		return nil // undecodable means signed out
 	}
 	zr := c.inflaters.Get().(io.ReadCloser)
 	defer c.inflaters.Put(zr)
 	if err := zr.(flate.Resetter).Reset(bytes.NewReader(raw), nil); err != nil {
-		return nil, nil
+		return nil
 	}
 	js, err := io.ReadAll(io.LimitReader(zr, maxSessionJSON+1))
 	if err != nil || len(js) > maxSessionJSON {
-		return nil, nil
+		return nil
 	}
 	var s Session
 	if err := json.Unmarshal(js, &s); err != nil || s.ID == "" {
-		return nil, nil
+		return nil
 	}
-	return &s, nil
+	return &s
 }
 
 // Save encodes s into as many chunks as needed and expires chunks left from a larger

@@ -50,6 +50,8 @@ type Tokens struct {
 
 // Claims returns the ID token's claims with userinfo's extra claims over them.
 // The ID token was verified at sign-in; the session itself is integrity-protected.
+// The map is computed once per session and may be shared by copies of the session
+// (the cookie store caches it): do not modify it.
 func (s *Session) Claims() map[string]any {
 	if s.claims == nil {
 		s.claims = map[string]any{}

@@ -2,6 +2,7 @@ package rp
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -19,7 +20,9 @@ type User struct {
 	Name              string   `json:"name,omitempty"`
 	PreferredUsername string   `json:"preferred_username,omitempty"`
 	Groups            []string `json:"groups"`
-	// Claims are every ID token claim, with userinfo's extra claims.
+	// Claims are every ID token claim, with userinfo's extra claims. The map is this
+	// User's own, but nested values (lists, objects) are shared with other requests of
+	// the same session: do not modify them.
 	Claims map[string]any `json:"claims"`
 	// ExpiresAt is when the session ends at the latest (its absolute lifetime).
 	ExpiresAt time.Time `json:"expires_at"`
@@ -67,14 +70,15 @@ func (u *User) SetIdentityHeaders(h http.Header, withToken bool) {
 	}
 }
 
-// userFromSession builds the User of a session.
+// userFromSession builds the User of a session. Its Claims are a copy of the session's
+// (which the session store may share between requests).
 func userFromSession(s *Session) *User {
 	c := s.Claims()
 	u := &User{
 		Provider:    s.Provider,
 		Issuer:      s.Issuer,
 		Subject:     s.Subject,
-		Claims:      c,
+		Claims:      maps.Clone(c),
 		ExpiresAt:   s.ExpiresAt,
 		Groups:      stringList(c["groups"]),
 		accessToken: s.Tokens.AccessToken,
