@@ -88,7 +88,7 @@ func New(ctx context.Context, cfg Config) (*RP, error) {
 		}
 	}
 	if p.store == nil {
-		p.store, err = NewCookieStore(CookieStoreConfig{Secrets: s.CookieSecrets, InsecureHTTP: !s.secure, Now: s.Now})
+		p.store, err = NewCookieStore(CookieStoreConfig{Secrets: s.CookieSecrets, InsecureHTTP: !s.secure, Now: s.Now, IdleTimeout: s.IdleTimeout})
 		if err != nil {
 			return nil, err
 		}
