@@ -40,6 +40,9 @@ type Config struct {
 	// RPBinary and MockIDPBinary are the programs run in ModeProcess. Empty:
 	// both are built from this module with `go build` into a temporary directory.
 	RPBinary, MockIDPBinary string
+	// SessionStore is passed to rp as --session-store (e.g. "redis://127.0.0.1:6379/0"),
+	// ModeProcess only. Empty: rp's default, cookie sessions.
+	SessionStore string
 	// Duration is how long the load runs. Zero: DefaultDuration.
 	Duration time.Duration
 	// Warmup is the start of the run whose memory samples do not count for
@@ -128,6 +131,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Duration < 0 || c.Warmup < 0 || c.Warmup >= c.Duration {
 		errs = append(errs, fmt.Errorf("duration %v, warm-up %v: want 0 <= warm-up < duration", c.Duration, c.Warmup))
+	}
+	if c.SessionStore != "" && c.Mode != ModeProcess {
+		errs = append(errs, fmt.Errorf("session store %q: only in mode %q", c.SessionStore, ModeProcess))
 	}
 	if c.Users < 1 || c.Workers < 1 {
 		errs = append(errs, fmt.Errorf("users %d, workers %d: want at least 1 each", c.Users, c.Workers))

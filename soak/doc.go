@@ -8,6 +8,8 @@
 //  1. A target starts: the real rp and mockidp binaries as processes
 //     ([ModeProcess], the default of cmd/foyer-soak, so that RSS is honest),
 //     or both in this process ([ModeInProcess], cheap enough for go test).
+//     In ModeProcess, [Config.SessionStore] gives rp a shared session store
+//     (e.g. a redis:// URL) instead of cookie sessions.
 //     The mock signs people in with no page (login auto) and has one user per
 //     virtual user, so each one is signed in as itself through login_hint;
 //     its access tokens live a little longer than rp's refresh margin, so

@@ -78,7 +78,11 @@ func startProcesses(ctx context.Context, c Config) (_ *processTarget, err error)
 	if err := waitOK(rctx, issuer+"/healthz", t.idp.done); err != nil {
 		return nil, fmt.Errorf("mockidp: %w\n%s", err, t.idpLog.lines())
 	}
-	t.rp = startProc("rp", rpBin, []string{"--addr", rpAddr, "--issuer", issuer, "--client-id", clientID},
+	rpArgs := []string{"--addr", rpAddr, "--issuer", issuer, "--client-id", clientID}
+	if c.SessionStore != "" {
+		rpArgs = append(rpArgs, "--session-store", c.SessionStore)
+	}
+	t.rp = startProc("rp", rpBin, rpArgs,
 		[]string{"RP_CLIENT_SECRET=" + clientSecret, "RP_COOKIE_SECRET=" + cookieSecret}, t.rpLog)
 	if err := waitOK(rctx, t.rpURL+"/readyz", t.rp.done); err != nil {
 		return nil, fmt.Errorf("rp: %w\n%s", err, t.rpLog.lines())

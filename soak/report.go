@@ -33,6 +33,8 @@ type Report struct {
 	Duration string `json:"duration"`
 	Users    int    `json:"users"`
 	Workers  int    `json:"workers"`
+	// SessionStore is rp's --session-store ("" for cookie sessions).
+	SessionStore string `json:"session_store,omitempty"`
 
 	Requests        int64            `json:"requests"`
 	ByKind          map[string]int64 `json:"by_kind"`
@@ -76,7 +78,11 @@ func (r *Report) Passed() bool {
 // WriteText writes the report for a person.
 func (r *Report) WriteText(w io.Writer) {
 	mib := func(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
-	fmt.Fprintf(w, "soak: %s, mode %s, %d users, %d workers\n", r.Duration, r.Mode, r.Users, r.Workers)
+	store := "cookie sessions"
+	if r.SessionStore != "" {
+		store = "session store " + r.SessionStore
+	}
+	fmt.Fprintf(w, "soak: %s, mode %s, %s, %d users, %d workers\n", r.Duration, r.Mode, store, r.Users, r.Workers)
 	fmt.Fprintf(w, "requests %d (sign-ins %d, sign-outs %d, refreshes %d, hostile %d)\n",
 		r.Requests, r.SignIns, r.SignOuts, r.Refreshes, r.Hostile)
 	kinds := make([]string, 0, len(r.ByKind))

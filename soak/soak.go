@@ -29,7 +29,7 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Mode: c.Mode, Duration: c.Duration.String(), Users: c.Users, Workers: c.Workers,
+	r := &Report{Mode: c.Mode, Duration: c.Duration.String(), Users: c.Users, Workers: c.Workers, SessionStore: c.SessionStore,
 		ByKind: map[string]int64{}, Status: map[int]int64{}, MemKind: tg.memKind()}
 	t := &tally{r: r}
 

@@ -67,13 +67,14 @@ func TestMemoryFlat(t *testing.T) {
 func TestConfigErrors(t *testing.T) {
 	t.Parallel()
 	for name, c := range map[string]Config{
-		"mode":          {Mode: "docker"},
-		"warm-up":       {Duration: time.Minute, Warmup: 2 * time.Minute},
-		"users":         {Users: -1},
-		"hostile":       {Hostile: 1.5},
-		"sign-out":      {SignOut: 2},
-		"sample":        {SampleEvery: time.Millisecond},
-		"access tokens": {AccessTokenTTL: 30 * time.Second},
+		"mode":             {Mode: "docker"},
+		"warm-up":          {Duration: time.Minute, Warmup: 2 * time.Minute},
+		"users":            {Users: -1},
+		"hostile":          {Hostile: 1.5},
+		"sign-out":         {SignOut: 2},
+		"sample":           {SampleEvery: time.Millisecond},
+		"access tokens":    {AccessTokenTTL: 30 * time.Second},
+		"store in process": {Mode: ModeInProcess, SessionStore: "redis://127.0.0.1:6379/0"},
 	} {
 		if _, err := c.withDefaults(); err == nil {
 			t.Errorf("%s: withDefaults(%+v) = nil error, want one", name, c)

@@ -9,6 +9,7 @@
 //
 //	foyer-soak [-duration 10m] [-users 2000] [-workers 16] [-hostile 0.05] [-json]
 //	           [-mode process|inprocess] [-rp bin/rp -mockidp bin/mockidp]
+//	           [-session-store redis://127.0.0.1:6379/0]
 package main
 
 import (
@@ -54,6 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&c.SignOut, "signout", soak.DefaultSignOut, "probability of signing out after a visit")
 	fs.DurationVar(&c.SampleEvery, "sample", soak.DefaultSampleEvery, "memory and goroutine sampling period")
 	fs.StringVar(&mode, "mode", string(soak.ModeProcess), "process (rp and mockidp binaries; RSS) or inprocess (Go heap)")
+	fs.StringVar(&c.SessionStore, "session-store", "", "rp's --session-store, e.g. redis://127.0.0.1:6379/0 (process mode; default cookie sessions)")
 	fs.StringVar(&c.RPBinary, "rp", "", "rp binary (default: built from this module)")
 	fs.StringVar(&c.MockIDPBinary, "mockidp", "", "mockidp binary (default: built from this module)")
 	fs.Uint64Var(&c.Seed, "seed", 1, "seed of the random choices")
