@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/foyer-oidc/foyer/internal/serve"
 	"github.com/foyer-oidc/foyer/mockidp"
 )
 
@@ -56,18 +57,7 @@ func parseOptions(name string, args []string, getenv func(string) string, out io
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var errs []error
-	fs.VisitAll(func(f *flag.Flag) {
-		env := "MOCKIDP_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v := getenv(env); v != "" && !set[f.Name] {
-			if err := f.Value.Set(v); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", env, err))
-			}
-		}
-	})
-	return o, errors.Join(errs...)
+	return o, serve.ApplyEnv(fs, "MOCKIDP_", getenv)
 }
 
 // run is the whole program: `mockidp [flags]` serves until ctx ends;
@@ -83,7 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if err != nil {
 			return err
 		}
-		return healthcheck(ctx, o.addr)
+		return serve.Healthcheck(ctx, o.addr)
 	}
 	o, err := parseOptions("mockidp", args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
@@ -138,20 +128,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	log.Info("mockidp serving", slog.String("version", version), slog.String("addr", ln.Addr().String()),
 		slog.String("issuer", cfg.Issuer), slog.String("login", cmp.Or(cfg.Login, mockidp.LoginForm)),
 		slog.String("alg", cmp.Or(cfg.Alg, "RS256")))
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
+	return serve.Run(ctx, srv, ln, 5*time.Second, log)
 }
 
 // newHandler builds one provider, or with names (comma-separated) a
@@ -231,31 +208,4 @@ func issuerHost(addr string) string {
 		host = "localhost"
 	}
 	return net.JoinHostPort(host, port)
-}
-
-// healthcheck GETs /healthz of the server at addr (an unspecified host
-// means loopback) and fails unless it answers 200.
-func healthcheck(ctx context.Context, addr string) error {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("healthcheck: %w", err)
-	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
-	if err != nil {
-		return fmt.Errorf("healthcheck: %w", err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("healthcheck: %w", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("healthcheck: status %d", resp.StatusCode)
-	}
-	return nil
 }

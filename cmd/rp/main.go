@@ -42,5 +42,5 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		fmt.Fprintln(stdout, "rp", version)
 		return nil
 	}
-	return serve(ctx, o, stdout)
+	return runServer(ctx, o, stdout)
 }

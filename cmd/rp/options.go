@@ -12,6 +12,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/foyer-oidc/foyer/internal/serve"
 	"github.com/foyer-oidc/foyer/rp"
 )
 
@@ -108,21 +109,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (*op
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var errs []error
-	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] {
-			return
-		}
-		env := "RP_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v := getenv(env); v != "" {
-			if err := f.Value.Set(v); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", env, err))
-			}
-		}
-	})
-	return o, errors.Join(errs...)
+	return o, serve.ApplyEnv(fs, "RP_", getenv)
 }
 
 // loadFile reads the --config YAML file, rejecting unknown fields.

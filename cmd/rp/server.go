@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/foyer-oidc/foyer/internal/serve"
 	"github.com/foyer-oidc/foyer/mockidp"
 	"github.com/foyer-oidc/foyer/rp"
 	"github.com/foyer-oidc/foyer/rp/redisstore"
@@ -33,8 +34,8 @@ type app struct {
 	metricsAddr string
 }
 
-// serve builds the server from o, listens, and serves until ctx ends.
-func serve(ctx context.Context, o *options, stdout io.Writer) error {
+// runServer builds the server from o, listens, and serves until ctx ends.
+func runServer(ctx context.Context, o *options, stdout io.Writer) error {
 	log, err := newLogger(o.LogFormat, stdout)
 	if err != nil {
 		return err
@@ -78,8 +79,8 @@ func serve(ctx context.Context, o *options, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	served := make(chan error, 1)
+	go func() { served <- serve.Run(ctx, srv, ln, shutdownGrace, log) }()
 	if a.devMode {
 		// The provider is in this process: say "listening" once it can sign people in.
 		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -89,23 +90,18 @@ func serve(ctx context.Context, o *options, stdout io.Writer) error {
 		cancel()
 	}
 	a.announce(stdout)
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	err = <-served
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
-	err = errors.Join(srv.Shutdown(sctx), stopMetrics(sctx))
+	err = errors.Join(err, stopMetrics(sctx))
 	if a.redis != nil {
 		_ = a.redis.Close()
 	}
-	if err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	return nil
+	return err
 }
+
+// shutdownGrace is how long requests in flight may take to finish after SIGTERM.
+const shutdownGrace = 10 * time.Second
 
 // configure turns options and the file into an rp.Config; with no provider at all it
 // sets up dev mode.

@@ -14,7 +14,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -24,6 +23,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/foyer-oidc/foyer/internal/serve"
 )
 
 const defaultAddr = "127.0.0.1:8000"
@@ -43,8 +44,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if addr == "" {
 		addr = defaultAddr
 	}
-	if len(args) > 0 && args[0] == "healthcheck" {
-		return healthcheck(ctx, addr)
+	if len(args) == 1 && args[0] == "healthcheck" {
+		return serve.Healthcheck(ctx, addr)
 	}
 	if len(args) > 0 {
 		return fmt.Errorf("unknown arguments %q (usage: whoami [healthcheck])", args)
@@ -55,16 +56,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	srv := &http.Server{Handler: handler(), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "whoami listening on %s\n", l.Addr())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdown)
+	return serve.Run(ctx, srv, l, 5*time.Second, nil)
 }
 
 // identity is what whoami answers.
@@ -101,31 +93,4 @@ func handler() http.Handler {
 		_ = json.NewEncoder(w).Encode(id)
 	})
 	return mux
-}
-
-// healthcheck GETs /healthz of the server listening on addr, on loopback
-// when addr names every interface.
-func healthcheck(ctx context.Context, addr string) error {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("healthcheck: %w", err)
-	}
-	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-		host = "127.0.0.1"
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
-	if err != nil {
-		return fmt.Errorf("healthcheck: %w", err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("healthcheck: %w", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return errors.New("healthcheck: status " + resp.Status)
-	}
-	return nil
 }
