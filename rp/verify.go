@@ -36,21 +36,25 @@ func invalidToken(format string, args ...any) error {
 // verifyIDToken checks an ID token fully. go-oidc checks the signature (only the
 // provider's advertised asymmetric algorithms, never none or HS*), iss, that aud contains
 // the client, and exp (with the configured skew); rp adds sub, iat, azp, untrusted extra
-// audiences, nonce, at_hash and — for refreshes — continuity of iss, sub, aud and nonce.
+// audiences, nonce, at_hash, no logout-token events claim and — for refreshes — continuity
+// of iss, sub, aud and nonce.
 func (p *RP) verifyIDToken(ctx context.Context, prov *provider, m *metadata, raw string, want expect) (*verified, error) {
 	tok, err := m.verifier.Verify(ctx, raw)
 	if err != nil {
 		return nil, invalidToken("id token: %w", err)
 	}
-	var c struct {
-		AZP string `json:"azp"`
-	}
 	claims := map[string]any{}
 	if err := tok.Claims(&claims); err != nil {
 		return nil, invalidToken("id token claims: %w", err)
 	}
-	if err := tok.Claims(&c); err != nil {
-		return nil, invalidToken("id token azp: %w", err)
+	azp, ok := claims["azp"].(string)
+	if !ok && claims["azp"] != nil {
+		return nil, invalidToken("id token azp is not a string")
+	}
+	// A logout token (OpenID Connect Back-Channel Logout 1.0 §2.4) is signed by the same
+	// keys for the same audience; its events claim must never pass as an ID token.
+	if _, ok := claims["events"]; ok {
+		return nil, invalidToken("id token has an events claim (a logout token?)")
 	}
 	if err := prov.checkClaims(m, tok.Issuer, claims); err != nil {
 		if errors.Is(err, errNotAllowed) {
@@ -72,9 +76,9 @@ func (p *RP) verifyIDToken(ctx context.Context, prov *provider, m *metadata, raw
 		return nil, invalidToken("id token iat is %v old", now.Sub(tok.IssuedAt))
 	}
 	client := prov.cfg.ClientID
-	if len(tok.Audience) > 1 || c.AZP != "" {
-		if c.AZP != client {
-			return nil, invalidToken("id token azp %q is not the client (aud has %d entries)", truncate(c.AZP, 64), len(tok.Audience))
+	if len(tok.Audience) > 1 || azp != "" {
+		if azp != client {
+			return nil, invalidToken("id token azp %q is not the client (aud has %d entries)", truncate(azp, 64), len(tok.Audience))
 		}
 	}
 	for _, a := range tok.Audience {

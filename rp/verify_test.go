@@ -27,6 +27,8 @@ func TestCallbackRejectsBadResponses(t *testing.T) {
 		{"several aud, azp other", mockidp.Fault{IDTokenClaims: map[string]any{"aud": []string{"demo", "other"}, "azp": "other"}}, 401, "invalid_token"},
 		{"several aud, no azp", mockidp.Fault{IDTokenClaims: map[string]any{"aud": []string{"demo", "other"}, "azp": nil}}, 401, "invalid_token"},
 		{"azp other", mockidp.Fault{IDTokenClaims: map[string]any{"azp": "other"}}, 401, "invalid_token"},
+		{"azp not a string", mockidp.Fault{IDTokenClaims: map[string]any{"azp": 7}}, 401, "invalid_token"},
+		{"logout token shape", mockidp.Fault{IDTokenClaims: map[string]any{"events": map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}}}}, 401, "invalid_token"},
 		{"sub missing", mockidp.Fault{IDTokenClaims: map[string]any{"sub": nil}}, 401, "invalid_token"},
 		{"iat missing", mockidp.Fault{IDTokenClaims: map[string]any{"iat": nil}}, 401, "invalid_token"},
 		{"iat in the future", mockidp.Fault{IDTokenClaims: map[string]any{"iat": now.Add(10 * time.Minute).Unix()}}, 401, "invalid_token"},
