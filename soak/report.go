@@ -53,8 +53,8 @@ type Report struct {
 	GoroutineKind      string   `json:"goroutine_kind"`
 	Samples            []Sample `json:"samples"`
 	MemStart           int64    `json:"mem_start"`
-	MemEnd             int64    `json:"mem_end"`
-	MemMax             int64    `json:"mem_max"`
+	MemEnd             int64    `json:"mem_end"` // after the goroutine wait
+	MemMax             int64    `json:"mem_max"` // the largest sample during the load
 	GoroutinesBaseline int      `json:"goroutines_baseline"`
 	GoroutinesPeak     int      `json:"goroutines_peak"`
 	GoroutinesEnd      int      `json:"goroutines_end"`
@@ -105,7 +105,8 @@ func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "statuses: %s\n", strings.Join(st, " "))
 	fmt.Fprintf(w, "5xx %d, wrong user %d, let in %d, unexpected %d, transport errors %d\n",
 		r.ServerErrors, r.WrongUser, r.LetIn, r.Unexpected, r.TransportErrors)
-	fmt.Fprintf(w, "%s: start %s, end %s, max %s\n", r.MemKind, mib(r.MemStart), mib(r.MemEnd), mib(r.MemMax))
+	fmt.Fprintf(w, "%s: start %s, max during the load %s, end %s (after the goroutine wait)\n",
+		r.MemKind, mib(r.MemStart), mib(r.MemMax), mib(r.MemEnd))
 	fmt.Fprintf(w, "%s: baseline %d, peak %d, end %d (%.0f s after the load)\n", r.GoroutineKind,
 		r.GoroutinesBaseline, r.GoroutinesPeak, r.GoroutinesEnd, r.GoroutinesSettleSeconds)
 	var series []string
