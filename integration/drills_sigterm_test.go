@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -114,7 +115,8 @@ func TestDrillSIGTERM(t *testing.T) {
 		t.Errorf("load on rp during shutdown: %v", v)
 	}
 
-	// mockidp: a token request whose body is still arriving, background load, then SIGTERM.
+	// mockidp: a token request whose handler is waiting for its body (the
+	// 100 Continue proves the server is in the handler), background load, then SIGTERM.
 	conn, err := net.Dial("tcp", idpAddr)
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +124,14 @@ func TestDrillSIGTERM(t *testing.T) {
 	defer conn.Close()
 	form := "grant_type=authorization_code&code=nope&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb"
 	io.WriteString(conn, "POST /token HTTP/1.1\r\nHost: "+idpAddr+"\r\nAuthorization: Basic ZGVtbzpkZW1vLXNlY3JldA==\r\n"+
-		"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: "+strconv.Itoa(len(form))+"\r\n\r\n"+form[:10])
+		"Content-Type: application/x-www-form-urlencoded\r\nExpect: 100-continue\r\nContent-Length: "+strconv.Itoa(len(form))+"\r\n\r\n")
+	br := bufio.NewReader(conn)
+	if line, err := br.ReadString('\n'); err != nil || !strings.HasPrefix(line, "HTTP/1.1 100") {
+		t.Fatalf("token request: got %q, %v; want 100 Continue", line, err)
+	}
+	if _, err := br.ReadString('\n'); err != nil { // the empty line after 100 Continue
+		t.Fatal(err)
+	}
 	stopLoad = make(chan struct{})
 	load.Go(func() { drillLoad(issuer+"/.well-known/openid-configuration", stopLoad, &badLoad) })
 	stopped := make(chan struct{})
@@ -135,8 +144,8 @@ func TestDrillSIGTERM(t *testing.T) {
 		}
 		return nil
 	})
-	io.WriteString(conn, form[10:])
-	resp, err := io.ReadAll(conn)
+	io.WriteString(conn, form)
+	resp, err := io.ReadAll(br)
 	if err != nil || !strings.HasPrefix(string(resp), "HTTP/1.1 400") || !strings.Contains(string(resp), "invalid_grant") {
 		t.Errorf("token request in flight during mockidp's shutdown: %v %.300q, want a full 400 invalid_grant answer", err, resp)
 	}
@@ -164,7 +173,8 @@ func drillLoad(u string, stop <-chan struct{}, bad *atomic.Value) {
 			if errors.As(err, &op) && op.Op == "dial" {
 				continue // not listening any more
 			}
-			if errors.Is(err, io.EOF) || strings.Contains(err.Error(), "connection reset") {
+			if errors.Is(err, io.EOF) || strings.Contains(err.Error(), "connection reset") ||
+				strings.Contains(err.Error(), "server closed idle connection") {
 				// A keep-alive connection closed by the shutdown between two
 				// requests: the request was never processed, clients retry it.
 				continue
