@@ -32,7 +32,7 @@ type BackchannelLogout struct {
 	Err error
 }
 
-// BackchannelLogouts returns the logout tokens sent so far, oldest first.
+// BackchannelLogouts returns the last logout tokens sent (at most 100), oldest first.
 func (p *Provider) BackchannelLogouts() []BackchannelLogout {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -79,6 +79,9 @@ func (p *Provider) sendBackchannelLogout(ctx context.Context, iss string, c *Cli
 		slog.Int("status", rec.StatusCode), slog.String("error", errText(err)))
 	p.mu.Lock()
 	p.logouts = append(p.logouts, rec)
+	if len(p.logouts) > maxCaptured { // a long-running mock must not grow with every logout
+		p.logouts = slices.Delete(p.logouts, 0, len(p.logouts)-maxCaptured)
+	}
 	p.mu.Unlock()
 }
 

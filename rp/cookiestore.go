@@ -40,7 +40,7 @@ type CookieStoreConfig struct {
 	Now func() time.Time
 	// CacheSize is how many decoded sessions are kept in memory, so that a request
 	// with a cookie seen before skips decryption and decoding (a few KB each).
-	// Zero: 10,000; negative: no cache.
+	// Zero: 2,048; negative: no cache.
 	CacheSize int
 	// IdleTimeout, when set, drops a cached session once it has been idle that long
 	// (as [Config.IdleTimeout]); a cached session is never used past its ExpiresAt.

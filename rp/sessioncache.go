@@ -6,8 +6,9 @@ import (
 	"sync/atomic"
 )
 
-// defaultSessionCacheSize is how many decoded sessions a [CookieStore] keeps by default.
-const defaultSessionCacheSize = 10_000
+// defaultSessionCacheSize is how many decoded sessions a [CookieStore] keeps by default:
+// about 5–8 KB each, so at most some 16 MB; the most recently used sessions stay cached.
+const defaultSessionCacheSize = 2048
 
 // cacheKey is the SHA-256 of a session's cookie value (its chunks concatenated).
 type cacheKey [sha256.Size]byte
