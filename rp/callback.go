@@ -77,11 +77,10 @@ func (p *RP) loginFor(r *http.Request, state string) (*loginState, string) {
 		return nil, ""
 	}
 	name := p.loginCookieName(state)
-	c, err := r.Cookie(name)
-	if err != nil {
+	if _, err := r.Cookie(name); err != nil {
 		return nil, ""
 	}
-	ls, err := p.decodeLogin(name, c.Value)
+	ls, err := p.loadLogin(r, name)
 	if err != nil || p.s.Now().Sub(ls.Created) > p.s.LoginTTL ||
 		subtle.ConstantTimeCompare([]byte(ls.State), []byte(state)) != 1 {
 		return nil, name

@@ -49,8 +49,12 @@
 //
 // # Sessions and cookies
 //
-// The default [CookieStore] keeps the session in the browser: compressed, encrypted and
-// MACed as one value, split into chunks under 4096 bytes. Cookies are HttpOnly,
+// Each sign-in attempt (state, nonce, PKCE verifier, provider, return path) is a small,
+// short-lived github.com/gorilla/sessions cookie session of its own, with rp's cookie
+// attributes instead of gorilla's defaults. A signed-in session needs what gorilla's
+// cookie store lacks (chunking past 4096 bytes, an absolute lifetime, logout indexes), so
+// it lives in a [SessionStore]. The default [CookieStore] keeps it in the browser:
+// compressed, encrypted and MACed as one value, split into chunks under 4096 bytes. Cookies are HttpOnly,
 // SameSite=Lax (SameSite=None for form_post login cookies), Secure and "__Host-"-prefixed
 // unless the public URL is plain-http loopback. Cookie keys are derived from
 // Config.CookieSecrets; the first encodes and all decode, for rotation.

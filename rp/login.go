@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -21,8 +20,9 @@ const (
 )
 
 // loginState is what one sign-in attempt must remember until its callback. It lives in
-// its own encrypted, MACed cookie whose name carries a digest of the state, so sign-ins
-// in parallel tabs do not overwrite each other.
+// its own encrypted, MACed cookie (a gorilla/sessions session, see [newLoginStore]) whose
+// name carries a digest of the state, so sign-ins in parallel tabs do not overwrite each
+// other.
 type loginState struct {
 	State    string    `json:"s"`
 	Nonce    string    `json:"n"`
@@ -80,18 +80,14 @@ func (p *RP) startLogin(w http.ResponseWriter, r *http.Request, id, rd string) e
 		Return:   rd,
 		Created:  p.s.Now(),
 	}
-	js, _ := json.Marshal(ls)
-	name := p.loginCookieName(ls.State)
-	value, err := p.jar.encode(name, js)
-	if err != nil {
-		return fmt.Errorf("encode login state: %w", err)
-	}
 	p.capLoginCookies(w, r)
 	sameSite := http.SameSiteLaxMode
 	if prov.formPost() {
 		sameSite = http.SameSiteNoneMode
 	}
-	p.jar.set(w, name, value, p.s.LoginTTL, sameSite)
+	if err := p.saveLogin(w, r, p.loginCookieName(ls.State), &ls, sameSite); err != nil {
+		return err
+	}
 
 	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(ls.Verifier), oidc.Nonce(ls.Nonce)}
 	if prov.formPost() {
@@ -123,7 +119,7 @@ func (p *RP) capLoginCookies(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(c.Name, prefix) {
 			continue
 		}
-		ls, err := p.decodeLogin(c.Name, c.Value)
+		ls, err := p.loadLogin(r, c.Name)
 		if err != nil || p.s.Now().Sub(ls.Created) > p.s.LoginTTL {
 			p.jar.set(w, c.Name, "", 0, http.SameSiteLaxMode)
 			continue
@@ -135,19 +131,6 @@ func (p *RP) capLoginCookies(w http.ResponseWriter, r *http.Request) {
 		p.jar.set(w, live[0].name, "", 0, http.SameSiteLaxMode)
 		live = live[1:]
 	}
-}
-
-// decodeLogin decodes a login cookie value.
-func (p *RP) decodeLogin(name, value string) (*loginState, error) {
-	js, err := p.jar.decode(name, value)
-	if err != nil {
-		return nil, err
-	}
-	var ls loginState
-	if err := json.Unmarshal(js, &ls); err != nil {
-		return nil, err
-	}
-	return &ls, nil
 }
 
 // truncate shortens untrusted input before it is logged.

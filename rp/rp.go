@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorilla/sessions"
 	"golang.org/x/sync/singleflight"
 
 	"github.com/foyer-oidc/foyer/rp/revocation"
@@ -25,6 +26,7 @@ type RP struct {
 	providers map[string]*provider
 	order     []string // provider ids in configuration order
 	jar       cookieJar
+	logins    *sessions.CookieStore // sign-in attempts (gorilla/sessions)
 	store     SessionStore
 	pages     *template.Template
 	mux       *http.ServeMux
@@ -53,6 +55,10 @@ func New(ctx context.Context, cfg Config) (*RP, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rp: %w", err)
 	}
+	logins, err := newLoginStore(s.CookieSecrets, s.secure, s.LoginTTL)
+	if err != nil {
+		return nil, fmt.Errorf("rp: %w", err)
+	}
 	met, err := newMetrics(s.Registerer)
 	if err != nil {
 		return nil, fmt.Errorf("rp: metrics: %w", err)
@@ -64,6 +70,7 @@ func New(ctx context.Context, cfg Config) (*RP, error) {
 		client:      met.instrumentClient(providerClient(s.HTTPClient, s.MaxResponseBytes)),
 		providers:   map[string]*provider{},
 		jar:         cookieJar{prefix: s.cookiePrefix, secure: s.secure, codecs: cs},
+		logins:      logins,
 		store:       s.SessionStore,
 		recent:      map[string]recentRefresh{},
 		revocations: s.Revocations,
