@@ -37,19 +37,8 @@ func (e *pageError) Error() string { return e.msg }
 // serveAuthorize handles the authorization endpoint (OpenID Connect Core
 // 3.1.2), GET or POST.
 func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request, iss string) {
-	var params url.Values
-	switch r.Method {
-	case http.MethodGet:
-		params = r.URL.Query()
-	case http.MethodPost:
-		if err := r.ParseForm(); err != nil {
-			p.errorPage(w, r, http.StatusBadRequest, "The authorization request could not be read.", err)
-			return
-		}
-		params = r.PostForm
-	default:
-		w.Header().Set("Allow", "GET, POST")
-		p.errorPage(w, r, http.StatusMethodNotAllowed, "Method not allowed.", nil)
+	params, ok := p.browserParams(w, r, "The authorization request could not be read.")
+	if !ok {
 		return
 	}
 	req, err := p.parseAuthRequest(params, iss)

@@ -15,19 +15,8 @@ import (
 // the cookie, and the one named by the hint's sid), revokes that session's
 // grants, delivers back-channel logout tokens and redirects with state.
 func (p *Provider) serveEndSession(w http.ResponseWriter, r *http.Request, iss string) {
-	var params url.Values
-	switch r.Method {
-	case http.MethodGet:
-		params = r.URL.Query()
-	case http.MethodPost:
-		if err := r.ParseForm(); err != nil {
-			p.errorPage(w, r, http.StatusBadRequest, "The logout request could not be read.", err)
-			return
-		}
-		params = r.PostForm
-	default:
-		w.Header().Set("Allow", "GET, POST")
-		p.errorPage(w, r, http.StatusMethodNotAllowed, "Method not allowed.", nil)
+	params, ok := p.browserParams(w, r, "The logout request could not be read.")
+	if !ok {
 		return
 	}
 	v, err := singleValues(params)
@@ -135,4 +124,24 @@ func (a *audience) UnmarshalJSON(b []byte) error {
 	}
 	*a = ss
 	return nil
+}
+
+// browserParams reads the parameters of a front-channel request (authorize,
+// end_session): the query of a GET or the form of a POST. Anything else, or a
+// body that does not parse, gets an error page (never a redirect) and false.
+func (p *Provider) browserParams(w http.ResponseWriter, r *http.Request, unreadable string) (url.Values, bool) {
+	switch r.Method {
+	case http.MethodGet:
+		return r.URL.Query(), true
+	case http.MethodPost:
+		if err := r.ParseForm(); err != nil {
+			p.errorPage(w, r, http.StatusBadRequest, unreadable, err)
+			return nil, false
+		}
+		return r.PostForm, true
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		p.errorPage(w, r, http.StatusMethodNotAllowed, "Method not allowed.", nil)
+		return nil, false
+	}
 }
