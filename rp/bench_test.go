@@ -90,6 +90,11 @@ func BenchmarkCookieStoreSaveLarge(b *testing.B) {
 // BenchmarkVerify measures GET /auth/verify for a signed-in request (forward auth).
 func BenchmarkVerify(b *testing.B) {
 	h := newHarness(b, harnessOpt{})
+	h.benchVerify(b)
+}
+
+// benchVerify signs h.client in and measures GET /auth/verify with its cookies.
+func (h *harness) benchVerify(b *testing.B) {
 	h.signIn(h.client)
 	u, _ := url.Parse(h.srv.URL)
 	req := httptest.NewRequest(http.MethodGet, h.srv.URL+"/auth/verify", nil)

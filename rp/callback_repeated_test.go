@@ -17,19 +17,7 @@ func TestCallbackRepeatedParameters(t *testing.T) {
 		"state": "&state=other", "code": "&code=other", "error": "&error=a&error=b",
 	} {
 		c := noFollow(h.newBrowser())
-		next := h.srv.URL + "/auth/login?rd=/app/"
-		for !strings.HasPrefix(next, h.srv.URL+"/auth/callback") {
-			resp, err := c.Get(next)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			loc, err := resp.Location()
-			if err != nil {
-				t.Fatalf("%s: %d, no redirect", next, resp.StatusCode)
-			}
-			next = loc.String()
-		}
+		next := h.callbackURL(t, c, "/app/")
 		resp, _ := h.get(c, next+extra)
 		u, _ := url.Parse(h.srv.URL)
 		signedIn := false

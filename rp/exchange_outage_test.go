@@ -25,19 +25,7 @@ func TestTokenEndpointUnreachable(t *testing.T) {
 				c.HTTPClient = &http.Client{Transport: c.HTTPClient.Transport, Timeout: time.Second}
 			}})
 			c := noFollow(h.newBrowser())
-			next := h.srv.URL + "/auth/login?rd=/app/"
-			for !strings.HasPrefix(next, h.srv.URL+"/auth/callback") {
-				resp, err := c.Get(next)
-				if err != nil {
-					t.Fatal(err)
-				}
-				resp.Body.Close()
-				loc, err := resp.Location()
-				if err != nil {
-					t.Fatalf("%s: %d, no redirect", next, resp.StatusCode)
-				}
-				next = loc.String()
-			}
+			next := h.callbackURL(t, c, "/app/")
 			breakIt(h)
 			resp, body := h.get(c, next)
 			if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "cannot be reached right now") {

@@ -224,3 +224,23 @@ func (h *harness) submitFormPost(c *http.Client, page string) (*http.Response, s
 	b, _ := io.ReadAll(resp.Body)
 	return resp, string(b)
 }
+
+// callbackURL starts a sign-in with c (rd as the return path) and follows the redirects
+// up to, not into, rp's callback; it returns the callback URL the provider sent.
+func (h *harness) callbackURL(t testing.TB, c *http.Client, rd string) string {
+	t.Helper()
+	next := h.srv.URL + "/auth/login?rd=" + url.QueryEscape(rd)
+	for !strings.HasPrefix(next, h.srv.URL+"/auth/callback") {
+		resp, err := c.Get(next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		loc, err := resp.Location()
+		if err != nil {
+			t.Fatalf("%s: %d, no redirect", next, resp.StatusCode)
+		}
+		next = loc.String()
+	}
+	return next
+}

@@ -3,7 +3,6 @@ package rp
 import (
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,21 +22,7 @@ func BenchmarkVerifyMetrics(b *testing.B) {
 					c.Registerer = prometheus.NewRegistry()
 				}
 			}})
-			h.signIn(h.client)
-			u, _ := url.Parse(h.srv.URL)
-			req := httptest.NewRequest(http.MethodGet, h.srv.URL+"/auth/verify", nil)
-			for _, c := range h.client.Jar.Cookies(u) {
-				req.AddCookie(c)
-			}
-			handler := h.rp.Handler()
-			b.ReportAllocs()
-			for b.Loop() {
-				rec := httptest.NewRecorder()
-				handler.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK {
-					b.Fatalf("status %d", rec.Code)
-				}
-			}
+			h.benchVerify(b)
 		})
 	}
 }
