@@ -93,7 +93,10 @@ type Config struct {
 	ControlAPI bool
 	// ControlAllow lists networks, besides loopback (always allowed), whose
 	// clients may use the control API; others get 403. X-Forwarded-For is
-	// never trusted.
+	// never trusted. Whatever the peer, the request's Host must be a
+	// loopback name or the host of Issuer, PublicURL or InternalURL, and
+	// its Origin (if any) too, so that a web page cannot reach the API
+	// through DNS rebinding.
 	ControlAllow []netip.Prefix
 
 	// PublicURL and InternalURL split the provider's horizon: the issuer

@@ -33,6 +33,14 @@ func (p *Provider) serveControl(w http.ResponseWriter, r *http.Request, rel stri
 		controlError(w, http.StatusForbidden, "forbidden", "the control API accepts loopback clients and Config.ControlAllow only")
 		return
 	}
+	if !controlHostOK(r.Host, p.ctlHosts) || !controlOriginOK(r.Header.Get("Origin"), p.ctlHosts) ||
+		!controlFetchOK(r.Header.Get("Sec-Fetch-Site")) || len(r.Header.Values("Origin")) > 1 {
+		p.log.LogAttrs(r.Context(), slog.LevelWarn, "control request refused: Host or Origin", slog.String("remote", r.RemoteAddr),
+			slog.String("path", rel))
+		controlError(w, http.StatusForbidden, "forbidden",
+			"the control API accepts requests addressed to the issuer's host or a loopback name, from no other site")
+		return
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	rec := &statusRecorder{ResponseWriter: w}
 	w = rec

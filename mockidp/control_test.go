@@ -123,7 +123,7 @@ func TestControlAccess(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			req := httptest.NewRequest(http.MethodGet, "/_mock/clock", nil)
+			req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:9400/_mock/clock", nil)
 			req.RemoteAddr = tt.remote
 			req.Header.Set("X-Forwarded-For", "127.0.0.1")
 			rec := httptest.NewRecorder()

@@ -89,7 +89,11 @@
 //
 // With [Config.ControlAPI] (cmd/mockidp --control), the same controls are
 // served as JSON under <issuer path>/_mock/ to loopback clients and the
-// networks of [Config.ControlAllow]; others get 403. POST bodies must be
+// networks of [Config.ControlAllow]; others get 403. Against DNS
+// rebinding, the Host must be a loopback name (localhost, *.localhost,
+// 127.0.0.0/8, [::1]) or the host of the fixed issuer, PublicURL or
+// InternalURL, and an Origin, if sent, must name one of those; a
+// Sec-Fetch-Site of cross-site is refused too (403). POST bodies must be
 // application/json (which also keeps web pages from posting without a
 // CORS preflight), at most 64 KiB, with no unknown members:
 //

@@ -34,6 +34,7 @@ type Provider struct {
 	secretKeys map[string]*ecdsa.PublicKey // Client.SecretJWTKeyPEM, by client ID
 	appleSeen  map[string]bool             // apple persona: client+sub that got the user field; guarded by mu
 	initKeys   *keySet                     // the keys New loaded, for Reset
+	ctlHosts   []string                    // host names the control API answers besides loopback ones
 
 	clockMu sync.Mutex // guards clock
 	clock   clockState
@@ -90,6 +91,7 @@ func New(cfg Config) (*Provider, error) {
 		scopes:     supportedScopes,
 		secretKeys: map[string]*ecdsa.PublicKey{},
 		appleSeen:  map[string]bool{},
+		ctlHosts:   controlHosts(&cfg),
 	}
 	if cfg.Persona == PersonaApple {
 		p.scopes = []string{"openid", "email", "name"}
