@@ -101,3 +101,23 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
 }
+
+// truncate shortens untrusted input before it is logged.
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// providerError reports a failed call to the provider as 502.
+func providerError(what string, err error) error {
+	return newError(http.StatusBadGateway, "provider_error",
+		"The sign-in provider did not answer properly. Please try again in a moment.",
+		fmt.Errorf("%s: %w", what, err))
+}
+
+// unavailable reports a failing store as 503.
+func unavailable(err error) error {
+	return newError(http.StatusServiceUnavailable, "unavailable", "This cannot be done right now. Please try again in a moment.", err)
+}

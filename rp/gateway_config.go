@@ -1,7 +1,6 @@
 package rp
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -90,6 +89,3 @@ func validHostPort(s string) bool {
 	}
 	return true
 }
-
-// errAccessDenied is wrapped by every denial of an access rule.
-var errAccessDenied = errors.New("access denied")

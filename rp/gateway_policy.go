@@ -308,3 +308,6 @@ func queryRule(r *http.Request) (*rule, error) {
 	}
 	return &cr, nil
 }
+
+// errAccessDenied is wrapped by every denial of an access rule.
+var errAccessDenied = errors.New("access denied")

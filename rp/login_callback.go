@@ -269,3 +269,12 @@ func tokenError(err error) error {
 	}
 	return err
 }
+
+// lostLoginError is the outcome of a callback with no matching sign-in attempt.
+func lostLoginError(params url.Values) error {
+	if e := params.Get("error"); e != "" {
+		return lostAuthError(e, params.Get("error_description"))
+	}
+	return newError(http.StatusBadRequest, "login_expired", "This sign-in link has expired or was already used.",
+		errors.New("callback: no matching login attempt"))
+}

@@ -74,3 +74,25 @@ func safeForm(s string, raw bool) bool {
 	}
 	return true
 }
+
+// safeReturn is [SafeReturnPath], extended to absolute https (or loopback http) URLs
+// whose host is in Config.AllowedRedirectHosts.
+func (p *RP) safeReturn(rd string) string {
+	if isSafeReturnPath(rd) {
+		return rd
+	}
+	if len(p.s.gw.redirectHosts) == 0 || len(rd) > maxReturnPathLen || strings.ContainsAny(rd, " \t\\") {
+		return "/"
+	}
+	u, err := url.Parse(rd)
+	if err != nil || u.User != nil || u.Opaque != "" || !p.s.gw.redirectHosts[strings.ToLower(u.Host)] {
+		return "/"
+	}
+	if u.Scheme != "https" && (u.Scheme != "http" || !isLoopback(u.Hostname())) {
+		return "/"
+	}
+	if rest := u.RequestURI(); !isSafeReturnPath(rest) {
+		return "/"
+	}
+	return rd
+}

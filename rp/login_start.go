@@ -1,7 +1,6 @@
 package rp
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
@@ -30,13 +29,6 @@ type loginState struct {
 	Provider string    `json:"p"`
 	Return   string    `json:"rd"`
 	Created  time.Time `json:"c"`
-}
-
-// randomString returns n random bytes, base64url-encoded.
-func randomString(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // loginCookieName derives the cookie name of one attempt from its state.
@@ -131,12 +123,4 @@ func (p *RP) capLoginCookies(w http.ResponseWriter, r *http.Request) {
 		p.jar.set(w, live[0].name, "", 0, http.SameSiteLaxMode)
 		live = live[1:]
 	}
-}
-
-// truncate shortens untrusted input before it is logged.
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -65,11 +64,6 @@ func (p *RP) endNamedSessions(ctx context.Context, iss, sid, sub string, now tim
 		return fmt.Errorf("revocation list: %w", err)
 	}
 	return nil
-}
-
-// unavailable reports a failing store as 503.
-func unavailable(err error) error {
-	return newError(http.StatusServiceUnavailable, "unavailable", "This cannot be done right now. Please try again in a moment.", err)
 }
 
 func (p *RP) backchannelLogout(r *http.Request) error {
@@ -138,61 +132,4 @@ func toJoseAlgs(algs []string) []jose.SignatureAlgorithm {
 		out[i] = jose.SignatureAlgorithm(a)
 	}
 	return out
-}
-
-// LogoutIndex is implemented by server-side session stores that can end sessions by
-// the provider's session id or by subject, whichever replica created them
-// (back-channel logout across replicas). The cookie store cannot; rp then relies on
-// Config.Revocations alone.
-type LogoutIndex interface {
-	// DeleteBySID ends the sessions of issuer iss with provider session id sid.
-	DeleteBySID(ctx context.Context, iss, sid string) (int, error)
-	// DeleteBySubject ends every session of issuer iss and subject sub.
-	DeleteBySubject(ctx context.Context, iss, sub string) (int, error)
-}
-
-// signedOut remembers sessions signed out here until their absolute expiry, so that a
-// copy of a cookie session kept by someone else stops working in this process too.
-type signedOut struct {
-	mu    sync.Mutex
-	ended map[string]time.Time // session id -> its absolute expiry
-	adds  int
-}
-
-// signedOutSweepEvery is how many sign-outs pass between two sweeps of expired
-// entries: sweeping at every sign-out costs O(entries), which grow with the
-// sign-outs of a whole absolute lifetime (12 h by default).
-const signedOutSweepEvery = 256
-
-func (so *signedOut) add(s *Session, now time.Time) {
-	so.mu.Lock()
-	defer so.mu.Unlock()
-	if so.adds++; so.adds%signedOutSweepEvery == 0 {
-		for id, exp := range so.ended {
-			if now.After(exp) {
-				delete(so.ended, id)
-			}
-		}
-	}
-	so.ended[s.ID] = s.ExpiresAt
-}
-
-func (so *signedOut) has(id string) bool {
-	so.mu.Lock()
-	defer so.mu.Unlock()
-	_, ok := so.ended[id]
-	return ok
-}
-
-// revoked reports whether s was ended by a logout without being deleted. An error
-// means the revocation list could not be read: fail closed.
-func (p *RP) revoked(ctx context.Context, s *Session) (bool, error) {
-	if p.signedOut.has(s.ID) {
-		return true, nil
-	}
-	at, ok, err := p.revocations.RevokedAt(ctx, s.Issuer, s.SID, s.Subject)
-	if err != nil {
-		return false, err
-	}
-	return ok && !s.CreatedAt.After(at), nil
 }

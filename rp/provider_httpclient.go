@@ -1,6 +1,7 @@
 package rp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -87,3 +88,8 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 
 // Close closes the underlying body.
 func (b *limitedBody) Close() error { return b.rc.Close() }
+
+// withTimeout bounds provider calls made during a request.
+func withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, 15*time.Second)
+}

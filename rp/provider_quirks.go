@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -284,4 +285,39 @@ func truncateRunes(s string, n int) string {
 		return string(r[:n])
 	}
 	return s
+}
+
+// quirkClaims adds provider-specific claims to extra (the claims kept besides the ID
+// token's, which may be nil) and returns it: Apple's first-sign-in name, and groups
+// read from the configured claim paths.
+func (p *RP) quirkClaims(prov *provider, params url.Values, token, extra map[string]any) map[string]any {
+	if prov.cfg.Kind == KindApple {
+		names := appleUserClaims(params.Get("user"), token)
+		// Apple sends email_verified as the string "true".
+		if v, ok := token["email_verified"].(string); ok {
+			if names == nil {
+				names = map[string]any{}
+			}
+			names["email_verified"] = v == "true"
+		}
+		if names != nil {
+			if extra == nil {
+				extra = map[string]any{}
+			}
+			maps.Copy(extra, names)
+		}
+	}
+	if paths := prov.groupsPaths(); paths != nil {
+		all := maps.Clone(token)
+		maps.Copy(all, extra)
+		if extra == nil {
+			extra = map[string]any{}
+		}
+		groups := []any{}
+		for _, g := range groupsFrom(all, paths) {
+			groups = append(groups, g)
+		}
+		extra["groups"] = groups
+	}
+	return extra
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"time"
 )
 
 // fetchUserInfo calls the provider's userinfo endpoint with the access token in the
@@ -74,16 +73,4 @@ func audienceHas(aud any, client string) bool {
 		}
 	}
 	return false
-}
-
-// providerError reports a failed call to the provider as 502.
-func providerError(what string, err error) error {
-	return newError(http.StatusBadGateway, "provider_error",
-		"The sign-in provider did not answer properly. Please try again in a moment.",
-		fmt.Errorf("%s: %w", what, err))
-}
-
-// withTimeout bounds provider calls made during a request.
-func withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, 15*time.Second)
 }

@@ -2,7 +2,6 @@ package rp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -201,6 +200,3 @@ func (p *RP) Readyz(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, code, body)
 }
-
-// errSessionEnded marks a session ended by the RP (refresh refused, continuity broken).
-var errSessionEnded = errors.New("rp: session ended")

@@ -1,6 +1,7 @@
 package rp
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"maps"
@@ -78,4 +79,26 @@ type SessionStore interface {
 	Save(w http.ResponseWriter, r *http.Request, s *Session) error
 	// Delete removes s (which may be nil) and clears the session cookie.
 	Delete(w http.ResponseWriter, r *http.Request, s *Session) error
+}
+
+// shortID returns a prefix of a session id that is safe to log.
+func shortID(id string) string { return id[:min(8, len(id))] }
+
+// RefreshLocker is implemented by session stores shared by several replicas: a refresh
+// holds the session's lock, so that one replica at a time redeems its refresh token, and
+// re-reads the session after taking it (another replica may have refreshed meanwhile).
+type RefreshLocker interface {
+	// LockWait takes the lock named id for at most ttl, waiting up to maxWait for it.
+	LockWait(ctx context.Context, id string, ttl, maxWait time.Duration) (unlock func(), err error)
+}
+
+// LogoutIndex is implemented by server-side session stores that can end sessions by
+// the provider's session id or by subject, whichever replica created them
+// (back-channel logout across replicas). The cookie store cannot; rp then relies on
+// Config.Revocations alone.
+type LogoutIndex interface {
+	// DeleteBySID ends the sessions of issuer iss with provider session id sid.
+	DeleteBySID(ctx context.Context, iss, sid string) (int, error)
+	// DeleteBySubject ends every session of issuer iss and subject sub.
+	DeleteBySubject(ctx context.Context, iss, sub string) (int, error)
 }

@@ -1,6 +1,7 @@
 package rp
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -115,10 +116,122 @@ func (p *RP) authenticate(w http.ResponseWriter, r *http.Request) (*Session, err
 	return s, nil
 }
 
+// revoked reports whether s was ended by a logout without being deleted. An error
+// means the revocation list could not be read: fail closed.
+func (p *RP) revoked(ctx context.Context, s *Session) (bool, error) {
+	if p.signedOut.has(s.ID) {
+		return true, nil
+	}
+	at, ok, err := p.revocations.RevokedAt(ctx, s.Issuer, s.SID, s.Subject)
+	if err != nil {
+		return false, err
+	}
+	return ok && !s.CreatedAt.After(at), nil
+}
+
 // touchInterval is how stale LastSeen may get before it is written again: re-saving on
 // every request would cost a Set-Cookie each time.
 func (p *RP) touchInterval() time.Duration {
 	return max(p.s.IdleTimeout/20, time.Second)
+}
+
+// A shared store's refresh lock is held for at most refreshLockTTL (a crashed holder
+// cannot block a session longer) and waited for at most refreshLockWait.
+const (
+	refreshLockTTL  = 15 * time.Second
+	refreshLockWait = 5 * time.Second
+)
+
+// maybeRefresh refreshes s's tokens when the access token expires within RefreshBefore
+// and a refresh token exists. Concurrent requests of one session share one refresh
+// (singleflight), and requests that arrive shortly after with the pre-refresh session
+// reuse its result. It reports whether s changed; errSessionEnded means the provider
+// refused (invalid_grant) or the refreshed ID token broke continuity.
+func (p *RP) maybeRefresh(w http.ResponseWriter, r *http.Request, s *Session) (bool, error) {
+	ctx := r.Context()
+	if s.Tokens.RefreshToken == "" || s.Tokens.Expiry.IsZero() ||
+		p.s.Now().Before(s.Tokens.Expiry.Add(-p.s.RefreshBefore)) {
+		return false, nil
+	}
+	if t, ok := p.recentFor(s); ok {
+		s.Tokens, s.claims = t, nil
+		return true, nil
+	}
+	v, err, _ := p.refreshes.Do(s.ID, func() (any, error) {
+		if t, ok := p.recentFor(s); ok {
+			return t, nil
+		}
+		ctx, cancel := withTimeout(context.WithoutCancel(ctx))
+		defer cancel()
+		locker, shared := p.store.(RefreshLocker)
+		if shared {
+			unlock, err := locker.LockWait(ctx, "refresh:"+s.ID, refreshLockTTL, refreshLockWait)
+			if err != nil {
+				return nil, fmt.Errorf("refresh lock: %w", err)
+			}
+			defer unlock()
+			fresh, err := p.store.Load(r.WithContext(ctx))
+			if err != nil {
+				return nil, fmt.Errorf("reload session: %w", err)
+			}
+			switch {
+			case fresh == nil || fresh.ID != s.ID:
+				return nil, fmt.Errorf("%w: ended elsewhere while waiting to refresh", errSessionEnded)
+			case fresh.Tokens.RefreshToken != s.Tokens.RefreshToken:
+				return fresh.Tokens, nil // another replica refreshed it
+			}
+		}
+		t, err := p.refresh(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		if shared {
+			// Persist before the lock is released, so the next holder's re-read sees
+			// the rotated refresh token.
+			saved := *s
+			saved.Tokens, saved.claims = t, nil
+			if err := p.store.Save(w, r.WithContext(ctx), &saved); err != nil {
+				return nil, fmt.Errorf("save refreshed session: %w", err)
+			}
+		}
+		p.rememberRefresh(s, t)
+		return t, nil
+	})
+	if err != nil {
+		return false, err
+	}
+	s.Tokens = v.(Tokens)
+	s.claims = nil
+	return true, nil
+}
+
+// saveSession saves s after a request used it. With a shared store (a RefreshLocker),
+// a save that is not a refresh's takes the session's refresh lock and re-reads the
+// stored session first, keeping its tokens if another replica refreshed them since s
+// was loaded: writing s as loaded would put a rotated-out refresh token back.
+func (p *RP) saveSession(w http.ResponseWriter, r *http.Request, s *Session, refreshed bool) error {
+	locker, shared := p.store.(RefreshLocker)
+	if !shared || refreshed {
+		return p.store.Save(w, r, s)
+	}
+	ctx, cancel := withTimeout(r.Context())
+	defer cancel()
+	unlock, err := locker.LockWait(ctx, "refresh:"+s.ID, refreshLockTTL, refreshLockWait)
+	if err != nil {
+		return fmt.Errorf("refresh lock: %w", err)
+	}
+	defer unlock()
+	r = r.WithContext(ctx)
+	cur, err := p.store.Load(r)
+	switch {
+	case err != nil:
+		return fmt.Errorf("reload session: %w", err)
+	case cur == nil || cur.ID != s.ID:
+		return nil // ended elsewhere meanwhile; the next request is signed out
+	case cur.Tokens.RefreshToken != s.Tokens.RefreshToken:
+		s.Tokens, s.claims = cur.Tokens, nil
+	}
+	return p.store.Save(w, r, s)
 }
 
 // endSession deletes a session that is over.
@@ -127,17 +240,5 @@ func (p *RP) endSession(w http.ResponseWriter, r *http.Request, s *Session, why 
 	_ = p.store.Delete(w, r, s)
 }
 
-// handleUserInfo answers GET /auth/userinfo with the signed-in user as JSON.
-func (p *RP) handleUserInfo(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
-	s, err := p.authenticate(w, r)
-	if err != nil {
-		p.writeError(w, r, err)
-		return
-	}
-	if s == nil {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized", "error_description": "Nobody is signed in."})
-		return
-	}
-	writeJSON(w, http.StatusOK, userFromSession(s))
-}
+// errSessionEnded marks a session ended by the RP (refresh refused, continuity broken).
+var errSessionEnded = errors.New("rp: session ended")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -16,118 +15,11 @@ import (
 // rotate refresh tokens would otherwise see the old refresh token again and end the session.
 const refreshGrace = time.Minute
 
-// A shared store's refresh lock is held for at most refreshLockTTL (a crashed holder
-// cannot block a session longer) and waited for at most refreshLockWait.
-const (
-	refreshLockTTL  = 15 * time.Second
-	refreshLockWait = 5 * time.Second
-)
-
 // recentRefresh remembers the outcome of the latest refresh of a session.
 type recentRefresh struct {
 	from   string // the refresh token that was redeemed
 	tokens Tokens
 	at     time.Time
-}
-
-// RefreshLocker is implemented by session stores shared by several replicas: a refresh
-// holds the session's lock, so that one replica at a time redeems its refresh token, and
-// re-reads the session after taking it (another replica may have refreshed meanwhile).
-type RefreshLocker interface {
-	// LockWait takes the lock named id for at most ttl, waiting up to maxWait for it.
-	LockWait(ctx context.Context, id string, ttl, maxWait time.Duration) (unlock func(), err error)
-}
-
-// maybeRefresh refreshes s's tokens when the access token expires within RefreshBefore
-// and a refresh token exists. Concurrent requests of one session share one refresh
-// (singleflight), and requests that arrive shortly after with the pre-refresh session
-// reuse its result. It reports whether s changed; errSessionEnded means the provider
-// refused (invalid_grant) or the refreshed ID token broke continuity.
-func (p *RP) maybeRefresh(w http.ResponseWriter, r *http.Request, s *Session) (bool, error) {
-	ctx := r.Context()
-	if s.Tokens.RefreshToken == "" || s.Tokens.Expiry.IsZero() ||
-		p.s.Now().Before(s.Tokens.Expiry.Add(-p.s.RefreshBefore)) {
-		return false, nil
-	}
-	if t, ok := p.recentFor(s); ok {
-		s.Tokens, s.claims = t, nil
-		return true, nil
-	}
-	v, err, _ := p.refreshes.Do(s.ID, func() (any, error) {
-		if t, ok := p.recentFor(s); ok {
-			return t, nil
-		}
-		ctx, cancel := withTimeout(context.WithoutCancel(ctx))
-		defer cancel()
-		locker, shared := p.store.(RefreshLocker)
-		if shared {
-			unlock, err := locker.LockWait(ctx, "refresh:"+s.ID, refreshLockTTL, refreshLockWait)
-			if err != nil {
-				return nil, fmt.Errorf("refresh lock: %w", err)
-			}
-			defer unlock()
-			fresh, err := p.store.Load(r.WithContext(ctx))
-			if err != nil {
-				return nil, fmt.Errorf("reload session: %w", err)
-			}
-			switch {
-			case fresh == nil || fresh.ID != s.ID:
-				return nil, fmt.Errorf("%w: ended elsewhere while waiting to refresh", errSessionEnded)
-			case fresh.Tokens.RefreshToken != s.Tokens.RefreshToken:
-				return fresh.Tokens, nil // another replica refreshed it
-			}
-		}
-		t, err := p.refresh(ctx, s)
-		if err != nil {
-			return nil, err
-		}
-		if shared {
-			// Persist before the lock is released, so the next holder's re-read sees
-			// the rotated refresh token.
-			saved := *s
-			saved.Tokens, saved.claims = t, nil
-			if err := p.store.Save(w, r.WithContext(ctx), &saved); err != nil {
-				return nil, fmt.Errorf("save refreshed session: %w", err)
-			}
-		}
-		p.rememberRefresh(s, t)
-		return t, nil
-	})
-	if err != nil {
-		return false, err
-	}
-	s.Tokens = v.(Tokens)
-	s.claims = nil
-	return true, nil
-}
-
-// saveSession saves s after a request used it. With a shared store (a RefreshLocker),
-// a save that is not a refresh's takes the session's refresh lock and re-reads the
-// stored session first, keeping its tokens if another replica refreshed them since s
-// was loaded: writing s as loaded would put a rotated-out refresh token back.
-func (p *RP) saveSession(w http.ResponseWriter, r *http.Request, s *Session, refreshed bool) error {
-	locker, shared := p.store.(RefreshLocker)
-	if !shared || refreshed {
-		return p.store.Save(w, r, s)
-	}
-	ctx, cancel := withTimeout(r.Context())
-	defer cancel()
-	unlock, err := locker.LockWait(ctx, "refresh:"+s.ID, refreshLockTTL, refreshLockWait)
-	if err != nil {
-		return fmt.Errorf("refresh lock: %w", err)
-	}
-	defer unlock()
-	r = r.WithContext(ctx)
-	cur, err := p.store.Load(r)
-	switch {
-	case err != nil:
-		return fmt.Errorf("reload session: %w", err)
-	case cur == nil || cur.ID != s.ID:
-		return nil // ended elsewhere meanwhile; the next request is signed out
-	case cur.Tokens.RefreshToken != s.Tokens.RefreshToken:
-		s.Tokens, s.claims = cur.Tokens, nil
-	}
-	return p.store.Save(w, r, s)
 }
 
 // refresh redeems s's refresh token and verifies a new ID token, if any.
@@ -190,9 +82,6 @@ func (p *RP) rememberRefresh(s *Session, t Tokens) {
 	}
 	p.recent[s.ID] = recentRefresh{from: s.Tokens.RefreshToken, tokens: t, at: now}
 }
-
-// shortID returns a prefix of a session id that is safe to log.
-func shortID(id string) string { return id[:min(8, len(id))] }
 
 // tokenExpiry computes the access token's expiry with rp's clock from expires_in:
 // x/oauth2 uses its own private clock. Zero means unknown (no expires_in).

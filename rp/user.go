@@ -125,3 +125,18 @@ func UserFromContext(ctx context.Context) (*User, bool) {
 	u, ok := ctx.Value(userKey{}).(*User)
 	return u, ok && u != nil
 }
+
+// handleUserInfo answers GET /auth/userinfo with the signed-in user as JSON.
+func (p *RP) handleUserInfo(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	s, err := p.authenticate(w, r)
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	if s == nil {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized", "error_description": "Nobody is signed in."})
+		return
+	}
+	writeJSON(w, http.StatusOK, userFromSession(s))
+}
