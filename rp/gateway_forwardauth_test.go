@@ -213,3 +213,18 @@ func TestTrustedProxiesConfig(t *testing.T) {
 		t.Errorf("unparsable peer: status %d, want 401", rec.Code)
 	}
 }
+
+func TestVerifyEndpoint(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessOpt{})
+	resp, _ := h.get(h.client, "/auth/verify", "X-Forwarded-User", "admin")
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get(HeaderUser) != "" {
+		t.Fatalf("signed out: %d with user %q, want 401 and no identity", resp.StatusCode, resp.Header.Get(HeaderUser))
+	}
+	h.signIn(h.client)
+	resp, _ = h.get(h.client, "/auth/verify")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get(HeaderUser) != "alice" || resp.Header.Get(HeaderEmail) != "alice@example.com" ||
+		resp.Header.Get(HeaderGroups) != "admins,users" || resp.Header.Get(HeaderPreferredUsername) != "alice" {
+		t.Errorf("signed in: %d %v, want 200 with alice's identity headers", resp.StatusCode, resp.Header)
+	}
+}
