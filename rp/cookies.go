@@ -36,28 +36,30 @@ func codecs(secrets [][]byte) ([]securecookie.Codec, error) {
 	return out, nil
 }
 
-// cookieJar writes rp's cookies with one set of attributes: Path=/, HttpOnly, Secure unless
-// the public URL is plain-http loopback, and the "__Host-" prefix when Secure.
-type cookieJar struct {
+// cookieCodec encodes (authenticated encryption with the cookie secrets) and writes rp's own
+// cookies, with one set of attributes: Path=/, HttpOnly, Secure unless the public URL is
+// plain-http loopback, and the "__Host-" prefix when Secure. It is server-side, not an
+// http.CookieJar.
+type cookieCodec struct {
 	prefix string
 	secure bool
 	codecs []securecookie.Codec
 }
 
 // name returns the full cookie name for base.
-func (j *cookieJar) name(base string) string { return j.prefix + base }
+func (cc *cookieCodec) name(base string) string { return cc.prefix + base }
 
 // set writes a cookie. maxAge <= 0 deletes it.
-func (j *cookieJar) set(w http.ResponseWriter, name, value string, maxAge time.Duration, sameSite http.SameSite) {
+func (cc *cookieCodec) set(w http.ResponseWriter, name, value string, maxAge time.Duration, sameSite http.SameSite) {
 	c := &http.Cookie{
 		Name:     name,
 		Value:    value,
 		Path:     "/",
 		HttpOnly: true,
-		Secure:   j.secure,
+		Secure:   cc.secure,
 		SameSite: sameSite,
 	}
-	if sameSite == http.SameSiteNoneMode && !j.secure {
+	if sameSite == http.SameSiteNoneMode && !cc.secure {
 		// Browsers drop SameSite=None cookies without Secure; on plain-http loopback
 		// (development) the provider is usually same-site anyway.
 		c.SameSite = http.SameSiteLaxMode
@@ -71,20 +73,21 @@ func (j *cookieJar) set(w http.ResponseWriter, name, value string, maxAge time.D
 }
 
 // encode protects value under name with the current key.
-func (j *cookieJar) encode(name string, value []byte) (string, error) {
-	return securecookie.EncodeMulti(name, value, j.codecs...)
+func (cc *cookieCodec) encode(name string, value []byte) (string, error) {
+	return securecookie.EncodeMulti(name, value, cc.codecs...)
 }
 
 // decode verifies and decrypts a value written by encode with any configured key.
-func (j *cookieJar) decode(name, value string) ([]byte, error) {
+func (cc *cookieCodec) decode(name, value string) ([]byte, error) {
 	var out []byte
-	if err := securecookie.DecodeMulti(name, value, &out, j.codecs...); err != nil {
+	if err := securecookie.DecodeMulti(name, value, &out, cc.codecs...); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// randomString returns n random bytes, base64url-encoded.
+// randomString returns n random bytes, base64url-encoded: states, nonces, session ids
+// and CSRF tokens.
 func randomString(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails

@@ -170,7 +170,7 @@ func (a *assertionSettings) assertion(u *User, now time.Time) (string, error) {
 // handleJWKS serves the assertion's public key set at GET /auth/jwks.json; 404 when
 // the assertion is off.
 func (p *RP) handleJWKS(w http.ResponseWriter, r *http.Request) {
-	a := p.s.gw.assertion
+	a := p.settings.gw.assertion
 	if a == nil {
 		p.writeError(w, r, newError(http.StatusNotFound, "not_found", "There is nothing here.", errors.New("assertion is off: no JWKS")))
 		return
@@ -187,10 +187,10 @@ func (p *RP) handleJWKS(w http.ResponseWriter, r *http.Request) {
 // is set and the signed assertion when it is on. It is used for requests to the
 // upstream and for /auth/verify answers.
 func (p *RP) setUpstreamHeaders(h http.Header, u *User) {
-	stripSpoofedHeaders(h, p.s.PassAccessToken)
-	u.SetIdentityHeaders(h, p.s.PassAccessToken)
-	if a := p.s.gw.assertion; a != nil {
-		tok, err := a.assertion(u, p.s.Now())
+	stripSpoofedHeaders(h, p.settings.PassAccessToken)
+	u.SetIdentityHeaders(h, p.settings.PassAccessToken)
+	if a := p.settings.gw.assertion; a != nil {
+		tok, err := a.assertion(u, p.settings.Now())
 		if err != nil {
 			// Without the header an upstream that checks it refuses the request: fail closed.
 			p.log.Error("identity assertion not sent", "reason", err.Error())

@@ -51,14 +51,14 @@ func (p *RP) handleVerify(w http.ResponseWriter, r *http.Request) {
 // verifySignedOut answers forward auth for a signed-out request.
 func (p *RP) verifySignedOut(w http.ResponseWriter, r *http.Request, o origin) {
 	q := r.URL.Query().Get("redirect")
-	redirect := q == "1" || q == "true" || (q == "" && (p.s.ForwardAuthRedirect || o.styled))
+	redirect := q == "1" || q == "true" || (q == "" && (p.settings.ForwardAuthRedirect || o.styled))
 	navigation := o.method == "" || o.method == http.MethodGet || o.method == http.MethodHead
 	if !redirect || !navigation || wantsJSON(r) || p.isAPIPath(o.path) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="foyer"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized", "error_description": "Sign in first."})
 		return
 	}
-	login := *p.s.public
+	login := *p.settings.public
 	login.Path = "/auth/login"
 	login.RawQuery = url.Values{"rd": {p.returnTo(o)}}.Encode()
 	http.Redirect(w, r, login.String(), http.StatusFound)
@@ -67,7 +67,7 @@ func (p *RP) verifySignedOut(w http.ResponseWriter, r *http.Request, o origin) {
 // isAPIPath reports whether a cleaned path is under one of Config.APIPathPrefixes:
 // signed-out requests there get 401 JSON, never a redirect.
 func (p *RP) isAPIPath(cleanPath string) bool {
-	for _, pfx := range p.s.gw.apiPrefixes {
+	for _, pfx := range p.settings.gw.apiPrefixes {
 		if len(cleanPath) >= len(pfx) && cleanPath[:len(pfx)] == pfx {
 			return true
 		}

@@ -169,8 +169,8 @@ func (p *RP) authorize(u *User, cleanPath string, extra *rule) error {
 			fmt.Sprintf("You are signed in, but you may not open this page: %s (%s).", why, cr.describe()),
 			fmt.Errorf("%w: %s: %s (sub %s, provider %s)", errAccessDenied, cr.describe(), why, truncate(u.Subject, 64), u.Provider))
 	}
-	for i := range p.s.gw.rules {
-		if err := check(&p.s.gw.rules[i]); err != nil {
+	for i := range p.settings.gw.rules {
+		if err := check(&p.settings.gw.rules[i]); err != nil {
 			return err
 		}
 	}

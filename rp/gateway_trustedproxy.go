@@ -34,7 +34,7 @@ func (p *RP) trustedPeer(r *http.Request) bool {
 		return false
 	}
 	addr := ap.Addr().Unmap()
-	for _, pfx := range p.s.gw.trusted {
+	for _, pfx := range p.settings.gw.trusted {
 		if pfx.Contains(addr) {
 			return true
 		}
@@ -170,10 +170,10 @@ func (p *RP) returnTo(o origin) string {
 	if o.uri == "" {
 		return "/"
 	}
-	if o.host == "" || strings.EqualFold(o.host, p.s.public.Host) {
+	if o.host == "" || strings.EqualFold(o.host, p.settings.public.Host) {
 		return SafeReturnPath(o.uri)
 	}
-	if p.s.gw.redirectHosts[o.host] && o.scheme != "" {
+	if p.settings.gw.redirectHosts[o.host] && o.scheme != "" {
 		return p.safeReturn(o.scheme + "://" + o.host + o.uri)
 	}
 	return "/"

@@ -66,13 +66,13 @@ func (p *RP) verifyIDToken(ctx context.Context, prov *provider, m *metadata, raw
 	if tok.Subject == "" {
 		return nil, invalidToken("id token has no sub")
 	}
-	now := p.s.Now()
+	now := p.settings.Now()
 	switch {
 	case tok.IssuedAt.IsZero():
 		return nil, invalidToken("id token has no iat")
-	case tok.IssuedAt.After(now.Add(p.s.ClockSkew)):
+	case tok.IssuedAt.After(now.Add(p.settings.ClockSkew)):
 		return nil, invalidToken("id token iat is %v in the future", tok.IssuedAt.Sub(now))
-	case now.Sub(tok.IssuedAt) > p.s.MaxTokenAge+p.s.ClockSkew:
+	case now.Sub(tok.IssuedAt) > p.settings.MaxTokenAge+p.settings.ClockSkew:
 		return nil, invalidToken("id token iat is %v old", now.Sub(tok.IssuedAt))
 	}
 	client := prov.cfg.ClientID

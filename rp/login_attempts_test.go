@@ -77,12 +77,12 @@ func TestLoginStore(t *testing.T) {
 	t.Run("own keys", func(t *testing.T) {
 		t.Parallel()
 		c, _ := write(t, [][]byte{newKey}, true, http.SameSiteLaxMode)
-		jarCodecs, err := codecs([][]byte{newKey})
+		sessionCodecs, err := codecs([][]byte{newKey})
 		if err != nil {
 			t.Fatal(err)
 		}
-		j := cookieJar{codecs: jarCodecs}
-		if _, err := j.decode(c.Name, c.Value); err == nil {
+		cc := cookieCodec{codecs: sessionCodecs}
+		if _, err := cc.decode(c.Name, c.Value); err == nil {
 			t.Fatal("a login cookie decodes with the session cookie keys")
 		}
 	})

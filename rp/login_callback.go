@@ -21,7 +21,7 @@ const (
 
 // handleCallback finishes a sign-in: GET (query) or POST (form_post) /auth/callback.
 func (p *RP) handleCallback(w http.ResponseWriter, r *http.Request) {
-	start := p.s.Now()
+	start := p.settings.Now()
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	params, err := callbackParams(w, r)
@@ -32,7 +32,7 @@ func (p *RP) handleCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	ls, name := p.loginFor(r, params.Get("state"))
 	if name != "" {
-		p.jar.set(w, name, "", 0, http.SameSiteLaxMode) // single use, whatever happens next
+		p.cookies.set(w, name, "", 0, http.SameSiteLaxMode) // single use, whatever happens next
 	}
 	if ls == nil {
 		p.signInOutcome(r, "", nil, lostLoginError(params), start)
@@ -45,7 +45,7 @@ func (p *RP) handleCallback(w http.ResponseWriter, r *http.Request) {
 		p.writeError(w, r, err)
 		return
 	}
-	p.jar.set(w, p.jar.name(retryCookie), "", 0, http.SameSiteLaxMode)
+	p.cookies.set(w, p.cookies.name(retryCookie), "", 0, http.SameSiteLaxMode)
 	http.Redirect(w, r, ls.Return, http.StatusSeeOther)
 }
 
@@ -81,7 +81,7 @@ func (p *RP) loginFor(r *http.Request, state string) (*loginState, string) {
 		return nil, ""
 	}
 	ls, err := p.loadLogin(r, name)
-	if err != nil || p.s.Now().Sub(ls.Created) > p.s.LoginTTL ||
+	if err != nil || p.settings.Now().Sub(ls.Created) > p.settings.LoginTTL ||
 		subtle.ConstantTimeCompare([]byte(ls.State), []byte(state)) != 1 {
 		return nil, name
 	}
@@ -97,10 +97,10 @@ func (p *RP) lostLogin(w http.ResponseWriter, r *http.Request, params url.Values
 		p.writeError(w, r, lostAuthError(e, params.Get("error_description")))
 		return
 	}
-	retry := p.jar.name(retryCookie)
+	retry := p.cookies.name(retryCookie)
 	if _, err := r.Cookie(retry); err != nil && !wantsJSON(r) && len(p.order) > 0 {
 		p.log.Info("sign-in attempt not found; restarting it once")
-		p.jar.set(w, retry, "1", time.Minute, http.SameSiteNoneMode) // also sent on a cross-site form_post
+		p.cookies.set(w, retry, "1", time.Minute, http.SameSiteNoneMode) // also sent on a cross-site form_post
 		target := "/auth/login"
 		if len(p.order) == 1 {
 			target += "?provider=" + url.QueryEscape(p.order[0])
@@ -108,7 +108,7 @@ func (p *RP) lostLogin(w http.ResponseWriter, r *http.Request, params url.Values
 		http.Redirect(w, r, target, http.StatusSeeOther)
 		return
 	}
-	p.jar.set(w, retry, "", 0, http.SameSiteLaxMode)
+	p.cookies.set(w, retry, "", 0, http.SameSiteLaxMode)
 	p.writeError(w, r, newError(http.StatusBadRequest, "login_expired",
 		"This sign-in link has expired or was already used. Please start signing in again.",
 		errors.New("callback: no matching login attempt (missing, expired or forged state)")))
@@ -205,7 +205,7 @@ func (p *RP) finishLogin(w http.ResponseWriter, r *http.Request, ls *loginState,
 		extra = nil
 	}
 	sid, _ := v.claims["sid"].(string)
-	now := p.s.Now()
+	now := p.settings.Now()
 	s := &Session{
 		ID:        randomString(32), // always new: a pre-login session is never reused
 		Provider:  prov.cfg.ID,
@@ -215,7 +215,7 @@ func (p *RP) finishLogin(w http.ResponseWriter, r *http.Request, ls *loginState,
 		Extra:     extra,
 		CSRF:      randomString(32),
 		CreatedAt: now,
-		ExpiresAt: now.Add(p.s.AbsoluteLifetime),
+		ExpiresAt: now.Add(p.settings.AbsoluteLifetime),
 		LastSeen:  now,
 		Tokens: Tokens{
 			AccessToken:  tok.AccessToken,

@@ -12,7 +12,7 @@ import (
 // provider, outcome, a reason from a small fixed set, the duration, and for a success a
 // hash of the user's iss and sub. Tokens, codes, emails and names are never logged.
 func (p *RP) signInOutcome(r *http.Request, provider string, s *Session, err error, start time.Time) {
-	d := p.s.Now().Sub(start)
+	d := p.settings.Now().Sub(start)
 	p.metrics.signIn(provider, err, d)
 	if provider == "" {
 		provider = labelNoProvider

@@ -81,11 +81,11 @@ func (p *RP) safeReturn(rd string) string {
 	if isSafeReturnPath(rd) {
 		return rd
 	}
-	if len(p.s.gw.redirectHosts) == 0 || len(rd) > maxReturnPathLen || strings.ContainsAny(rd, " \t\\") {
+	if len(p.settings.gw.redirectHosts) == 0 || len(rd) > maxReturnPathLen || strings.ContainsAny(rd, " \t\\") {
 		return "/"
 	}
 	u, err := url.Parse(rd)
-	if err != nil || u.User != nil || u.Opaque != "" || !p.s.gw.redirectHosts[strings.ToLower(u.Host)] {
+	if err != nil || u.User != nil || u.Opaque != "" || !p.settings.gw.redirectHosts[strings.ToLower(u.Host)] {
 		return "/"
 	}
 	if u.Scheme != "https" && (u.Scheme != "http" || !isLoopback(u.Hostname())) {

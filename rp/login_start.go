@@ -34,7 +34,7 @@ type loginState struct {
 // loginCookieName derives the cookie name of one attempt from its state.
 func (p *RP) loginCookieName(state string) string {
 	sum := sha256.Sum256([]byte(state))
-	return p.jar.name(loginCookiePrefix + base64.RawURLEncoding.EncodeToString(sum[:9]))
+	return p.cookies.name(loginCookiePrefix + base64.RawURLEncoding.EncodeToString(sum[:9]))
 }
 
 // handleLogin starts a sign-in: GET /auth/login?provider=ID&rd=PATH.
@@ -70,7 +70,7 @@ func (p *RP) startLogin(w http.ResponseWriter, r *http.Request, id, rd string) e
 		Verifier: oauth2.GenerateVerifier(),
 		Provider: id,
 		Return:   rd,
-		Created:  p.s.Now(),
+		Created:  p.settings.Now(),
 	}
 	p.capLoginCookies(w, r)
 	sameSite := http.SameSiteLaxMode
@@ -106,21 +106,21 @@ func (p *RP) capLoginCookies(w http.ResponseWriter, r *http.Request) {
 		created time.Time
 	}
 	var live []attempt
-	prefix := p.jar.name(loginCookiePrefix)
+	prefix := p.cookies.name(loginCookiePrefix)
 	for _, c := range r.Cookies() {
 		if !strings.HasPrefix(c.Name, prefix) {
 			continue
 		}
 		ls, err := p.loadLogin(r, c.Name)
-		if err != nil || p.s.Now().Sub(ls.Created) > p.s.LoginTTL {
-			p.jar.set(w, c.Name, "", 0, http.SameSiteLaxMode)
+		if err != nil || p.settings.Now().Sub(ls.Created) > p.settings.LoginTTL {
+			p.cookies.set(w, c.Name, "", 0, http.SameSiteLaxMode)
 			continue
 		}
 		live = append(live, attempt{c.Name, ls.Created})
 	}
 	slices.SortFunc(live, func(a, b attempt) int { return a.created.Compare(b.created) })
-	for len(live) >= p.s.MaxLoginAttempts {
-		p.jar.set(w, live[0].name, "", 0, http.SameSiteLaxMode)
+	for len(live) >= p.settings.MaxLoginAttempts {
+		p.cookies.set(w, live[0].name, "", 0, http.SameSiteLaxMode)
 		live = live[1:]
 	}
 }

@@ -60,7 +60,7 @@ func (p *RP) endNamedSessions(ctx context.Context, iss, sid, sub string, now tim
 	if sid == "" {
 		kind, value = revocation.BySubject, sub
 	}
-	if err := p.revocations.Revoke(ctx, iss, kind, value, now, p.s.AbsoluteLifetime); err != nil {
+	if err := p.revocations.Revoke(ctx, iss, kind, value, now, p.settings.AbsoluteLifetime); err != nil {
 		return fmt.Errorf("revocation list: %w", err)
 	}
 	return nil
@@ -98,16 +98,16 @@ func (p *RP) backchannelLogout(r *http.Request) error {
 			errs = append(errs, err)
 			continue
 		}
-		now := p.s.Now()
+		now := p.settings.Now()
 		switch {
 		case lt.IssuedAt.IsZero():
 			return errors.New("logout token has no iat")
-		case lt.IssuedAt.After(now.Add(p.s.ClockSkew)):
+		case lt.IssuedAt.After(now.Add(p.settings.ClockSkew)):
 			return errors.New("logout token iat is in the future")
-		case now.Sub(lt.IssuedAt) > p.s.MaxTokenAge:
+		case now.Sub(lt.IssuedAt) > p.settings.MaxTokenAge:
 			return errors.New("logout token is too old")
 		}
-		seen, err := p.replay.SeenJTI(ctx, lt.Issuer, lt.TokenID, 2*(p.s.MaxTokenAge+p.s.ClockSkew))
+		seen, err := p.replay.SeenJTI(ctx, lt.Issuer, lt.TokenID, 2*(p.settings.MaxTokenAge+p.settings.ClockSkew))
 		if err != nil {
 			return unavailable(fmt.Errorf("replay cache: %w", err))
 		}

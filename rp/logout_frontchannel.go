@@ -25,7 +25,7 @@ func (p *RP) handleFrontchannelLogout(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("<!doctype html><title>Logout</title><p>Unknown logout request.</p>"))
 		return
 	}
-	if err := p.endNamedSessions(r.Context(), iss, sid, "", p.s.Now()); err != nil {
+	if err := p.endNamedSessions(r.Context(), iss, sid, "", p.settings.Now()); err != nil {
 		p.log.Error("front-channel logout failed", "reason", err.Error())
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("<!doctype html><title>Logout</title><p>Try again later.</p>"))

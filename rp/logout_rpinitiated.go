@@ -41,7 +41,7 @@ func (p *RP) handleLogout(w http.ResponseWriter, r *http.Request) {
 		p.writeError(w, r, newError(http.StatusBadRequest, "invalid_request", "The sign-out form was malformed.", err))
 		return
 	}
-	if o := r.Header.Get("Origin"); o != "" && o != "null" && o != p.s.public.String() {
+	if o := r.Header.Get("Origin"); o != "" && o != "null" && o != p.settings.public.String() {
 		p.writeError(w, r, newError(http.StatusForbidden, "csrf", "Sign-out must be started from this site.",
 			errors.New("logout: cross-origin request from "+truncate(o, 100))))
 		return
@@ -64,20 +64,20 @@ func (p *RP) handleLogout(w http.ResponseWriter, r *http.Request) {
 		p.writeError(w, r, newError(http.StatusServiceUnavailable, "session_store_unavailable", "Signing out failed. Please try again.", err))
 		return
 	}
-	p.signedOut.add(s, p.s.Now())
+	p.signedOut.add(s, p.settings.Now())
 	p.log.Info("signed out", "provider", s.Provider, "session", shortID(s.ID))
 	target := loggedOutPath
 	if prov, ok := p.providers[s.Provider]; ok {
 		if m, err := prov.metadata(); err == nil && m.endSession != "" {
 			if u, err := url.Parse(m.endSession); err == nil {
 				state := randomString(24)
-				p.jar.set(w, p.jar.name(logoutCookie), state, logoutStateTTL, http.SameSiteLaxMode)
+				p.cookies.set(w, p.cookies.name(logoutCookie), state, logoutStateTTL, http.SameSiteLaxMode)
 				q := u.Query()
 				if s.Tokens.IDToken != "" {
 					q.Set("id_token_hint", s.Tokens.IDToken)
 				}
 				q.Set("client_id", prov.cfg.ClientID)
-				q.Set("post_logout_redirect_uri", p.s.public.String()+loggedOutPath)
+				q.Set("post_logout_redirect_uri", p.settings.public.String()+loggedOutPath)
 				q.Set("state", state)
 				u.RawQuery = q.Encode()
 				target = u.String()
@@ -92,12 +92,12 @@ func (p *RP) handleLogout(w http.ResponseWriter, r *http.Request) {
 // A missing or different state is not treated as a confirmed provider sign-out; the
 // local session is gone either way.
 func (p *RP) handleLoggedOut(w http.ResponseWriter, r *http.Request) {
-	name := p.jar.name(logoutCookie)
+	name := p.cookies.name(logoutCookie)
 	confirmed := false
 	if c, err := r.Cookie(name); err == nil {
 		st := r.URL.Query().Get("state")
 		confirmed = st != "" && subtle.ConstantTimeCompare([]byte(st), []byte(c.Value)) == 1
-		p.jar.set(w, name, "", 0, http.SameSiteLaxMode)
+		p.cookies.set(w, name, "", 0, http.SameSiteLaxMode)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	p.render(w, r, http.StatusOK, "signedout", pageData{Title: "Signed out", ProviderSignedOut: confirmed})

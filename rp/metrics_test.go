@@ -116,7 +116,7 @@ func TestRegistererConflict(t *testing.T) {
 	t.Parallel()
 	reg := prometheus.NewRegistry()
 	h := newHarness(t, harnessOpt{cfg: func(c *Config) { c.Registerer = reg }})
-	cfg := h.rp.s.Config
+	cfg := h.rp.settings.Config
 	cfg.Registerer = reg // the same collectors again
 	_, err := New(t.Context(), cfg)
 	var are prometheus.AlreadyRegisteredError

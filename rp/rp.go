@@ -19,12 +19,12 @@ import (
 // RP is a relying party: it signs people in with the configured providers, keeps their
 // sessions and signs them out. It is safe for concurrent use; create it with [New].
 type RP struct {
-	s         settings
+	settings  settings // the validated Config, defaults applied
 	log       *slog.Logger
 	client    *http.Client
 	providers map[string]*provider
-	order     []string // provider ids in configuration order
-	jar       cookieJar
+	order     []string              // provider ids in configuration order
+	cookies   cookieCodec           // rp's own cookies: names, attributes, encryption
 	logins    *sessions.CookieStore // sign-in attempts (gorilla/sessions)
 	store     SessionStore
 	pages     *template.Template
@@ -63,12 +63,12 @@ func New(ctx context.Context, cfg Config) (*RP, error) {
 		return nil, fmt.Errorf("rp: metrics: %w", err)
 	}
 	p := &RP{
-		s:           s,
+		settings:    s,
 		log:         s.Logger,
 		metrics:     met,
 		client:      met.instrumentClient(providerClient(s.HTTPClient, s.MaxResponseBytes)),
 		providers:   map[string]*provider{},
-		jar:         cookieJar{prefix: s.cookiePrefix, secure: s.secure, codecs: cs},
+		cookies:     cookieCodec{prefix: s.cookiePrefix, secure: s.secure, codecs: cs},
 		logins:      logins,
 		store:       s.SessionStore,
 		recent:      map[string]recentRefresh{},
@@ -110,7 +110,7 @@ func New(ctx context.Context, cfg Config) (*RP, error) {
 		met.registerEndpoint(pc.ID, endpointDiscovery, strings.TrimSuffix(pc.Issuer, "/")+"/.well-known/openid-configuration")
 		p.providers[pc.ID] = prov
 		p.order = append(p.order, pc.ID)
-		go prov.discoverLoop(ctx, &p.s)
+		go prov.discoverLoop(ctx, &p.settings)
 	}
 	p.mux = p.routes()
 	p.handler = met.instrumentMux(p.mux)

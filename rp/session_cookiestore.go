@@ -56,11 +56,11 @@ type CookieStoreConfig struct {
 // a save writes a new value, and Load hands out a copy each time, so callers may change
 // the session they get. The claims in [Session.Claims] are shared and read-only.
 type CookieStore struct {
-	jar   cookieJar
-	now   func() time.Time
-	idle  time.Duration
-	names [maxChunks]string
-	cache *sessionCache // nil: no cache
+	cookies cookieCodec
+	now     func() time.Time
+	idle    time.Duration
+	names   [maxChunks]string
+	cache   *sessionCache // nil: no cache
 	// inflaters and deflaters pool DEFLATE readers and writers: each holds large
 	// windows and tables, too much to allocate per request.
 	inflaters sync.Pool
@@ -85,15 +85,15 @@ func NewCookieStore(cfg CookieStoreConfig) (*CookieStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &CookieStore{jar: cookieJar{secure: !cfg.InsecureHTTP, codecs: cs}, now: cfg.Now, idle: cfg.IdleTimeout}
-	if st.jar.secure {
-		st.jar.prefix = "__Host-"
+	st := &CookieStore{cookies: cookieCodec{secure: !cfg.InsecureHTTP, codecs: cs}, now: cfg.Now, idle: cfg.IdleTimeout}
+	if st.cookies.secure {
+		st.cookies.prefix = "__Host-"
 	}
 	for i := range st.names {
 		if i == 0 {
-			st.names[i] = st.jar.name(sessionCookie)
+			st.names[i] = st.cookies.name(sessionCookie)
 		} else {
-			st.names[i] = st.jar.name(sessionCookie + "_" + strconv.Itoa(i))
+			st.names[i] = st.cookies.name(sessionCookie + "_" + strconv.Itoa(i))
 		}
 	}
 	switch {
@@ -179,7 +179,7 @@ func (c *CookieStore) cacheable(s *Session) bool {
 // decode verifies, decrypts, inflates and unmarshals a session cookie's value; nil when
 // any step fails.
 func (c *CookieStore) decode(value []byte) *Session {
-	raw, err := c.jar.decode(c.names[0], string(value))
+	raw, err := c.cookies.decode(c.names[0], string(value))
 	if err != nil {
 		return nil // undecodable means signed out
 	}
@@ -215,7 +215,7 @@ func (c *CookieStore) Save(w http.ResponseWriter, r *http.Request, s *Session) e
 	if err != nil {
 		return fmt.Errorf("rp: cookie store: %w", err)
 	}
-	value, err := c.jar.encode(c.chunkName(0), zb.Bytes())
+	value, err := c.cookies.encode(c.chunkName(0), zb.Bytes())
 	if err != nil {
 		return fmt.Errorf("rp: cookie store: %w", err)
 	}
@@ -229,7 +229,7 @@ func (c *CookieStore) Save(w http.ResponseWriter, r *http.Request, s *Session) e
 	}
 	for i := range n {
 		end := min((i+1)*chunkSize, len(value))
-		c.jar.set(w, c.chunkName(i), value[i*chunkSize:end], maxAge, http.SameSiteLaxMode)
+		c.cookies.set(w, c.chunkName(i), value[i*chunkSize:end], maxAge, http.SameSiteLaxMode)
 	}
 	c.clearFrom(w, r, n)
 	return nil
@@ -250,7 +250,7 @@ func (c *CookieStore) clearFrom(w http.ResponseWriter, r *http.Request, i int) {
 			}
 			continue
 		}
-		c.jar.set(w, c.chunkName(i), "", 0, http.SameSiteLaxMode)
+		c.cookies.set(w, c.chunkName(i), "", 0, http.SameSiteLaxMode)
 	}
 }
 

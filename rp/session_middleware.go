@@ -72,12 +72,12 @@ func (p *RP) authenticate(w http.ResponseWriter, r *http.Request) (*Session, err
 	if s == nil {
 		return nil, nil
 	}
-	now := p.s.Now()
+	now := p.settings.Now()
 	switch {
 	case !now.Before(s.ExpiresAt):
 		p.endSession(w, r, s, "absolute lifetime reached")
 		return nil, nil
-	case now.Sub(s.LastSeen) >= p.s.IdleTimeout:
+	case now.Sub(s.LastSeen) >= p.settings.IdleTimeout:
 		p.endSession(w, r, s, "idle timeout")
 		return nil, nil
 	}
@@ -132,7 +132,7 @@ func (p *RP) revoked(ctx context.Context, s *Session) (bool, error) {
 // touchInterval is how stale LastSeen may get before it is written again: re-saving on
 // every request would cost a Set-Cookie each time.
 func (p *RP) touchInterval() time.Duration {
-	return max(p.s.IdleTimeout/20, time.Second)
+	return max(p.settings.IdleTimeout/20, time.Second)
 }
 
 // A shared store's refresh lock is held for at most refreshLockTTL (a crashed holder
@@ -150,7 +150,7 @@ const (
 func (p *RP) maybeRefresh(w http.ResponseWriter, r *http.Request, s *Session) (bool, error) {
 	ctx := r.Context()
 	if s.Tokens.RefreshToken == "" || s.Tokens.Expiry.IsZero() ||
-		p.s.Now().Before(s.Tokens.Expiry.Add(-p.s.RefreshBefore)) {
+		p.settings.Now().Before(s.Tokens.Expiry.Add(-p.settings.RefreshBefore)) {
 		return false, nil
 	}
 	if t, ok := p.recentFor(s); ok {

@@ -40,7 +40,7 @@ func (p *RP) refresh(ctx context.Context, s *Session) (_ Tokens, err error) {
 		}
 		return Tokens{}, fmt.Errorf("refresh: %w", tokenError(err))
 	}
-	t := Tokens{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, IDToken: s.Tokens.IDToken, Expiry: tokenExpiry(tok, p.s.Now())}
+	t := Tokens{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, IDToken: s.Tokens.IDToken, Expiry: tokenExpiry(tok, p.settings.Now())}
 	if t.RefreshToken == "" {
 		t.RefreshToken = s.Tokens.RefreshToken
 	}
@@ -64,7 +64,7 @@ func (p *RP) recentFor(s *Session) (Tokens, bool) {
 	p.recentMu.Lock()
 	defer p.recentMu.Unlock()
 	rr, ok := p.recent[s.ID]
-	if !ok || rr.from != s.Tokens.RefreshToken || p.s.Now().Sub(rr.at) > refreshGrace {
+	if !ok || rr.from != s.Tokens.RefreshToken || p.settings.Now().Sub(rr.at) > refreshGrace {
 		return Tokens{}, false
 	}
 	return rr.tokens, true
@@ -74,7 +74,7 @@ func (p *RP) recentFor(s *Session) (Tokens, bool) {
 func (p *RP) rememberRefresh(s *Session, t Tokens) {
 	p.recentMu.Lock()
 	defer p.recentMu.Unlock()
-	now := p.s.Now()
+	now := p.settings.Now()
 	for id, rr := range p.recent {
 		if now.Sub(rr.at) > refreshGrace {
 			delete(p.recent, id)
