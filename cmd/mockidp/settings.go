@@ -1,0 +1,127 @@
+package main
+
+// The settings of mockidp, declared once: flags, MOCKIDP_* variables, YAML
+// keys, --help and docs/configuration.md all come from table below.
+//
+// To add a setting, add ONE row to the section it belongs in:
+//
+//	{Flag: "my-flag", YAML: "my_flag", Default: "x", Doc: "what it does", Value: settings.String(&c.IdP.MyField)},
+//
+// Flag is the flag without dashes; the variable is MOCKIDP_ + the flag in
+// upper snake case (set Env only to differ); YAML is the key in the --config
+// file (dotted for a nested map, "" for none); Default is parsed into the
+// field before any source (DefaultDoc shows a computed default instead);
+// Value binds the field it feeds (settings.String, Bool, Duration, Int,
+// List, Prefixes, OneOf, Bytes, StringMap, AnyMap, Items or Func). Bind a
+// field of c.IdP (mockidp.Config) directly when there is one; a
+// command-only value gets a field in config. Then:
+//
+//	go generate ./cmd/mockidp    # rewrites the mockidp part of docs/configuration.md
+//
+// and add the setting's row to TestEverySettingPrecedence (settings_test.go),
+// which fails until every setting has one.
+
+import (
+	"github.com/foyer-oidc/foyer/internal/settings"
+	"github.com/foyer-oidc/foyer/mockidp"
+)
+
+//go:generate go test -run TestConfigurationReference -update .
+
+// config is everything the command reads: the provider's configuration
+// itself, and what only the command uses.
+type config struct {
+	IdP mockidp.Config
+
+	Addr           string
+	File           string   // --config
+	Issuers        []string // --issuers: one provider per name
+	SigningKey     string   // PEM, from the YAML file only
+	SigningKeyFile string
+	Clients        []*mockidp.Client // nil: mockidp.DefaultClients
+	Users          []*mockidp.User   // nil: mockidp.DefaultUsers
+}
+
+const defaultAddr = "127.0.0.1:9400"
+
+const usage = `Usage: mockidp [flags]
+       mockidp healthcheck [--addr host:port]
+       mockidp version
+
+mockidp is an OpenID Provider for development and CI. Every flag can also be
+set as MOCKIDP_ + its name in upper snake case (MOCKIDP_ADDR), and most in the
+YAML file named by --config; a flag wins over its variable, a variable over
+the file. Clients, users and token lifetimes are set in the file; the full
+reference is docs/configuration.md.`
+
+// table declares every setting of mockidp, bound to c.
+func table(c *config) *settings.Table {
+	idp := &c.IdP
+	return &settings.Table{Program: "mockidp", EnvPrefix: "MOCKIDP_", Usage: usage, Root: c, ConfigFile: &c.File,
+		Sections: []settings.Section{
+			{Title: "Server", Settings: []settings.Setting{
+				{Flag: "addr", YAML: "addr", Default: defaultAddr, Doc: "listen address", Value: settings.String(&c.Addr)},
+				{Flag: "config", Doc: "YAML file with clients, users, signing key and lifetimes, and any setting below", Value: settings.String(&c.File)},
+				{Flag: "issuer", YAML: "issuer", DefaultDoc: "http:// + addr",
+					Doc: `issuer URL; "auto" derives it per request from Host and X-Forwarded-Proto/Host`, Value: settings.String(&idp.Issuer)},
+				{YAML: "auto_path_prefix", Doc: `with issuer "auto": the issuer's path, e.g. /mockidp`, Value: settings.String(&idp.AutoPathPrefix)},
+				{Flag: "issuers", YAML: "issuers", DefaultDoc: "one provider",
+					Doc: "names: serve one independent provider per name under /<name>/", Value: settings.List(&c.Issuers)},
+				{Flag: "public-url", YAML: "public_url", DefaultDoc: "the issuer's",
+					Doc: "base URL (scheme://host:port) advertised for authorize and end_session (split horizon)", Value: settings.String(&idp.PublicURL)},
+				{Flag: "internal-url", YAML: "internal_url", DefaultDoc: "the issuer's",
+					Doc: "base URL advertised for token, jwks, userinfo, introspect and revoke (split horizon)", Value: settings.String(&idp.InternalURL)},
+			}},
+			{Title: "Sign-in and tokens", Settings: []settings.Setting{
+				{Flag: "login", YAML: "login", Default: mockidp.LoginForm,
+					Doc:   "form: a page to pick a user or enter claims; auto: no page, the login_hint user, else the first",
+					Value: settings.OneOf(&idp.Login, mockidp.LoginForm, mockidp.LoginAuto)},
+				{Flag: "alg", YAML: "alg", Default: "RS256", Doc: "signing algorithm",
+					Value: settings.OneOf(&idp.Alg, "RS256", "PS256", "ES256", "EdDSA")},
+				{Flag: "signing-key-file", YAML: "signing_key_file", DefaultDoc: "the embedded development key",
+					Doc: "PEM private key for alg (a relative path in the file is relative to the file)", Value: settings.String(&c.SigningKeyFile)},
+				{YAML: "signing_key", Doc: "the PEM private key itself, instead of signing_key_file", Value: settings.String(&c.SigningKey), Secret: true},
+				{Flag: "persona", YAML: "persona", DefaultDoc: "none",
+					Doc: "imitate a provider's discovery and tokens: entra, google, apple, keycloak or auth0", Value: settings.String(&idp.Persona)},
+				{Flag: "key-overlap", YAML: "key_overlap", DefaultDoc: "until the next rotation",
+					Doc: "how long a rotated-out key stays in the JWKS", Value: settings.Duration(&idp.KeyOverlap)},
+				{Flag: "jwks-cache-control", YAML: "jwks_cache_control", Default: mockidp.DefaultJWKSCacheControl,
+					Doc: "Cache-Control of /jwks", Value: settings.String(&idp.JWKSCacheControl)},
+				{YAML: "lifetimes.code", Default: settings.FormatDuration(mockidp.DefaultCodeTTL), Doc: "authorization code lifetime", Value: settings.Duration(&idp.CodeTTL)},
+				{YAML: "lifetimes.access_token", Default: settings.FormatDuration(mockidp.DefaultAccessTokenTTL), Doc: "access token lifetime", Value: settings.Duration(&idp.AccessTokenTTL)},
+				{YAML: "lifetimes.id_token", Default: settings.FormatDuration(mockidp.DefaultIDTokenTTL), Doc: "ID token lifetime", Value: settings.Duration(&idp.IDTokenTTL)},
+				{YAML: "lifetimes.refresh_token", Default: settings.FormatDuration(mockidp.DefaultRefreshTokenTTL), Doc: "refresh token lifetime", Value: settings.Duration(&idp.RefreshTokenTTL)},
+				{YAML: "lifetimes.session", Default: settings.FormatDuration(mockidp.DefaultSessionTTL), Doc: "the provider's browser session lifetime", Value: settings.Duration(&idp.SessionTTL)},
+			}},
+			{Title: "Control API", Settings: []settings.Setting{
+				{Flag: "control", YAML: "control", Doc: "serve the control API under <issuer>/_mock/ (loopback clients only)", Value: settings.Bool(&idp.ControlAPI)},
+				{Flag: "control-allow", YAML: "control_allow", DefaultDoc: "loopback only",
+					Doc: "CIDRs or IPs that may also use the control API", Value: settings.Prefixes(&idp.ControlAllow)},
+			}},
+			{Title: "Clients and users", Settings: []settings.Setting{
+				{YAML: "clients", DefaultDoc: "demo and demo-public", Doc: "the registered clients", Value: settings.Items(&c.Clients, clientSettings)},
+				{YAML: "users", DefaultDoc: "alice and bob", Doc: "the users a person can sign in as", Value: settings.Items(&c.Users, userSettings)},
+			}},
+		}}
+}
+
+// clientSettings are the keys of each item of clients.
+func clientSettings(cl *mockidp.Client) []settings.Setting {
+	return []settings.Setting{
+		{YAML: "id", Doc: "client_id", Value: settings.String(&cl.ID)},
+		{YAML: "secret", DefaultDoc: "none: a public client (PKCE)", Doc: "client secret", Value: settings.String(&cl.Secret), Secret: true},
+		{YAML: "redirect_uris", Doc: "redirect URIs, compared exactly", Value: settings.List(&cl.RedirectURIs)},
+		{YAML: "post_logout_redirect_uris", Doc: "post-logout redirect URIs, compared exactly", Value: settings.List(&cl.PostLogoutRedirectURIs)},
+		{YAML: "allow_loopback_redirects", Doc: "also accept any http(s) redirect URI on a loopback host", Value: settings.Bool(&cl.AllowLoopbackRedirects)},
+		{YAML: "backchannel_logout_uri", Doc: "receives logout tokens (Back-Channel Logout 1.0)", Value: settings.String(&cl.BackchannelLogoutURI)},
+		{YAML: "secret_jwt_key", Doc: "PEM key: the client secret is an ES256 JWT signed by it (Sign in with Apple style)", Value: settings.Bytes(&cl.SecretJWTKeyPEM)},
+	}
+}
+
+// userSettings are the keys of each item of users.
+func userSettings(u *mockidp.User) []settings.Setting {
+	return []settings.Setting{
+		{YAML: "sub", Doc: "subject (sub claim)", Value: settings.String(&u.Subject)},
+		{YAML: "claims", Doc: "further claims: preferred_username, email, email_verified, name, groups, ...", Value: settings.AnyMap(&u.Claims)},
+	}
+}
