@@ -29,6 +29,15 @@ import (
 
 const defaultAddr = "127.0.0.1:8000"
 
+const usage = `Usage: whoami              serve on WHOAMI_ADDR (default 127.0.0.1:8000)
+       whoami healthcheck  check a running whoami's /healthz (exit status 0: healthy)
+
+whoami answers every path with the identity headers rp passed on
+(X-Forwarded-User, -Email, -Preferred-Username, -Groups) and the names of the
+cookies it received, as JSON. It is the example app behind rp in
+examples/docker-compose.yml.
+`
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -47,8 +56,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if len(args) == 1 && args[0] == "healthcheck" {
 		return serve.Healthcheck(ctx, addr)
 	}
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		_, err := io.WriteString(stdout, usage)
+		return err
+	}
 	if len(args) > 0 {
-		return fmt.Errorf("unknown arguments %q (usage: whoami [healthcheck])", args)
+		return fmt.Errorf("unknown arguments %q (usage: whoami [healthcheck]; whoami --help)", args)
 	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {

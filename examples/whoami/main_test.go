@@ -74,3 +74,14 @@ func TestRunRejectsArguments(t *testing.T) {
 		t.Errorf("got %v, want an unknown arguments error", err)
 	}
 }
+
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	for _, arg := range []string{"-h", "-help", "--help"} {
+		var out bytes.Buffer
+		err := run(context.Background(), []string{arg}, func(string) string { return "" }, &out)
+		if err != nil || !strings.HasPrefix(out.String(), "Usage: whoami") || !strings.Contains(out.String(), "WHOAMI_ADDR") {
+			t.Errorf("whoami %s: %v, %q; want the usage", arg, err, out.String())
+		}
+	}
+}
