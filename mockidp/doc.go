@@ -129,27 +129,65 @@
 //     advertises <issuer>/<tenant>/v2.0. Tokens carry tid (the user's tid
 //     claim, else [EntraDefaultTenant], or the tenant of the path when it
 //     is an ID), iss for that tenant, ver "2.0" and a stable oid; no sid,
-//     no RFC 9207 iss parameter, no introspection or revocation.
+//     no email_verified (an email is unverified unless the user's xms_edov
+//     says otherwise), preferred_username as a UPN (the user's upn claim,
+//     else <name>@mocktenant.onmicrosoft.com), and beyond 200 groups the
+//     overage pointer (_claim_names, _claim_sources) instead of groups;
+//     <issuer>/graph/v1.0/me/transitiveMemberOf answers the full list like
+//     Microsoft Graph to a token with GroupMember.Read.All. No RFC 9207
+//     iss parameter, no introspection or revocation.
 //   - google: the issuer as configured (Google's real one is
-//     https://accounts.google.com); hd from the email domain (not for
-//     gmail.com), email_verified always present; no end_session, no
-//     back-channel logout, no iss parameter, no sid.
+//     https://accounts.google.com); users with iss_without_scheme get iss
+//     without its scheme (accounts.google.com), as Google sends for some
+//     tokens; hd from the email domain (not for gmail.com),
+//     email_verified always present; no end_session, no back-channel
+//     logout, no iss parameter, no sid.
 //   - apple: scopes openid, email and name; response_mode defaults to
 //     form_post and must be form_post when name or email is asked; the
 //     first sign-in of a user at a client also posts the user JSON member
 //     ({"name":{"firstName","lastName"},"email"}); ID tokens hold only
-//     email, email_verified as the string "true", is_private_email and
-//     nonce_supported besides the protocol claims; no userinfo endpoint,
-//     no end_session, no iss parameter. Apple signs ID tokens with RS256
-//     (the default Alg here too); ES256 is for the client secret: a client
-//     with [Client.SecretJWTKeyPEM] authenticates with an ES256 JWT.
+//     email, email_verified and is_private_email (strings or booleans, as
+//     the user's claims have them; email_verified defaults to "true"),
+//     real_user_status and nonce_supported besides the protocol claims; no
+//     userinfo endpoint, no end_session, no iss parameter. Apple signs ID
+//     tokens with RS256 (the default Alg here too); ES256 is for the client
+//     secret: a client with [Client.SecretJWTKeyPEM] authenticates with an
+//     ES256 JWT.
 //   - keycloak: realm_access.roles (the user's roles claim, else groups)
 //     and resource_access in ID and access tokens, typ "ID" / "Bearer",
-//     session_state; refresh_expires_in, not-before-policy and
-//     session_state in token responses. Give the issuer the path
-//     /realms/<realm> to match Keycloak's URLs.
+//     sid (no session_state claim since Keycloak 26);
+//     refresh_expires_in, not-before-policy and session_state in token
+//     responses. Give the issuer the path /realms/<realm> to match
+//     Keycloak's URLs.
 //   - auth0: the issuer ends with a slash (added when missing), in
 //     discovery and in iss; no introspection.
+//
+// OAuth 2.0 providers without OpenID Connect answer at their own paths and
+// in their own shapes, on one host (the issuer), and the OpenID Provider's
+// routes are gone (404); each persona file cites the provider's pages:
+//
+//   - github (persona_github.go): /login/oauth/authorize,
+//     /login/oauth/access_token (form-encoded unless Accept:
+//     application/json; errors with HTTP 200), /user, /user/emails,
+//     /user/orgs, /user/teams (also under /api/v3), paginated with Link.
+//   - naver (persona_naver.go): /oauth2.0/authorize, /oauth2.0/token,
+//     /v1/nid/me ({"resultcode","message","response"}).
+//   - kakao (persona_kakao.go): /oauth/authorize, /oauth/token,
+//     /v2/user/me (numeric id, kakao_account); with the openid scope an
+//     OpenID Provider too (discovery, /.well-known/jwks.json,
+//     /v1/oidc/userinfo).
+//   - discord (persona_discord.go): /oauth2/authorize, /api/oauth2/token,
+//     /api[/v10]/users/@me (snowflake ids beyond 2^53, verified).
+//   - facebook (persona_facebook.go): /[vX.Y/]dialog/oauth,
+//     /[vX.Y/]oauth/access_token, /[vX.Y/]me?fields=...
+//   - x (persona_x.go): /i/oauth2/authorize (PKCE required),
+//     /2/oauth2/token, /2/users/me ({"data": {...}}, no email).
+//
+// Their users' ids are derived from the subject unless the user has an id
+// claim (any JSON value); a user's denied_scopes are removed from what the
+// user grants. The Userinfo fault fields apply to their user endpoints
+// (claim overrides to the object that holds the id), the Token fault
+// fields to their token endpoints (TokenError in the provider's shape).
 //
 // # Keys
 //

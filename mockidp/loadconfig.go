@@ -56,7 +56,7 @@ type fileConfig struct {
 //	login: form            # or auto
 //	alg: ES256             # RS256 (default), PS256, ES256, EdDSA
 //	signing_key_file: key.pem
-//	persona: keycloak      # entra, google, apple, keycloak, auth0 (default none)
+//	persona: keycloak      # entra, google, apple, keycloak, auth0, github, naver, kakao, discord, facebook, x
 //	public_url: http://localhost:9400      # split horizon (optional)
 //	internal_url: http://mockidp:9400
 //	key_overlap: 10m       # how long a rotated-out key stays in the JWKS

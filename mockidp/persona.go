@@ -2,15 +2,40 @@ package mockidp
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
 )
 
 // Personas for [Config.Persona]: each imitates the discovery document and
-// token quirks of a real provider, so a relying party can be tested
-// against them offline. See doc.go for the list of quirks.
+// token quirks of a real OpenID Provider, so a relying party can be tested
+// against them offline. See doc.go for the list of quirks, and
+// persona_*.go for the OAuth 2.0 providers without OpenID Connect
+// ([PersonaGitHub], [PersonaNaver], [PersonaKakao], [PersonaDiscord],
+// [PersonaFacebook], [PersonaX]).
+//
+// Each persona was checked against its provider's documentation:
+//   - Entra: persona_entra.go.
+//   - Google: https://developers.google.com/identity/openid-connect/openid-connect
+//     (hd, email_verified, no end_session) and
+//     https://developers.google.com/identity/gsi/web/guides/verify-google-id-token
+//     (iss is accounts.google.com or https://accounts.google.com).
+//   - Apple: https://developer.apple.com/documentation/signinwithapple/authenticating-users-with-sign-in-with-apple
+//     and https://developer.apple.com/documentation/signinwithapplejs/authorizationi/id_token
+//     (email_verified and is_private_email are strings or booleans;
+//     real_user_status), https://developer.apple.com/forums/thread/662175
+//     (Apple's answer: "The value can either be a String or a Boolean"),
+//     https://developer.apple.com/documentation/signinwithapplerestapi/request-an-authorization-to-the-sign-in-with-apple-server
+//     (the user member only on the first authorization, form_post).
+//   - Keycloak: https://www.keycloak.org/docs/latest/server_admin/ (realm_access,
+//     resource_access) and the upgrading guide,
+//     https://www.keycloak.org/docs/latest/upgrading/ (since 26 the
+//     session_state claim is gone from tokens and stays in the token
+//     response; sid remains).
+//   - Auth0: https://auth0.com/docs/authenticate/login/logout/log-users-out-of-auth0
+//     (end_session_endpoint in discovery, the default for tenants since
+//     2023-11-14) and https://auth0.com/docs/get-started/applications/configure-applications-with-oidc-discovery
+//     (the issuer https://{domain}/ ends with a slash).
 const (
 	PersonaEntra    = "entra"
 	PersonaGoogle   = "google"
@@ -19,16 +44,17 @@ const (
 	PersonaAuth0    = "auth0"
 )
 
-var personas = []string{"", PersonaEntra, PersonaGoogle, PersonaApple, PersonaKeycloak, PersonaAuth0}
+var personas = []string{"", PersonaEntra, PersonaGoogle, PersonaApple, PersonaKeycloak, PersonaAuth0,
+	PersonaGitHub, PersonaNaver, PersonaKakao, PersonaDiscord, PersonaFacebook, PersonaX}
 
 // sendsIssParam reports whether authorization responses carry iss (RFC
-// 9207); Entra, Google and Apple do not.
+// 9207); Entra, Google, Apple and the OAuth 2.0 providers do not.
 func (p *Provider) sendsIssParam() bool {
 	switch p.cfg.Persona {
 	case PersonaEntra, PersonaGoogle, PersonaApple:
 		return false
 	}
-	return true
+	return socialPersonas[p.cfg.Persona] == nil
 }
 
 // personaDiscovery adjusts the discovery document doc for the persona.
@@ -65,6 +91,8 @@ func (p *Provider) personaDiscovery(doc map[string]any, iss string) {
 		doc["claims_supported"] = append(doc["claims_supported"].([]any), "realm_access", "resource_access", "typ", "session_state")
 	case PersonaAuth0:
 		drop("introspection_endpoint", "introspection_endpoint_auth_methods_supported")
+	case PersonaKakao:
+		kakaoDiscovery(doc, iss)
 	}
 	doc["scopes_supported"] = p.scopes
 }
@@ -80,7 +108,17 @@ func (p *Provider) personaClaims(claims map[string]any, iss string, c *Client, g
 		claims["ver"] = "2.0"
 		claims["oid"] = pseudoUUID(u.Subject)
 		delete(claims, "sid")
+		entraUserClaims(claims, claims["tid"].(string), u)
 	case PersonaGoogle:
+		// Google's iss is https://accounts.google.com or, for some
+		// tokens, accounts.google.com: users with iss_without_scheme get
+		// the second form.
+		if claimTrue(u, "iss_without_scheme") {
+			iss, _ := claims["iss"].(string)
+			_, rest, _ := strings.Cut(iss, "://")
+			claims["iss"] = rest
+		}
+		delete(claims, "iss_without_scheme")
 		if email, ok := claims["email"].(string); ok {
 			if _, ok := claims["email_verified"]; !ok {
 				claims["email_verified"] = true
@@ -93,15 +131,22 @@ func (p *Provider) personaClaims(claims map[string]any, iss string, c *Client, g
 	case PersonaApple:
 		for k := range claims {
 			switch k {
-			case "iss", "sub", "aud", "exp", "iat", "nonce", "auth_time", "at_hash", "email", "is_private_email", "client_id", "scope", "jti":
-			case "email_verified":
-				claims[k] = fmt.Sprint(claims[k]) // Apple sends "true", a string
+			// email_verified and is_private_email keep the user's type:
+			// Apple sends either strings ("true") or booleans.
+			case "iss", "sub", "aud", "exp", "iat", "nonce", "auth_time", "at_hash", "email", "email_verified",
+				"is_private_email", "real_user_status", "client_id", "scope", "jti":
 			default:
 				delete(claims, k)
 			}
 		}
 		if _, ok := claims["email_verified"]; !ok && claims["email"] != nil {
 			claims["email_verified"] = "true"
+		}
+		if v, ok := u.Claims["is_private_email"]; ok && claims["email"] != nil {
+			claims["is_private_email"] = v
+		}
+		if v, ok := u.Claims["real_user_status"]; ok && idToken {
+			claims["real_user_status"] = v
 		}
 		if idToken {
 			claims["nonce_supported"] = true
@@ -121,12 +166,16 @@ func (p *Provider) personaClaims(claims map[string]any, iss string, c *Client, g
 		if idToken {
 			claims["typ"] = "ID"
 		}
-		claims["session_state"] = g.sid
+	case PersonaKakao:
+		kakaoIDClaims(claims, g, g.scopes, idToken)
 	}
 }
 
 // personaTokenResponse adds the persona's members to a token response.
 func (p *Provider) personaTokenResponse(resp *tokenResponse, g *grant) {
+	if p.cfg.Persona == PersonaKakao && resp.RefreshToken != "" {
+		resp.RefreshExpiresIn = int64(p.cfg.RefreshTokenTTL.Seconds())
+	}
 	if p.cfg.Persona == PersonaKeycloak {
 		if resp.RefreshToken != "" {
 			resp.RefreshExpiresIn = int64(p.cfg.RefreshTokenTTL.Seconds())

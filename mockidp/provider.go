@@ -93,9 +93,7 @@ func New(cfg Config) (*Provider, error) {
 		appleSeen:  map[string]bool{},
 		ctlHosts:   controlHosts(&cfg),
 	}
-	if cfg.Persona == PersonaApple {
-		p.scopes = []string{"openid", "email", "name"}
-	}
+	p.scopes = personaScopes(cfg.Persona)
 	set, err := newKeySet(key)
 	if err != nil {
 		return nil, fmt.Errorf("mockidp: %w", err)
@@ -140,6 +138,9 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Body != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	}
+	if p.servePersona(w, r, iss, rel) { // endpoints of a persona's own (persona_*.go)
+		return
 	}
 	if p.cfg.Persona == PersonaEntra && !strings.HasPrefix(rel, "/_mock/") && rel != "/healthz" {
 		tenant, rest, ok := entraRoute(rel)

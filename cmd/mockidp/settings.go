@@ -82,7 +82,7 @@ func table(c *config) *settings.Table {
 					Doc: "PEM private key for alg (a relative path in the file is relative to the file)", Value: settings.String(&c.SigningKeyFile)},
 				{YAML: "signing_key", Doc: "the PEM private key itself, instead of signing_key_file", Value: settings.String(&c.SigningKey), Secret: true},
 				{Flag: "persona", YAML: "persona", DefaultDoc: "none",
-					Doc: "imitate a provider's discovery and tokens: entra, google, apple, keycloak or auth0", Value: settings.String(&idp.Persona)},
+					Doc: "imitate a provider: entra, google, apple, keycloak, auth0 (OpenID Connect), github, naver, kakao, discord, facebook, x (OAuth 2.0)", Value: settings.String(&idp.Persona)},
 				{Flag: "key-overlap", YAML: "key_overlap", DefaultDoc: "until the next rotation",
 					Doc: "how long a rotated-out key stays in the JWKS", Value: settings.Duration(&idp.KeyOverlap)},
 				{Flag: "jwks-cache-control", YAML: "jwks_cache_control", Default: mockidp.DefaultJWKSCacheControl,
