@@ -61,7 +61,7 @@ func (p *Provider) parseAuthRequest(params url.Values, iss string) (*authRequest
 	if len(params["client_id"]) != 1 || params.Get("client_id") == "" {
 		return nil, &pageError{"The request has no client_id (or more than one)."}
 	}
-	client := p.clients[params.Get("client_id")]
+	client := p.client(params.Get("client_id"))
 	if client == nil {
 		return nil, &pageError{"The client_id is not registered at this provider."}
 	}
@@ -317,7 +317,7 @@ func (p *Provider) takeQueued(clientID, loginHint string) (User, bool) {
 // same subject (if any).
 func (p *Provider) mergeUser(u User) User {
 	claims := map[string]any{}
-	for _, c := range p.users {
+	for _, c := range p.userList() {
 		if c.Subject == u.Subject {
 			for k, v := range c.Claims {
 				claims[k] = v
@@ -334,13 +334,13 @@ func (p *Provider) mergeUser(u User) User {
 // or email), else the first user.
 func (p *Provider) userForHint(hint string) User {
 	if hint != "" {
-		for _, u := range p.users {
+		for _, u := range p.userList() {
 			if u.Subject == hint || u.Claims["preferred_username"] == hint || u.Claims["email"] == hint {
 				return u
 			}
 		}
 	}
-	return p.users[0]
+	return p.userList()[0]
 }
 
 // QueueLogin makes the next sign-in of clientID ("" = any client) sign in

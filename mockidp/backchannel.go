@@ -54,7 +54,7 @@ func (p *Provider) sendBackchannelLogouts(ctx context.Context, iss string, ended
 		p.mu.Unlock()
 		slices.Sort(clients)
 		for _, id := range clients {
-			c := p.clients[id]
+			c := p.client(id)
 			if c == nil || c.BackchannelLogoutURI == "" {
 				continue
 			}

@@ -20,7 +20,7 @@ func benchCodes(p *Provider, n int) []string {
 	for i := range codes {
 		codes[i] = randomToken()
 		p.codes[codes[i]] = &authCode{
-			grant:       &grant{clientID: "demo", user: p.users[0], scopes: []string{"email", "openid", "profile"}, nonce: "n", authTime: now, sid: "sid"},
+			grant:       &grant{clientID: "demo", user: p.userList()[0], scopes: []string{"email", "openid", "profile"}, nonce: "n", authTime: now, sid: "sid"},
 			redirectURI: testRedirect, expires: now.Add(p.cfg.CodeTTL),
 		}
 	}

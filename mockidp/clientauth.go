@@ -44,7 +44,7 @@ func (p *Provider) authenticateClient(r *http.Request, iss string, form map[stri
 	if id == "" {
 		return nil, newError(errInvalidClient, "client authentication is required")
 	}
-	c := p.clients[id]
+	c := p.client(id)
 	if c == nil {
 		return nil, newError(errInvalidClient, "unknown client")
 	}
@@ -57,7 +57,7 @@ func (p *Provider) authenticateClient(r *http.Request, iss string, form map[stri
 	if !hasSecret {
 		return nil, newError(errInvalidClient, "client authentication is required")
 	}
-	if key := p.secretKeys[c.ID]; key != nil {
+	if key := p.reg.Load().secretKeys[c.ID]; key != nil {
 		if err := p.checkSecretJWT(key, c.ID, iss, secret); err != nil {
 			e := newError(errInvalidClient, "client authentication failed")
 			e.Err = err

@@ -153,10 +153,58 @@ type Client struct {
 	// iss (the team ID), and iat <= now < exp <= iat + 180 days. Secret is
 	// then ignored and the client is confidential.
 	SecretJWTKeyPEM []byte
+
+	// AuthMethod is the one token endpoint authentication method the
+	// client may use (also at introspection and revocation):
+	// "client_secret_basic", "client_secret_post", "private_key_jwt" or
+	// "none". Empty accepts whichever its credentials allow.
+	AuthMethod string
+	// JWKS is a JSON Web Key Set of the client's public keys: they verify
+	// its private_key_jwt client assertions (RFC 7523 2.2) and the JWT
+	// bearer assertions it issues itself (iss = the client ID). Each key
+	// needs a kid when there are several.
+	JWKS []byte
+	// JWKSURI is where the client publishes that key set instead; it is
+	// fetched with Config.HTTPClient when needed, and again when an
+	// assertion names an unknown kid (at most every 10 seconds).
+	JWKSURI string
+	// AuthSigningAlg, when set, is the only alg accepted for the client's
+	// assertions (e.g. "ES256"). Whatever it says, "none" and HMAC
+	// algorithms are refused, and a key whose alg member is set signs only
+	// with that alg.
+	AuthSigningAlg string
+	// GrantTypes limits the grants the client may use at the token
+	// endpoint; others get unauthorized_client. Nil allows every grant the
+	// provider serves (public clients never get client_credentials).
+	GrantTypes []string
+	// Scopes are scopes, besides the provider's, that the client may ask
+	// for, e.g. "orders:read" for a service.
+	Scopes []string
+	// Claims are added to the access tokens the client gets for itself
+	// (client_credentials), e.g. {"roles": ["reader"]}. They cannot
+	// replace iss, exp, iat, jti or client_id. A claim set queued with
+	// [Provider.QueueClientClaims] is laid over them for one token.
+	Claims map[string]any
 }
 
+// Values of [Client.AuthMethod].
+const (
+	AuthClientSecretBasic = "client_secret_basic"
+	AuthClientSecretPost  = "client_secret_post"
+	AuthPrivateKeyJWT     = "private_key_jwt"
+	AuthNone              = "none"
+)
+
 // isPublic reports whether c has no means to authenticate.
-func (c *Client) isPublic() bool { return c.Secret == "" && len(c.SecretJWTKeyPEM) == 0 }
+func (c *Client) isPublic() bool {
+	if c.AuthMethod != "" {
+		return c.AuthMethod == AuthNone
+	}
+	return c.Secret == "" && len(c.SecretJWTKeyPEM) == 0 && len(c.JWKS) == 0 && c.JWKSURI == ""
+}
+
+// hasKeys reports whether c can sign assertions.
+func (c *Client) hasKeys() bool { return len(c.JWKS) > 0 || c.JWKSURI != "" }
 
 // User is a user a person can sign in as.
 type User struct {
@@ -279,27 +327,11 @@ func (cfg *Config) validate() error {
 	}
 	seen := map[string]bool{}
 	for i, c := range cfg.Clients {
-		if c.ID == "" {
-			errs = append(errs, fmt.Errorf("Clients[%d]: empty ID", i))
-		} else if seen[c.ID] {
+		if c.ID != "" && seen[c.ID] {
 			errs = append(errs, fmt.Errorf("Clients[%d]: duplicate ID %q", i, c.ID))
 		}
 		seen[c.ID] = true
-		for _, u := range slices.Concat(c.RedirectURIs, c.PostLogoutRedirectURIs) {
-			if err := validateRegisteredURI(u); err != nil {
-				errs = append(errs, fmt.Errorf("client %q: %w", c.ID, err))
-			}
-		}
-		if len(c.SecretJWTKeyPEM) > 0 {
-			if _, err := parseES256PublicKey(c.SecretJWTKeyPEM); err != nil {
-				errs = append(errs, fmt.Errorf("client %q: SecretJWTKeyPEM: %w", c.ID, err))
-			}
-		}
-		if c.BackchannelLogoutURI != "" {
-			if err := validateRegisteredURI(c.BackchannelLogoutURI); err != nil {
-				errs = append(errs, fmt.Errorf("client %q: BackchannelLogoutURI: %w", c.ID, err))
-			}
-		}
+		errs = append(errs, validateClient(c, i)...)
 	}
 	if len(cfg.Users) == 0 {
 		errs = append(errs, errors.New("Users: at least one user is required"))
@@ -314,6 +346,80 @@ func (cfg *Config) validate() error {
 		seenUser[u.Subject] = true
 	}
 	return errors.Join(errs...)
+}
+
+// validateClient reports the problems of one client; i is its index in
+// Config.Clients, or -1 for a client added at run time.
+func validateClient(c Client, i int) []error {
+	var errs []error
+	if c.ID == "" {
+		if i < 0 {
+			return []error{errors.New("empty ID")}
+		}
+		return []error{fmt.Errorf("Clients[%d]: empty ID", i)}
+	}
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("client %q: "+format, append([]any{c.ID}, args...)...))
+	}
+	for _, u := range slices.Concat(c.RedirectURIs, c.PostLogoutRedirectURIs) {
+		if err := validateRegisteredURI(u); err != nil {
+			bad("%w", err)
+		}
+	}
+	if len(c.SecretJWTKeyPEM) > 0 {
+		if _, err := parseES256PublicKey(c.SecretJWTKeyPEM); err != nil {
+			bad("SecretJWTKeyPEM: %w", err)
+		}
+	}
+	if c.BackchannelLogoutURI != "" {
+		if err := validateRegisteredURI(c.BackchannelLogoutURI); err != nil {
+			bad("BackchannelLogoutURI: %w", err)
+		}
+	}
+	if len(c.JWKS) > 0 {
+		if _, err := parsePublicJWKS(c.JWKS); err != nil {
+			bad("JWKS: %w", err)
+		}
+	}
+	if c.JWKSURI != "" {
+		if err := validateRegisteredURI(c.JWKSURI); err != nil {
+			bad("JWKSURI: %w", err)
+		} else if len(c.JWKS) > 0 {
+			bad("set JWKS or JWKSURI, not both")
+		}
+	}
+	if c.AuthSigningAlg != "" && !slices.Contains(assertionAlgs, c.AuthSigningAlg) {
+		bad("AuthSigningAlg %q: want one of %q", c.AuthSigningAlg, assertionAlgs)
+	}
+	secret := c.Secret != "" || len(c.SecretJWTKeyPEM) > 0
+	switch c.AuthMethod {
+	case "":
+	case AuthClientSecretBasic, AuthClientSecretPost:
+		if !secret {
+			bad("AuthMethod %s needs a Secret or SecretJWTKeyPEM", c.AuthMethod)
+		}
+	case AuthPrivateKeyJWT:
+		if !c.hasKeys() {
+			bad("AuthMethod private_key_jwt needs JWKS or JWKSURI")
+		}
+	case AuthNone:
+		if secret {
+			bad("AuthMethod none: a public client has no Secret")
+		}
+	default:
+		bad("AuthMethod %q: want %s, %s, %s or %s", c.AuthMethod, AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT, AuthNone)
+	}
+	for _, g := range c.GrantTypes {
+		if !slices.Contains(allGrantTypes, g) {
+			bad("GrantTypes: unknown grant type %q", g)
+		}
+	}
+	for _, sc := range c.Scopes {
+		if sc == "" || strings.ContainsAny(sc, " \t\r\n\"\\") {
+			bad("Scopes: %q is not a scope token", sc)
+		}
+	}
+	return errs
 }
 
 // validateIssuer checks a fixed issuer; slash allows (Auth0) a trailing slash.

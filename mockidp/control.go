@@ -27,18 +27,7 @@ func (p *Provider) serveControl(w http.ResponseWriter, r *http.Request, rel stri
 		http.NotFound(w, r)
 		return
 	}
-	if !p.controlAllowed(r) {
-		p.log.LogAttrs(r.Context(), slog.LevelWarn, "control request refused", slog.String("remote", r.RemoteAddr),
-			slog.String("path", rel))
-		controlError(w, http.StatusForbidden, "forbidden", "the control API accepts loopback clients and Config.ControlAllow only")
-		return
-	}
-	if !controlHostOK(r.Host, p.ctlHosts) || !controlOriginOK(r.Header.Get("Origin"), p.ctlHosts) ||
-		!controlFetchOK(r.Header.Get("Sec-Fetch-Site")) || len(r.Header.Values("Origin")) > 1 {
-		p.log.LogAttrs(r.Context(), slog.LevelWarn, "control request refused: Host or Origin", slog.String("remote", r.RemoteAddr),
-			slog.String("path", rel))
-		controlError(w, http.StatusForbidden, "forbidden",
-			"the control API accepts requests addressed to the issuer's host or a loopback name, from no other site")
+	if !controlGate(w, r, p.log, p.cfg.ControlAllow, p.ctlHosts) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -63,9 +52,19 @@ func (p *Provider) serveControl(w http.ResponseWriter, r *http.Request, rel stri
 		"/_mock/backchannel": {{http.MethodGet, p.ctlBackchannel}},
 		"/_mock/mint":        {{http.MethodPost, p.ctlMint}},
 		"/_mock/reset":       {{http.MethodPost, p.ctlReset}},
+		"/_mock/clients":     {{http.MethodPost, p.ctlAddClient}, {http.MethodGet, p.ctlListClients}},
+		"/_mock/clients/":    {{http.MethodDelete, p.ctlRemoveClient}},
+		"/_mock/users":       {{http.MethodPost, p.ctlAddUser}, {http.MethodGet, p.ctlListUsers}},
+		"/_mock/users/":      {{http.MethodDelete, p.ctlRemoveUser}},
+	}
+	for _, prefix := range []string{"/_mock/clients/", "/_mock/users/"} {
+		if id, ok := strings.CutPrefix(rel, prefix); ok && id != "" {
+			r.SetPathValue("id", id)
+			rel = prefix
+		}
 	}
 	rs, ok := routes[rel]
-	if !ok {
+	if !ok || strings.HasSuffix(rel, "/") && r.PathValue("id") == "" {
 		controlError(w, http.StatusNotFound, "not_found", "unknown control endpoint")
 		return
 	}
@@ -73,14 +72,14 @@ func (p *Provider) serveControl(w http.ResponseWriter, r *http.Request, rel stri
 	for _, rt := range rs {
 		if rt.method == r.Method {
 			if r.Method == http.MethodPost {
-				if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+				if !isJSON(r) {
 					// Also keeps web pages from posting here without a CORS preflight.
 					controlError(w, http.StatusUnsupportedMediaType, "invalid_request", "Content-Type must be application/json (curl --json)")
 					return
 				}
 			}
 			if err := rt.h(w, r); err != nil {
-				controlError(w, http.StatusBadRequest, "invalid_request", err.Error())
+				writeControlErr(w, err)
 			}
 			return
 		}
@@ -90,12 +89,33 @@ func (p *Provider) serveControl(w http.ResponseWriter, r *http.Request, rel stri
 	controlError(w, http.StatusMethodNotAllowed, "invalid_request", "method not allowed")
 }
 
-// controlAllowed reports whether r comes from loopback or an allowed
-// network. X-Forwarded-For is never trusted.
-func (p *Provider) controlAllowed(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+// controlGate answers 403 and returns false unless r may use the control
+// API: from loopback or an allowed network (X-Forwarded-For is never
+// trusted), addressed to a loopback name or one of hosts, and not sent by
+// a page of another site (see control_host.go).
+func controlGate(w http.ResponseWriter, r *http.Request, log *slog.Logger, allow []netip.Prefix, hosts []string) bool {
+	if !controlPeerOK(r.RemoteAddr, allow) {
+		log.LogAttrs(r.Context(), slog.LevelWarn, "control request refused", slog.String("remote", r.RemoteAddr),
+			slog.String("path", r.URL.Path))
+		controlError(w, http.StatusForbidden, "forbidden", "the control API accepts loopback clients and Config.ControlAllow only")
+		return false
+	}
+	if !controlHostOK(r.Host, hosts) || len(r.Header.Values("Origin")) > 1 || !controlOriginOK(r.Header.Get("Origin"), hosts) ||
+		!controlFetchOK(r.Header.Get("Sec-Fetch-Site")) {
+		log.LogAttrs(r.Context(), slog.LevelWarn, "control request refused: Host or Origin", slog.String("remote", r.RemoteAddr),
+			slog.String("path", r.URL.Path))
+		controlError(w, http.StatusForbidden, "forbidden",
+			"the control API accepts requests addressed to the issuer's host or a loopback name, from no other site")
+		return false
+	}
+	return true
+}
+
+// controlPeerOK reports whether remoteAddr is loopback or in allow.
+func controlPeerOK(remoteAddr string, allow []netip.Prefix) bool {
+	host, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
-		host = r.RemoteAddr
+		host = remoteAddr
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
@@ -105,12 +125,32 @@ func (p *Provider) controlAllowed(r *http.Request) bool {
 	if ip.IsLoopback() {
 		return true
 	}
-	for _, pfx := range p.cfg.ControlAllow {
+	for _, pfx := range allow {
 		if pfx.Contains(ip) {
 			return true
 		}
 	}
 	return false
+}
+
+// isJSON reports whether r's body is declared application/json (which
+// also keeps web pages from posting without a CORS preflight).
+func isJSON(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/json"
+}
+
+// writeControlErr answers a failed control request: 409 for
+// [ErrExists], 404 for [ErrNotFound], else 400.
+func writeControlErr(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, ErrExists):
+		controlError(w, http.StatusConflict, "conflict", err.Error())
+	case errors.Is(err, ErrNotFound):
+		controlError(w, http.StatusNotFound, "not_found", err.Error())
+	default:
+		controlError(w, http.StatusBadRequest, "invalid_request", err.Error())
+	}
 }
 
 func controlError(w http.ResponseWriter, status int, code, msg string) {
@@ -197,7 +237,7 @@ func (p *Provider) ctlLogin(w http.ResponseWriter, r *http.Request) error {
 		return errors.New("sub is required")
 	case req.ClientID != "" && req.LoginHint != "":
 		return errors.New("set client_id or login_hint, not both")
-	case req.ClientID != "" && p.clients[req.ClientID] == nil:
+	case req.ClientID != "" && p.client(req.ClientID) == nil:
 		return fmt.Errorf("client_id %q is not registered", req.ClientID)
 	}
 	u := User{Subject: req.Sub, Claims: req.Claims}
@@ -330,7 +370,7 @@ func (p *Provider) ctlMint(w http.ResponseWriter, r *http.Request) error {
 	}
 	c := &Client{}
 	if req.ClientID != "" {
-		if c = p.clients[req.ClientID]; c == nil {
+		if c = p.client(req.ClientID); c == nil {
 			return fmt.Errorf("client_id %q is not registered", req.ClientID)
 		}
 	} else if req.Signing == SigningHS256ClientSecret {
@@ -344,12 +384,23 @@ func (p *Provider) ctlMint(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// ctlReset: POST /_mock/reset {} starts over; {"tag": "t"} removes only
+// the clients and users added with tag t ([Provider.ResetTag]).
 func (p *Provider) ctlReset(w http.ResponseWriter, r *http.Request) error {
-	var req struct{}
+	var req struct {
+		Tag *string `json:"tag"`
+	}
 	if err := decodeBody(r, &req, true); err != nil {
 		return err
 	}
-	p.Reset()
+	switch {
+	case req.Tag == nil:
+		p.Reset()
+	case *req.Tag == "":
+		return errors.New("tag must not be empty (send {} to reset everything)")
+	default:
+		p.ResetTag(*req.Tag)
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

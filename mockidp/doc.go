@@ -107,9 +107,22 @@
 //	GET    /_mock/requests     ?endpoint=token&limit=N -> {"requests": [...]}
 //	GET    /_mock/backchannel  {"logouts": [...]}
 //	POST   /_mock/mint         {"claims":{...}, "signing":"no-kid", "client_id":"demo"} -> {"token"}
-//	POST   /_mock/reset        back to the state New left -> 204
+//	POST   /_mock/reset        back to the state New left -> 204; {"tag":"t"}: undo tag t only
+//	POST   /_mock/clients      a client (YAML member names, "tag") -> 201; 409 if the id exists
+//	GET    /_mock/clients      the clients, without secrets
+//	DELETE /_mock/clients/{id} -> 204 (its grants are revoked)
+//	POST   /_mock/users        {"sub", "claims", "tag"} -> 201
+//	GET    /_mock/users        the users
+//	DELETE /_mock/users/{sub}  -> 204
 //
-// Errors are {"error", "error_description"} with 400, 403, 404, 405 or 415.
+// Errors are {"error", "error_description"} with 400, 403, 404, 405, 409
+// or 415. A client or user added with a "tag" (e.g. the test's name) is
+// removed, with its client's faults and queued logins, by a reset with
+// that tag, so parallel tests sharing one provider undo only their own
+// changes; a reset without tag also undoes every runtime change. A
+// [Multi] with ControlAPI on every issuer serves, at the server root,
+// GET/POST /_mock/issuers ({"name", "persona", "alg", "login", "clients",
+// "users", "tag"}), DELETE /_mock/issuers/{name} and POST /_mock/reset.
 //
 // # Issuers
 //

@@ -94,7 +94,7 @@ func (p *Provider) checkLogoutRequest(v map[string]string, iss string) (sid, sub
 		sid, sub = c.SID, c.Sub
 	}
 	if clientID != "" {
-		if client = p.clients[clientID]; client == nil {
+		if client = p.client(clientID); client == nil {
 			return "", "", nil, "The client_id is not registered at this provider."
 		}
 	}

@@ -71,7 +71,7 @@ func TestFaultIsolationSharedServer(t *testing.T) {
 // withClient returns a copy of ts with another client as its default.
 func withClient(ts *TestServer, clientID string) *TestServer {
 	c := *ts
-	c.ClientID, c.ClientSecret = clientID, ts.clients[clientID].Secret
+	c.ClientID, c.ClientSecret = clientID, ts.client(clientID).Secret
 	return &c
 }
 

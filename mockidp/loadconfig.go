@@ -2,6 +2,7 @@ package mockidp
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -33,13 +34,20 @@ type fileConfig struct {
 		Session      time.Duration `yaml:"session"`
 	} `yaml:"lifetimes"`
 	Clients []struct {
-		ID                     string   `yaml:"id"`
-		Secret                 string   `yaml:"secret"`
-		RedirectURIs           []string `yaml:"redirect_uris"`
-		PostLogoutRedirectURIs []string `yaml:"post_logout_redirect_uris"`
-		AllowLoopbackRedirects bool     `yaml:"allow_loopback_redirects"`
-		BackchannelLogoutURI   string   `yaml:"backchannel_logout_uri"`
-		SecretJWTKey           string   `yaml:"secret_jwt_key"`
+		ID                     string         `yaml:"id"`
+		Secret                 string         `yaml:"secret"`
+		RedirectURIs           []string       `yaml:"redirect_uris"`
+		PostLogoutRedirectURIs []string       `yaml:"post_logout_redirect_uris"`
+		AllowLoopbackRedirects bool           `yaml:"allow_loopback_redirects"`
+		BackchannelLogoutURI   string         `yaml:"backchannel_logout_uri"`
+		SecretJWTKey           string         `yaml:"secret_jwt_key"`
+		AuthMethod             string         `yaml:"auth_method"`
+		JWKS                   map[string]any `yaml:"jwks"`
+		JWKSURI                string         `yaml:"jwks_uri"`
+		AuthSigningAlg         string         `yaml:"auth_signing_alg"`
+		GrantTypes             []string       `yaml:"grant_types"`
+		Scopes                 []string       `yaml:"scopes"`
+		Claims                 map[string]any `yaml:"claims"`
 	} `yaml:"clients"`
 	Users []struct {
 		Sub    string         `yaml:"sub"`
@@ -68,6 +76,12 @@ type fileConfig struct {
 //	    redirect_uris: [http://127.0.0.1:8080/auth/callback]
 //	    post_logout_redirect_uris: [http://127.0.0.1:8080/]
 //	    backchannel_logout_uri: http://127.0.0.1:8080/auth/backchannel-logout
+//	  - id: orders-service           # a service: private_key_jwt, its own scopes and claims
+//	    auth_method: private_key_jwt
+//	    jwks_uri: http://127.0.0.1:8081/jwks.json   # or jwks: {keys: [...]}
+//	    grant_types: [client_credentials, urn:ietf:params:oauth:grant-type:token-exchange]
+//	    scopes: [orders:read]
+//	    claims: {roles: [reader]}
 //	users:
 //	  - sub: carol
 //	    claims: {email: carol@example.com, email_verified: true, groups: [users]}
@@ -117,9 +131,19 @@ func parseConfig(b []byte, dir string) (Config, error) {
 	if fc.Clients != nil {
 		cfg.Clients = make([]Client, 0, len(fc.Clients))
 		for _, c := range fc.Clients {
+			var jwks []byte
+			if c.JWKS != nil {
+				b, err := json.Marshal(c.JWKS)
+				if err != nil {
+					return Config{}, fmt.Errorf("client %q: jwks: %w", c.ID, err)
+				}
+				jwks = b
+			}
 			cfg.Clients = append(cfg.Clients, Client{ID: c.ID, Secret: c.Secret, RedirectURIs: c.RedirectURIs,
 				PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, AllowLoopbackRedirects: c.AllowLoopbackRedirects,
-				BackchannelLogoutURI: c.BackchannelLogoutURI, SecretJWTKeyPEM: []byte(c.SecretJWTKey)})
+				BackchannelLogoutURI: c.BackchannelLogoutURI, SecretJWTKeyPEM: []byte(c.SecretJWTKey),
+				AuthMethod: c.AuthMethod, JWKS: jwks, JWKSURI: c.JWKSURI, AuthSigningAlg: c.AuthSigningAlg,
+				GrantTypes: c.GrantTypes, Scopes: c.Scopes, Claims: c.Claims})
 		}
 	}
 	if fc.Users != nil {

@@ -97,8 +97,8 @@ func (p *Provider) showLogin(w http.ResponseWriter, r *http.Request, req *authRe
 }
 
 func (p *Provider) renderLogin(w http.ResponseWriter, status int, req *authRequest, id, errMsg, sub, claims string) {
-	users := make([]loginUser, 0, len(p.users))
-	for _, u := range p.users {
+	users := make([]loginUser, 0, len(p.userList()))
+	for _, u := range p.userList() {
 		lu := loginUser{Subject: u.Subject, Name: u.Subject}
 		if n, ok := u.Claims["name"].(string); ok && n != "" {
 			lu.Name, lu.Detail = n, u.Subject
@@ -152,7 +152,7 @@ func (p *Provider) serveLogin(w http.ResponseWriter, r *http.Request, iss string
 		user = u
 	default:
 		found := false
-		for _, u := range p.users {
+		for _, u := range p.userList() {
 			if u.Subject == r.PostForm.Get("user") {
 				user, found = u, true
 			}

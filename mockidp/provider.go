@@ -1,7 +1,6 @@
 package mockidp
 
 import (
-	"crypto/ecdsa"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -27,14 +26,14 @@ type Provider struct {
 	issuerPath string // path of a fixed issuer, or AutoPathPrefix
 	log        *slog.Logger
 	keys       atomic.Pointer[keySet]
-	rotateMu   sync.Mutex // serialises RotateKey
-	clients    map[string]*Client
-	users      []User
-	scopes     []string                    // supported scopes
-	secretKeys map[string]*ecdsa.PublicKey // Client.SecretJWTKeyPEM, by client ID
-	appleSeen  map[string]bool             // apple persona: client+sub that got the user field; guarded by mu
-	initKeys   *keySet                     // the keys New loaded, for Reset
-	ctlHosts   []string                    // host names the control API answers besides loopback ones
+	rotateMu   sync.Mutex               // serialises RotateKey
+	reg        atomic.Pointer[registry] // clients and users; see registry.go
+	regMu      sync.Mutex               // serialises registry changes
+	initReg    *registry                // the registry New built, for Reset
+	scopes     []string                 // supported scopes
+	appleSeen  map[string]bool          // apple persona: client+sub that got the user field; guarded by mu
+	initKeys   *keySet                  // the keys New loaded, for Reset
+	ctlHosts   []string                 // host names the control API answers besides loopback ones
 
 	clockMu sync.Mutex // guards clock
 	clock   clockState
@@ -77,8 +76,6 @@ func New(cfg Config) (*Provider, error) {
 	p := &Provider{
 		cfg:        cfg,
 		log:        cfg.Logger,
-		clients:    make(map[string]*Client, len(cfg.Clients)),
-		users:      cfg.Users,
 		codes:      map[string]*authCode{},
 		access:     map[tokenKey]*accessToken{},
 		refresh:    map[string]*refreshToken{},
@@ -89,7 +86,6 @@ func New(cfg Config) (*Provider, error) {
 		queuedHint: map[string][]User{},
 		captured:   map[string][]CapturedRequest{},
 		scopes:     supportedScopes,
-		secretKeys: map[string]*ecdsa.PublicKey{},
 		appleSeen:  map[string]bool{},
 		ctlHosts:   controlHosts(&cfg),
 	}
@@ -100,13 +96,12 @@ func New(cfg Config) (*Provider, error) {
 	}
 	p.keys.Store(set)
 	p.initKeys = set
-	for i := range cfg.Clients {
-		c := cfg.Clients[i]
-		p.clients[c.ID] = &c
-		if len(c.SecretJWTKeyPEM) > 0 {
-			p.secretKeys[c.ID], _ = parseES256PublicKey(c.SecretJWTKeyPEM) // validated
-		}
+	clients := make([]Client, len(cfg.Clients))
+	for i, c := range cfg.Clients {
+		clients[i] = cloneClient(c)
 	}
+	p.initReg = newRegistry(clients, cfg.Users)
+	p.reg.Store(p.initReg)
 	if cfg.Issuer == IssuerAuto {
 		p.issuerPath = cfg.AutoPathPrefix
 	} else {

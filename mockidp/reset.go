@@ -24,6 +24,9 @@ func (p *Provider) Reset() {
 	p.clockMu.Lock()
 	p.clock = clockState{}
 	p.clockMu.Unlock()
+	p.regMu.Lock()
+	p.reg.Store(p.initReg)
+	p.regMu.Unlock()
 	p.rotateMu.Lock()
 	p.keys.Store(p.initKeys)
 	p.rotateMu.Unlock()

@@ -28,7 +28,11 @@ func (p *Provider) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 	fault.sleep(r.Context())
 	claims := scopedClaims(at.grant.user, at.scopes)
 	if p.cfg.Persona == PersonaGoogle {
-		p.personaClaims(claims, "", p.clients[clientID], at.grant, false)
+		c := p.client(clientID)
+		if c == nil { // removed at run time
+			c = &Client{ID: clientID}
+		}
+		p.personaClaims(claims, "", c, at.grant, false)
 	}
 	if fault != nil {
 		applyClaims(claims, fault.UserinfoClaims)
