@@ -64,8 +64,7 @@ func startNginxStack(t *testing.T, rules []rp.Rule) *nginxStack {
 		PublicURL:     public,
 		Providers:     []rp.ProviderConfig{{ID: "mock", Issuer: idp.Issuer, ClientID: idp.ClientID, ClientSecret: idp.ClientSecret}},
 		CookieSecrets: [][]byte{[]byte(testCookieSecret)},
-		Rules:         rules,
-		Assertion:     rp.AssertionConfig{Enabled: true},
+		Gateway:       rp.GatewayConfig{Rules: rules, Assertion: rp.AssertionConfig{Enabled: true}},
 	})
 	if err != nil {
 		t.Fatalf("rp.New: %v", err)

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"regexp"
 	"strings"
@@ -114,28 +113,11 @@ type Config struct {
 	// metrics.go). Nil: no metrics.
 	Registerer prometheus.Registerer
 
-	// Gateway settings (reverse proxy, forward auth, access rules, signed assertion;
-	// see gateway.go). Their zero values trust forwarded headers from loopback only,
-	// allow every signed-in user and send neither the access token nor an assertion.
-
-	// TrustedProxies are the peers whose X-Forwarded-*, X-Original-* and Forwarded
-	// headers are believed. Empty: loopback only (127.0.0.0/8, ::1).
-	TrustedProxies []netip.Prefix
-	// AllowedRedirectHosts are other hosts (host or host:port) a sign-in may return to,
-	// for forward auth in front of apps on other hosts. Empty: this site only.
-	AllowedRedirectHosts []string
-	// ForwardAuthRedirect makes /auth/verify answer signed-out navigations with a
-	// redirect to sign in instead of 401 (Traefik and Caddy style).
-	ForwardAuthRedirect bool
-	// APIPathPrefixes are paths whose signed-out requests get 401 JSON, never a redirect.
-	APIPathPrefixes []string
-	// PassAccessToken sends the access token upstream as "Authorization: Bearer"
-	// (replacing the client's Authorization header).
-	PassAccessToken bool
-	// Rules are access rules ([Rule]); every rule that covers a request must allow it.
-	Rules []Rule
-	// Assertion configures the signed identity assertion ([AssertionConfig]).
-	Assertion AssertionConfig
+	// Gateway configures the reverse proxy ([RP.Proxy]), forward auth (/auth/verify),
+	// access rules and the signed identity assertion. Its zero value trusts forwarded
+	// headers from loopback only, allows every signed-in user and sends neither the
+	// access token nor an assertion upstream.
+	Gateway GatewayConfig
 }
 
 // ProviderConfig describes one OpenID Provider and this service's client there.

@@ -94,13 +94,13 @@
 // subrequests of nginx auth_request, Traefik ForwardAuth and Caddy forward_auth with
 // the same headers (200), 401, or a 302 to sign in that returns to the original URL.
 // X-Forwarded-*, X-Original-* and Forwarded headers are believed only from
-// Config.TrustedProxies (loopback by default); otherwise, or when they disagree, the
+// Config.Gateway.TrustedProxies (loopback by default); otherwise, or when they disagree, the
 // original URL is unknown: every access rule applies and sign-in returns to "/".
 //
-// Config.Rules ([Rule]) restrict who may use which paths: email domains and addresses
+// Config.Gateway.Rules ([Rule]) restrict who may use which paths: email domains and addresses
 // (parsed strictly, verified emails only by default), groups, and claim values, per
 // path prefix and per provider. A denied user gets a 403 naming the rule they failed.
-// With Config.Assertion on, the upstream also gets [HeaderAssertion]: a short-lived
+// With Config.Gateway.Assertion on, the upstream also gets [HeaderAssertion]: a short-lived
 // ES256 JWT about the user, verifiable with the keys at /auth/jwks.json, so the app
 // need not trust plain headers.
 //

@@ -26,7 +26,7 @@ func ExampleRP_Proxy() {
 		PublicURL:     "http://" + front.Listener.Addr().String(),
 		Providers:     []rp.ProviderConfig{{ID: "corp", Issuer: idp.URL, ClientID: "demo", ClientSecret: "demo-secret"}},
 		CookieSecrets: [][]byte{[]byte("a secret of at least thirty-two bytes!")},
-		Rules:         []rp.Rule{{PathPrefix: "/admin", Groups: []string{"admins"}}},
+		Gateway:       rp.GatewayConfig{Rules: []rp.Rule{{PathPrefix: "/admin", Groups: []string{"admins"}}}},
 	})
 	if err != nil {
 		panic(err)

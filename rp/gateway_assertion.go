@@ -183,12 +183,12 @@ func (p *RP) handleJWKS(w http.ResponseWriter, r *http.Request) {
 }
 
 // setUpstreamHeaders replaces whatever identity headers h holds (in any spelling, see
-// [stripSpoofedHeaders]) with u's, adding the access token when Config.PassAccessToken
-// is set and the signed assertion when it is on. It is used for requests to the
-// upstream and for /auth/verify answers.
+// [stripSpoofedHeaders]) with u's, adding the access token when
+// Config.Gateway.PassAccessToken is set and the signed assertion when it is on. It is
+// used for requests to the upstream and for /auth/verify answers.
 func (p *RP) setUpstreamHeaders(h http.Header, u *User) {
-	stripSpoofedHeaders(h, p.settings.PassAccessToken)
-	u.SetIdentityHeaders(h, p.settings.PassAccessToken)
+	stripSpoofedHeaders(h, p.settings.Gateway.PassAccessToken)
+	u.SetIdentityHeaders(h, p.settings.Gateway.PassAccessToken)
 	if a := p.settings.gw.assertion; a != nil {
 		tok, err := a.assertion(u, p.settings.Now())
 		if err != nil {

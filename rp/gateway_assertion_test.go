@@ -17,7 +17,7 @@ import (
 func TestAssertionVerifiesWithGoOIDC(t *testing.T) {
 	t.Parallel()
 	h, _ := newGatewayHarness(t, func(c *Config) {
-		c.Assertion = AssertionConfig{Enabled: true, Audience: "https://app.example.com"}
+		c.Gateway.Assertion = AssertionConfig{Enabled: true, Audience: "https://app.example.com"}
 	})
 	h.signIn(h.client)
 	seen := proxiedEcho(t, h, h.client, HeaderAssertion, "forged")
@@ -78,7 +78,7 @@ func TestAssertionVerifiesWithGoOIDC(t *testing.T) {
 
 func TestJWKS(t *testing.T) {
 	t.Parallel()
-	h, _ := newGatewayHarness(t, func(c *Config) { c.Assertion.Enabled = true })
+	h, _ := newGatewayHarness(t, func(c *Config) { c.Gateway.Assertion.Enabled = true })
 	resp, body := h.get(h.client, "/auth/jwks.json")
 	var set struct {
 		Keys []map[string]any `json:"keys"`

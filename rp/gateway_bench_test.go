@@ -29,9 +29,9 @@ func BenchmarkVerifyGateway(b *testing.B) {
 	}{
 		{"plain", nil},
 		{"rules", func(c *Config) {
-			c.Rules = []Rule{{EmailDomains: []string{"example.com"}}, {PathPrefix: "/reports", Groups: []string{"admins"}}}
+			c.Gateway.Rules = []Rule{{EmailDomains: []string{"example.com"}}, {PathPrefix: "/reports", Groups: []string{"admins"}}}
 		}},
-		{"assertion", func(c *Config) { c.Assertion.Enabled = true }},
+		{"assertion", func(c *Config) { c.Gateway.Assertion.Enabled = true }},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {

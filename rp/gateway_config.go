@@ -7,6 +7,49 @@ import (
 	"strings"
 )
 
+// GatewayConfig configures what rp does as a gateway in front of an app: the reverse
+// proxy ([RP.Proxy]), forward auth (GET /auth/verify, for nginx auth_request, Traefik
+// ForwardAuth and Caddy forward_auth), the access rules and the signed identity
+// assertion. These settings also apply to [RP.RequireLogin]. The zero value of each
+// field is the secure default.
+type GatewayConfig struct {
+	// TrustedProxies are the direct peers (by connection address, never by header)
+	// whose X-Forwarded-*, X-Original-* and Forwarded headers are believed: the
+	// original method, scheme, host and path of a forward-auth or proxied request.
+	// From any other peer those headers are ignored, so the original URL is unknown:
+	// every access rule applies and sign-in returns to "/".
+	// Empty: loopback only (127.0.0.0/8 and ::1).
+	TrustedProxies []netip.Prefix
+	// AllowedRedirectHosts are other hosts ("host" or "host:port", no scheme or path)
+	// a sign-in may return to, for forward auth in front of apps on other hosts of the
+	// same site. A return URL on any other host falls back to "/".
+	// Empty: this service's own host only.
+	AllowedRedirectHosts []string
+	// ForwardAuthRedirect makes /auth/verify answer a signed-out page navigation with
+	// a 302 to sign in (which comes back to the original URL) instead of 401, as
+	// Traefik and Caddy expect. A forward-auth request may choose for itself with
+	// ?redirect=1 or ?redirect=0. False: 401, unless the request has Traefik/Caddy-style
+	// headers (X-Forwarded-Method, X-Forwarded-Uri) from a trusted proxy.
+	ForwardAuthRedirect bool
+	// APIPathPrefixes are path prefixes (each beginning with "/") whose signed-out
+	// requests always get 401 with a JSON error, never a redirect to sign in.
+	// Empty: 401 only for requests that ask for JSON (Accept: application/json), are
+	// not navigations (a Sec-Fetch-Mode other than navigate) or are not GET or HEAD.
+	APIPathPrefixes []string
+	// PassAccessToken sends the user's access token upstream as
+	// "Authorization: Bearer", replacing the client's Authorization header.
+	// False: the access token never leaves rp, and the client's header is passed on.
+	PassAccessToken bool
+	// Rules are access rules ([Rule]): every rule that covers a request must allow
+	// it, and a denied user gets 403 naming the rule. Empty: every signed-in user is
+	// allowed everywhere.
+	Rules []Rule
+	// Assertion configures the signed identity assertion ([AssertionConfig]), a
+	// short-lived JWT sent upstream in [HeaderAssertion] and verifiable with the keys
+	// at /auth/jwks.json. Zero: off.
+	Assertion AssertionConfig
+}
+
 // gateway holds the validated settings of the gateway features: trusted proxies,
 // forward auth, access rules and the signed identity assertion. It is built once by
 // [Config.validate] and never changes.
@@ -19,16 +62,17 @@ type gateway struct {
 }
 
 // defaultTrustedProxies is where forwarded headers are believed when
-// Config.TrustedProxies is empty: this machine only.
+// GatewayConfig.TrustedProxies is empty: this machine only.
 var defaultTrustedProxies = []netip.Prefix{
 	netip.MustParsePrefix("127.0.0.0/8"),
 	netip.MustParsePrefix("::1/128"),
 }
 
-// validateGateway checks the gateway fields of c and compiles them.
+// validateGateway checks c.Gateway and compiles it.
 func (c Config) validateGateway() (*gateway, []error) {
 	var errs []error
-	g := &gateway{trusted: slices.Clone(c.TrustedProxies), redirectHosts: map[string]bool{}}
+	gc := c.Gateway
+	g := &gateway{trusted: slices.Clone(gc.TrustedProxies), redirectHosts: map[string]bool{}}
 	if len(g.trusted) == 0 {
 		g.trusted = slices.Clone(defaultTrustedProxies)
 	}
@@ -38,14 +82,14 @@ func (c Config) validateGateway() (*gateway, []error) {
 		}
 		g.trusted[i] = pfx.Masked()
 	}
-	for _, h := range c.AllowedRedirectHosts {
+	for _, h := range gc.AllowedRedirectHosts {
 		if !validHostPort(h) {
 			errs = append(errs, fmt.Errorf("allowed redirect host %q: want host or host:port, no scheme or path", h))
 			continue
 		}
 		g.redirectHosts[strings.ToLower(h)] = true
 	}
-	for _, pfx := range c.APIPathPrefixes {
+	for _, pfx := range gc.APIPathPrefixes {
 		if !strings.HasPrefix(pfx, "/") {
 			errs = append(errs, fmt.Errorf("API path prefix %q: must begin with /", pfx))
 			continue
@@ -56,7 +100,7 @@ func (c Config) validateGateway() (*gateway, []error) {
 	for _, pc := range c.Providers {
 		providers[pc.ID] = true
 	}
-	for i, r := range c.Rules {
+	for i, r := range gc.Rules {
 		cr, err := compileRule(r, providers)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("rule %d: %w", i+1, err))
@@ -65,7 +109,7 @@ func (c Config) validateGateway() (*gateway, []error) {
 		cr.index = i + 1
 		g.rules = append(g.rules, cr)
 	}
-	a, err := c.Assertion.settings(c.PublicURL)
+	a, err := gc.Assertion.settings(c.PublicURL)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("assertion: %w", err))
 	}

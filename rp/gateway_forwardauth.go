@@ -11,12 +11,13 @@ import (
 //
 //   - Signed in and allowed by the access rules: 200 with the identity headers
 //     (X-Forwarded-User, -Email, -Preferred-Username, -Groups), the signed assertion
-//     when configured, and "Authorization: Bearer" when Config.PassAccessToken is set.
+//     when configured, and "Authorization: Bearer" when
+//     Config.Gateway.PassAccessToken is set.
 //   - Signed in but denied by a rule: 403 (a page or JSON) naming the rule.
 //   - Signed out: 401 with a JSON error, or a 302 to sign in that comes back to the
-//     original URL, when redirecting was asked for (?redirect=1, Config.ForwardAuthRedirect,
-//     or Traefik/Caddy headers from a trusted proxy) and the original request was a
-//     page navigation.
+//     original URL, when redirecting was asked for (?redirect=1,
+//     Config.Gateway.ForwardAuthRedirect, or Traefik/Caddy headers from a trusted
+//     proxy) and the original request was a page navigation.
 //
 // The original URL, method and path come from X-Forwarded-*, X-Original-* and
 // Forwarded headers only when the peer is a trusted proxy ([RP.originOf]).
@@ -51,7 +52,7 @@ func (p *RP) handleVerify(w http.ResponseWriter, r *http.Request) {
 // verifySignedOut answers forward auth for a signed-out request.
 func (p *RP) verifySignedOut(w http.ResponseWriter, r *http.Request, o origin) {
 	q := r.URL.Query().Get("redirect")
-	redirect := q == "1" || q == "true" || (q == "" && (p.settings.ForwardAuthRedirect || o.styled))
+	redirect := q == "1" || q == "true" || (q == "" && (p.settings.Gateway.ForwardAuthRedirect || o.styled))
 	navigation := o.method == "" || o.method == http.MethodGet || o.method == http.MethodHead
 	if !redirect || !navigation || wantsJSON(r) || p.isAPIPath(o.path) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="foyer"`)
@@ -64,7 +65,7 @@ func (p *RP) verifySignedOut(w http.ResponseWriter, r *http.Request, o origin) {
 	http.Redirect(w, r, login.String(), http.StatusFound)
 }
 
-// isAPIPath reports whether a cleaned path is under one of Config.APIPathPrefixes:
+// isAPIPath reports whether a cleaned path is under one of Config.Gateway.APIPathPrefixes:
 // signed-out requests there get 401 JSON, never a redirect.
 func (p *RP) isAPIPath(cleanPath string) bool {
 	for _, pfx := range p.settings.gw.apiPrefixes {

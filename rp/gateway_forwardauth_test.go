@@ -55,8 +55,8 @@ func TestVerifySignedIn(t *testing.T) {
 func TestVerifySignedOut(t *testing.T) {
 	t.Parallel()
 	h, _ := newGatewayHarness(t, func(c *Config) {
-		c.AllowedRedirectHosts = []string{"app.example.com"}
-		c.APIPathPrefixes = []string{"/api/"}
+		c.Gateway.AllowedRedirectHosts = []string{"app.example.com"}
+		c.Gateway.APIPathPrefixes = []string{"/api/"}
 	})
 	public, _ := url.Parse(h.srv.URL)
 	login := h.srv.URL + "/auth/login?rd="
@@ -113,7 +113,7 @@ func TestVerifySignedOut(t *testing.T) {
 
 func TestVerifyRedirectConfig(t *testing.T) {
 	t.Parallel()
-	h, _ := newGatewayHarness(t, func(c *Config) { c.ForwardAuthRedirect = true })
+	h, _ := newGatewayHarness(t, func(c *Config) { c.Gateway.ForwardAuthRedirect = true })
 	if rec := verifyAs(h, nil, trustedPeer, "", "X-Original-URI", "/r"); rec.Code != http.StatusFound {
 		t.Errorf("ForwardAuthRedirect: status %d, want 302", rec.Code)
 	}
@@ -128,7 +128,7 @@ func TestVerifyRedirectConfig(t *testing.T) {
 func TestVerifyPathRulesTrustOnlyProxies(t *testing.T) {
 	t.Parallel()
 	h, _ := newGatewayHarness(t, func(c *Config) {
-		c.Rules = []Rule{{PathPrefix: "/admin", Groups: []string{"root"}}}
+		c.Gateway.Rules = []Rule{{PathPrefix: "/admin", Groups: []string{"root"}}}
 	})
 	h.signIn(h.client)
 	tests := []struct {
@@ -197,7 +197,7 @@ func TestVerifyQueryRules(t *testing.T) {
 func TestTrustedProxiesConfig(t *testing.T) {
 	t.Parallel()
 	h, _ := newGatewayHarness(t, func(c *Config) {
-		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+		c.Gateway.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
 	})
 	hdr := []string{"X-Forwarded-Method", "GET", "X-Forwarded-Uri", "/x"}
 	if rec := verifyAs(h, nil, "10.1.2.3:5000", "", hdr...); rec.Code != http.StatusFound {

@@ -46,7 +46,7 @@ type Rule struct {
 // rule is a validated, normalised Rule.
 type rule struct {
 	Rule
-	index   int // 1-based position in Config.Rules; 0: from a forward-auth query
+	index   int // 1-based position in Config.Gateway.Rules; 0: from a forward-auth query
 	domains []string
 	emails  []string
 }

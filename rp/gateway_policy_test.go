@@ -109,17 +109,19 @@ func TestRuleConfigErrors(t *testing.T) {
 		PublicURL:     "http://127.0.0.1:1",
 		Providers:     []ProviderConfig{{ID: "mock", Issuer: "http://127.0.0.1:2", ClientID: "c"}},
 		CookieSecrets: [][]byte{[]byte("0123456789abcdef0123456789abcdef")},
-		Rules: []Rule{
-			{PathPrefix: "admin"},
-			{Provider: "nope"},
-			{EmailDomains: []string{"exаmple.com"}},
-			{Emails: []string{"a@b@c"}},
-			{Groups: []string{""}},
-			{Claims: map[string][]string{"x": nil}},
+		Gateway: GatewayConfig{
+			Rules: []Rule{
+				{PathPrefix: "admin"},
+				{Provider: "nope"},
+				{EmailDomains: []string{"exаmple.com"}},
+				{Emails: []string{"a@b@c"}},
+				{Groups: []string{""}},
+				{Claims: map[string][]string{"x": nil}},
+			},
+			APIPathPrefixes:      []string{"api"},
+			AllowedRedirectHosts: []string{"https://x.example"},
+			Assertion:            AssertionConfig{Enabled: true, Lifetime: 24 * 60 * 60 * 1e9},
 		},
-		APIPathPrefixes:      []string{"api"},
-		AllowedRedirectHosts: []string{"https://x.example"},
-		Assertion:            AssertionConfig{Enabled: true, Lifetime: 24 * 60 * 60 * 1e9},
 	}
 	err := cfg.Validate()
 	if err == nil {
@@ -137,7 +139,7 @@ func TestRuleConfigErrors(t *testing.T) {
 func TestRulesThroughProxy(t *testing.T) {
 	t.Parallel()
 	h, _ := newGatewayHarness(t, func(c *Config) {
-		c.Rules = []Rule{
+		c.Gateway.Rules = []Rule{
 			{PathPrefix: "/echo", Groups: []string{"admins"}},
 			{Provider: "mock", EmailDomains: []string{"example.com"}},
 		}

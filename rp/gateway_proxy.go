@@ -38,8 +38,8 @@ type ProxyOptions struct {
 //
 // Signed-out navigations are redirected to sign in; API requests (Accept:
 // application/json, a Sec-Fetch-Mode other than navigate, a method other than GET or
-// HEAD, or a path under Config.APIPathPrefixes) get 401 JSON. Users an access rule
-// denies get 403. When the upstream cannot be reached the client gets a 502 page (or
+// HEAD, or a path under Config.Gateway.APIPathPrefixes) get 401 JSON. Users an access
+// rule denies get 403. When the upstream cannot be reached the client gets a 502 page (or
 // JSON) in plain words, and the log one line with the reason.
 func (p *RP) Proxy(upstream *url.URL, opts ProxyOptions) http.Handler {
 	tr := opts.Transport

@@ -77,7 +77,7 @@ func TestProxyIdentityHeadersReplaceSpoofedOnes(t *testing.T) {
 
 func TestProxyPassAccessToken(t *testing.T) {
 	t.Parallel()
-	h, _ := newGatewayHarness(t, func(c *Config) { c.PassAccessToken = true })
+	h, _ := newGatewayHarness(t, func(c *Config) { c.Gateway.PassAccessToken = true })
 	h.signIn(h.client)
 	seen := proxiedEcho(t, h, h.client, "Authorization", "Bearer forged")
 	got := seen.Header.Values("Authorization")
@@ -88,7 +88,7 @@ func TestProxyPassAccessToken(t *testing.T) {
 
 func TestProxySignedOut(t *testing.T) {
 	t.Parallel()
-	h, _ := newGatewayHarness(t, func(c *Config) { c.APIPathPrefixes = []string{"/api/"} })
+	h, _ := newGatewayHarness(t, func(c *Config) { c.Gateway.APIPathPrefixes = []string{"/api/"} })
 	c := noFollow(h.client)
 	tests := []struct {
 		name   string
@@ -235,7 +235,7 @@ func TestProxyForwardedHeadersTrust(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h, _ := newGatewayHarness(t, func(c *Config) { c.TrustedProxies = tc.trusted })
+			h, _ := newGatewayHarness(t, func(c *Config) { c.Gateway.TrustedProxies = tc.trusted })
 			h.signIn(h.client)
 			seen := proxiedEcho(t, h, h.client, "X-Forwarded-Host", "app.example.com", "X-Forwarded-Proto", "https", "X-Forwarded-For", "198.51.100.7")
 			host := tc.host

@@ -164,7 +164,7 @@ func firstNonEmpty(vals ...string) string {
 
 // returnTo is where a sign-in started by forward auth should land afterwards: the
 // original path when the original host is this site's (or unknown), the full original
-// URL when its host is in Config.AllowedRedirectHosts, and "/" otherwise. The result
+// URL when its host is in Config.Gateway.AllowedRedirectHosts, and "/" otherwise. The result
 // passes [RP.safeReturn].
 func (p *RP) returnTo(o origin) string {
 	if o.uri == "" {

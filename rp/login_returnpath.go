@@ -76,7 +76,7 @@ func safeForm(s string, raw bool) bool {
 }
 
 // safeReturn is [SafeReturnPath], extended to absolute https (or loopback http) URLs
-// whose host is in Config.AllowedRedirectHosts.
+// whose host is in Config.Gateway.AllowedRedirectHosts.
 func (p *RP) safeReturn(rd string) string {
 	if isSafeReturnPath(rd) {
 		return rd

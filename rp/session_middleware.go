@@ -12,8 +12,9 @@ import (
 // RequireLogin lets signed-in requests through to next with the [User] on their context.
 // Signed-out navigations are redirected to sign in and come back to the same path;
 // API and XHR requests (Accept: application/json, a Sec-Fetch-Mode other than
-// navigate, or a path under Config.APIPathPrefixes) get 401 with a JSON error instead.
-// Signed-in users whom an access rule (Config.Rules) denies get 403 naming the rule.
+// navigate, or a path under Config.Gateway.APIPathPrefixes) get 401 with a JSON
+// error instead. Signed-in users whom an access rule (Config.Gateway.Rules) denies get
+// 403 naming the rule.
 func (p *RP) RequireLogin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := p.authenticate(w, r)

@@ -129,22 +129,22 @@ func (o *options) applyGateway(fc *fileConfig, cfg *rp.Config) error {
 			errs = append(errs, fmt.Errorf("--trusted-proxies: %w", err))
 			continue
 		}
-		cfg.TrustedProxies = append(cfg.TrustedProxies, pfx)
+		cfg.Gateway.TrustedProxies = append(cfg.Gateway.TrustedProxies, pfx)
 	}
-	cfg.AllowedRedirectHosts = list(g.AllowedRedirectHosts, f.AllowedRedirectHosts)
-	cfg.ForwardAuthRedirect = g.ForwardAuthRedirect || f.ForwardAuthRedirect
-	cfg.APIPathPrefixes = list(g.APIPathPrefixes, f.APIPathPrefixes)
-	cfg.PassAccessToken = g.PassAccessToken || f.PassAccessToken
+	cfg.Gateway.AllowedRedirectHosts = list(g.AllowedRedirectHosts, f.AllowedRedirectHosts)
+	cfg.Gateway.ForwardAuthRedirect = g.ForwardAuthRedirect || f.ForwardAuthRedirect
+	cfg.Gateway.APIPathPrefixes = list(g.APIPathPrefixes, f.APIPathPrefixes)
+	cfg.Gateway.PassAccessToken = g.PassAccessToken || f.PassAccessToken
 	global := rp.Rule{
 		EmailDomains: list(g.EmailDomains, f.EmailDomains),
 		Emails:       list(g.AllowedEmails, f.AllowedEmails),
 		Groups:       list(g.AllowedGroups, f.AllowedGroups),
 	}
 	if len(global.EmailDomains)+len(global.Emails)+len(global.Groups) > 0 {
-		cfg.Rules = append(cfg.Rules, global)
+		cfg.Gateway.Rules = append(cfg.Gateway.Rules, global)
 	}
 	for _, fr := range f.Rules {
-		cfg.Rules = append(cfg.Rules, rp.Rule{
+		cfg.Gateway.Rules = append(cfg.Gateway.Rules, rp.Rule{
 			PathPrefix: fr.PathPrefix, Provider: fr.Provider, EmailDomains: fr.EmailDomains, Emails: fr.Emails,
 			Groups: fr.Groups, Claims: fr.Claims, AllowUnverifiedEmail: fr.AllowUnverifiedEmail,
 		})
@@ -161,7 +161,7 @@ func (o *options) applyGateway(fc *fileConfig, cfg *rp.Config) error {
 		}
 		a.Key = key
 	}
-	cfg.Assertion = a
+	cfg.Gateway.Assertion = a
 	return errors.Join(errs...)
 }
 

@@ -87,14 +87,14 @@ rules:
 	if err := o.applyGateway(fc, &cfg); err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.TrustedProxies) != 1 || cfg.TrustedProxies[0] != netip.MustParsePrefix("127.0.0.1/32") {
-		t.Errorf("trusted proxies = %v, want the flag's 127.0.0.1/32 over the file", cfg.TrustedProxies)
+	if len(cfg.Gateway.TrustedProxies) != 1 || cfg.Gateway.TrustedProxies[0] != netip.MustParsePrefix("127.0.0.1/32") {
+		t.Errorf("trusted proxies = %v, want the flag's 127.0.0.1/32 over the file", cfg.Gateway.TrustedProxies)
 	}
-	if !cfg.PassAccessToken || !cfg.ForwardAuthRedirect || !cfg.Assertion.Enabled || cfg.Assertion.Audience != "app" || !cfg.Assertion.Key.Equal(key) {
+	if !cfg.Gateway.PassAccessToken || !cfg.Gateway.ForwardAuthRedirect || !cfg.Gateway.Assertion.Enabled || cfg.Gateway.Assertion.Audience != "app" || !cfg.Gateway.Assertion.Key.Equal(key) {
 		t.Errorf("config = %+v", cfg)
 	}
-	if len(cfg.Rules) != 2 || cfg.Rules[0].EmailDomains[0] != "example.com" || cfg.Rules[1].PathPrefix != "/admin" || cfg.Rules[1].Claims["realm_access.roles"][0] != "editor" {
-		t.Errorf("rules = %+v", cfg.Rules)
+	if len(cfg.Gateway.Rules) != 2 || cfg.Gateway.Rules[0].EmailDomains[0] != "example.com" || cfg.Gateway.Rules[1].PathPrefix != "/admin" || cfg.Gateway.Rules[1].Claims["realm_access.roles"][0] != "editor" {
+		t.Errorf("rules = %+v", cfg.Gateway.Rules)
 	}
 
 	o, _ = parseOptions([]string{"--trusted-proxies", "10.0.0.0/33,nope", "--assertion-key-file", filepath.Join(dir, "missing.pem")}, func(string) string { return "" }, io.Discard)
