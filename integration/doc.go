@@ -1,5 +1,10 @@
-// Package integration holds foyer's end-to-end tests: the whole sign-in,
-// callback and sign-out story of rp against mockidp, told four ways.
+// Package integration holds foyer's end-to-end tests: rp and mockidp together,
+// in process, as real processes, in a browser, in containers and beside other
+// software. It has no non-test code besides this comment.
+//
+// The sign-in story (sign in, land on the page asked for, /auth/userinfo names
+// the right user, sign out locally and at the provider, and a new sign-in shows
+// the provider's login page again; story_test.go) is told four ways:
 //
 //   - In process (inprocess_test.go): rp and mockidp on httptest servers, a
 //     cookie-jar client stepping through every redirect. Covers both login
@@ -13,11 +18,23 @@
 //   - Containers (container_test.go): FROM-scratch images of both programs
 //     on a private Docker network, as examples/docker-compose.yml runs them.
 //
-// Each suite checks the same story: sign in, land on the page asked for,
-// /auth/userinfo names the right user, sign out locally and at the
-// provider, and a new sign-in shows the provider's login page again.
+// Beside the story:
+//
+//   - Conformance (conformance_*_test.go, TestConformance*): rp against a
+//     mockidp that misbehaves the way the OpenID Foundation's RP tests make
+//     their provider misbehave, one case per OIDF test, each with its own
+//     provider and rp, in process.
+//   - Drills (drills_*_test.go, TestDrill*): the provider down, too slow or
+//     serving a broken key set, and both programs stopped with SIGTERM under
+//     load.
+//   - Interop (interop_test.go): rp against zitadel/oidc's example provider,
+//     and zitadel's relying party against mockidp.
+//   - nginx (nginx_test.go): examples/nginx/nginx.conf run by the host's nginx
+//     in front of an app, rp's /auth/verify answering its auth_request.
+//   - Redis (redis_test.go): two rp processes sharing one Redis session store,
+//     as replicas behind a load balancer.
 //
 // Suites whose tool is missing skip with one line; REQUIRE_BROWSER=1,
-// REQUIRE_DOCKER=1 and REQUIRE_REDIS=1 make them fail instead (.ci/run sets
-// all three). The plumbing lives in package harness.
+// REQUIRE_DOCKER=1, REQUIRE_REDIS=1 and REQUIRE_NGINX=1 make them fail
+// instead (.ci/run sets all four). The plumbing lives in package harness.
 package integration

@@ -108,9 +108,23 @@ type Config struct {
 	// Now is the clock. Nil: time.Now.
 	Now func() time.Time
 
-	// Registerer receives rp's Prometheus metrics (sign-ins, callback and provider
-	// latency, provider errors, JWKS fetches, refreshes, requests by route; see
-	// metrics.go). Nil: no metrics.
+	// Registerer receives rp's Prometheus metrics; [New] fails if one of their names is
+	// already registered there. Nil: no metrics. They are:
+	//   - foyer_rp_sign_ins_total{provider, outcome, reason}: finished sign-ins
+	//     (callbacks), outcome "success" or "failure" with a reason from a fixed list;
+	//   - foyer_rp_callback_duration_seconds{provider, outcome}: time to answer
+	//     /auth/callback, provider calls included;
+	//   - foyer_rp_provider_request_duration_seconds{provider, endpoint} and
+	//     foyer_rp_provider_request_errors_total{provider, endpoint}: requests to the
+	//     providers (endpoint discovery, jwks, token, userinfo, end_session or other;
+	//     errors are network failures and 5xx answers);
+	//   - foyer_rp_jwks_fetches_total{provider}: key set fetches;
+	//   - foyer_rp_token_refreshes_total{provider, outcome}: token refreshes
+	//     (success, ended or error);
+	//   - foyer_rp_http_requests_total{route, code} and
+	//     foyer_rp_http_request_duration_seconds{route}: requests served, by rp's route
+	//     pattern ("proxy" for [RP.Proxy], any name for [RP.Instrument]).
+	// No label ever holds user data.
 	Registerer prometheus.Registerer
 
 	// Gateway configures the reverse proxy ([RP.Proxy]), forward auth (/auth/verify),

@@ -37,9 +37,10 @@
 //
 // Every request through [RP.RequireLogin] or [RP.Identify] loads the session from the
 // [SessionStore], ends it when idle too long or past its absolute lifetime (never
-// extended), refreshes the access token shortly before it expires — once per session
-// even under concurrent requests — and puts the [User] on the context. A session cookie
-// that does not decode means "signed out", never an error.
+// extended) or when a logout revoked it, refreshes the access token shortly before it
+// expires — once per session even under concurrent requests — and puts the [User] on
+// the context. A session cookie that does not decode means "signed out", never an
+// error.
 //
 // GET /auth/logout shows a button; POST /auth/logout (with its CSRF token) ends the
 // session and sends the browser to the provider's end_session_endpoint with
@@ -93,16 +94,17 @@
 // every spelling, and rp's cookies are taken out. GET /auth/verify answers the
 // subrequests of nginx auth_request, Traefik ForwardAuth and Caddy forward_auth with
 // the same headers (200), 401, or a 302 to sign in that returns to the original URL.
-// X-Forwarded-*, X-Original-* and Forwarded headers are believed only from
-// Config.Gateway.TrustedProxies (loopback by default); otherwise, or when they disagree, the
-// original URL is unknown: every access rule applies and sign-in returns to "/".
+// Config.Gateway ([GatewayConfig]) holds their settings. X-Forwarded-*, X-Original-*
+// and Forwarded headers are believed only from GatewayConfig.TrustedProxies (loopback
+// by default); otherwise, or when they disagree, the original URL is unknown: every
+// access rule applies and sign-in returns to "/".
 //
-// Config.Gateway.Rules ([Rule]) restrict who may use which paths: email domains and addresses
-// (parsed strictly, verified emails only by default), groups, and claim values, per
-// path prefix and per provider. A denied user gets a 403 naming the rule they failed.
-// With Config.Gateway.Assertion on, the upstream also gets [HeaderAssertion]: a short-lived
-// ES256 JWT about the user, verifiable with the keys at /auth/jwks.json, so the app
-// need not trust plain headers.
+// GatewayConfig.Rules ([Rule]) restrict who may use which paths: email domains and
+// addresses (parsed strictly, verified emails only by default), groups, and claim
+// values, per path prefix and per provider. A denied user gets a 403 naming the rule
+// they failed. With GatewayConfig.Assertion on, the upstream also gets
+// [HeaderAssertion]: a short-lived ES256 JWT about the user, verifiable with the keys
+// at /auth/jwks.json, so the app need not trust plain headers.
 //
 // # Metrics and logs
 //
@@ -115,4 +117,29 @@
 // Errors are turned into responses in one place: plain words and a fitting status for
 // people (JSON when the request asks for JSON), one log line with the technical reason,
 // never tokens, codes, secrets or email addresses.
+//
+// # Reading the code
+//
+// The files are grouped by concern, in the order a request meets them:
+//
+//   - rp.go: [RP], [New], the /auth/ routes, health and readiness; config.go: [Config],
+//     [ProviderConfig] and their validation.
+//   - provider_*.go: talking to a provider — discovery, the key set, the userinfo
+//     call, the HTTP client (size caps, timeouts), background refresh of metadata
+//     and keys, per-provider quirks and Apple's client secret.
+//   - login_*.go: signing in — start (/auth/login), the attempt cookies, login hints,
+//     the return path, the callback (/auth/callback) and its logged outcome.
+//     idtoken.go verifies ID tokens.
+//   - session*.go: staying signed in — the [Session] type and store interfaces, the
+//     per-request path (session_middleware.go: load, idle and absolute lifetimes,
+//     revocation, refresh if due, the user on the context), the refresh grant, the
+//     cookie store, its decode cache and the in-process revocations.
+//   - logout_*.go: signing out — RP-initiated (/auth/logout), back-channel and
+//     front-channel logout.
+//   - gateway_*.go: in front of other apps — [GatewayConfig], the reverse proxy,
+//     forward auth (/auth/verify), trusted proxies, access rules, and the signed
+//     assertion with /auth/jwks.json.
+//   - user.go ([User], identity headers, /auth/userinfo), cookies.go (rp's own cookie
+//     codec), pages.go, errors.go (the one place errors become responses) and
+//     metrics.go.
 package rp

@@ -63,7 +63,11 @@ func (p *RP) signInFirst(w http.ResponseWriter, r *http.Request) {
 }
 
 // authenticate returns the request's live session (refreshed if needed), or nil when
-// nobody is signed in. An error means the session store failed (503).
+// nobody is signed in. An error means the session store failed (503). It is the
+// per-request path, in order, with its steps below it in this file: load the session,
+// end it past its absolute lifetime or idle timeout, or when a logout revoked it
+// ([RP.revoked]), note the activity ([RP.touchInterval]), refresh the tokens if due
+// ([RP.maybeRefresh]) and save what changed ([RP.saveSession]).
 func (p *RP) authenticate(w http.ResponseWriter, r *http.Request) (*Session, error) {
 	s, err := p.store.Load(r)
 	if err != nil {
