@@ -80,8 +80,8 @@ func TestEverySettingPrecedence(t *testing.T) {
 				if c.Clients == nil {
 					return "nil"
 				}
-				return *c.Clients[0]
-			}, "", "", "{x s [] [] false  []}", "nil"},
+				return c.Clients[0].ID + " " + c.Clients[0].Secret
+			}, "", "", "x s", "nil"},
 		{"", "", "users: %s", "", "", "[{sub: carol, claims: {email: c@x}}]",
 			func(c *config) any {
 				if c.Users == nil {
