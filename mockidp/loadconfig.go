@@ -42,7 +42,7 @@ type fileConfig struct {
 		BackchannelLogoutURI   string         `yaml:"backchannel_logout_uri"`
 		SecretJWTKey           string         `yaml:"secret_jwt_key"`
 		AuthMethod             string         `yaml:"auth_method"`
-		JWKS                   map[string]any `yaml:"jwks"`
+		JWKS                   any            `yaml:"jwks"`
 		JWKSURI                string         `yaml:"jwks_uri"`
 		AuthSigningAlg         string         `yaml:"auth_signing_alg"`
 		GrantTypes             []string       `yaml:"grant_types"`
@@ -132,12 +132,18 @@ func parseConfig(b []byte, dir string) (Config, error) {
 		cfg.Clients = make([]Client, 0, len(fc.Clients))
 		for _, c := range fc.Clients {
 			var jwks []byte
-			if c.JWKS != nil {
-				b, err := json.Marshal(c.JWKS)
+			switch v := c.JWKS.(type) {
+			case nil:
+			case string: // JSON text
+				jwks = []byte(v)
+			case map[string]any:
+				b, err := json.Marshal(v)
 				if err != nil {
 					return Config{}, fmt.Errorf("client %q: jwks: %w", c.ID, err)
 				}
 				jwks = b
+			default:
+				return Config{}, fmt.Errorf("client %q: jwks: want a JSON Web Key Set (a map, or JSON text)", c.ID)
 			}
 			cfg.Clients = append(cfg.Clients, Client{ID: c.ID, Secret: c.Secret, RedirectURIs: c.RedirectURIs,
 				PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, AllowLoopbackRedirects: c.AllowLoopbackRedirects,

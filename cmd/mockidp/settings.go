@@ -115,6 +115,14 @@ func clientSettings(cl *mockidp.Client) []settings.Setting {
 		{YAML: "allow_loopback_redirects", Doc: "also accept any http(s) redirect URI on a loopback host", Value: settings.Bool(&cl.AllowLoopbackRedirects)},
 		{YAML: "backchannel_logout_uri", Doc: "receives logout tokens (Back-Channel Logout 1.0)", Value: settings.String(&cl.BackchannelLogoutURI)},
 		{YAML: "secret_jwt_key", Doc: "PEM key: the client secret is an ES256 JWT signed by it (Sign in with Apple style)", Value: settings.Bytes(&cl.SecretJWTKeyPEM)},
+		{YAML: "auth_method", DefaultDoc: "any its credentials allow", Doc: "the one client authentication method accepted",
+			Value: settings.OneOf(&cl.AuthMethod, mockidp.AuthClientSecretBasic, mockidp.AuthClientSecretPost, mockidp.AuthPrivateKeyJWT, mockidp.AuthNone)},
+		{YAML: "jwks", Doc: "the client's public keys as JWKS JSON text: private_key_jwt and its own JWT bearer assertions", Value: settings.Bytes(&cl.JWKS)},
+		{YAML: "jwks_uri", Doc: "where the client publishes its JWKS (instead of jwks)", Value: settings.String(&cl.JWKSURI)},
+		{YAML: "auth_signing_alg", DefaultDoc: "any asymmetric alg", Doc: "the only alg accepted on the client's assertions", Value: settings.String(&cl.AuthSigningAlg)},
+		{YAML: "grant_types", DefaultDoc: "every grant served", Doc: "the grant types the client may use", Value: settings.List(&cl.GrantTypes)},
+		{YAML: "scopes", Doc: "scopes the client may ask for besides the provider's (e.g. orders:read)", Value: settings.List(&cl.Scopes)},
+		{YAML: "claims", Doc: "claims added to the client's own (client_credentials) access tokens", Value: settings.AnyMap(&cl.Claims)},
 	}
 }
 
