@@ -20,7 +20,8 @@ import (
 //     proxy) and the original request was a page navigation.
 //
 // The original URL, method and path come from X-Forwarded-*, X-Original-* and
-// Forwarded headers only when the peer is a trusted proxy ([RP.originOf]).
+// Forwarded headers only when the peer is a trusted proxy ([RP.originOf]). An original
+// path that servers read differently ([normalizePath]) gets 400.
 // Per-request rules may be given in the query: allowed_groups, allowed_emails,
 // allowed_email_domains (comma-separated); they can only narrow access.
 func (p *RP) handleVerify(w http.ResponseWriter, r *http.Request) {
@@ -30,12 +31,16 @@ func (p *RP) handleVerify(w http.ResponseWriter, r *http.Request) {
 		p.writeError(w, r, newError(http.StatusBadRequest, "invalid_request", "This forward-auth request has malformed rules.", err))
 		return
 	}
+	o := p.originOf(r)
+	if o.pathErr != nil {
+		p.writeError(w, r, ambiguousPathError(o.pathErr))
+		return
+	}
 	s, err := p.authenticate(w, r)
 	if err != nil {
 		p.writeError(w, r, err)
 		return
 	}
-	o := p.originOf(r)
 	if s == nil {
 		p.verifySignedOut(w, r, o)
 		return

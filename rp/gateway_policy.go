@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"path"
 	"slices"
 	"strings"
 )
@@ -12,8 +11,9 @@ import (
 // Rule is an access rule: who may use the paths it covers once signed in.
 //
 // A rule covers a request when the request's path begins with PathPrefix (compared
-// without regard to case, after decoding and cleaning the path, so that "/Admin" and
-// "/public/../admin" are covered by "/admin") and the user signed in with Provider.
+// without regard to case, after decoding, so that "/Admin" and "/%61dmin" are covered
+// by "/admin"; paths that servers read differently, such as "/public/../admin", are
+// refused with 400 before any rule is looked at) and the user signed in with Provider.
 // Every rule that covers a request must allow it. When a forward-auth request does not
 // say (from a trusted proxy) which path it is about, every rule applies.
 //
@@ -178,14 +178,6 @@ func (p *RP) authorize(u *User, cleanPath string, extra *rule) error {
 		return check(extra)
 	}
 	return nil
-}
-
-// requestPath is the decoded, cleaned path of a request rp serves itself.
-func requestPath(r *http.Request) string {
-	if r.URL.Path == "" {
-		return "/"
-	}
-	return path.Clean(r.URL.Path)
 }
 
 // splitEmail parses an address strictly: exactly one '@', a non-empty local part

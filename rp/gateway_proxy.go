@@ -28,6 +28,8 @@ type ProxyOptions struct {
 // upstream through net/http/httputil.ReverseProxy, websockets (Upgrade) and streamed
 // responses included. Mount it at "/" beside [RP.Handler] at "/auth/".
 //
+// The path goes upstream as [normalizePath] read it for the access rules (repeated
+// slashes collapsed); paths that servers read differently never get there (400).
 // Before a request goes upstream, identity headers the client sent are removed in
 // every spelling (X-Forwarded-User, x_forwarded_user, ...), the user's are set
 // (X-Forwarded-User, -Email, -Preferred-Username, -Groups, plus the signed assertion
@@ -61,6 +63,14 @@ func (p *RP) Proxy(upstream *url.URL, opts ProxyOptions) http.Handler {
 				// Keep the chain a trusted proxy reported; SetXForwarded appends to it.
 				if v := pr.In.Header.Values("X-Forwarded-For"); len(v) > 0 {
 					pr.Out.Header["X-Forwarded-For"] = v
+				}
+			}
+			// The upstream gets the path exactly as the rules read it (RequireLogin
+			// refused every path that normalizePath does not accept).
+			if np, err := pathOf(pr.In); err == nil {
+				pr.Out.URL.Path, pr.Out.URL.RawPath = np.decoded, np.escaped
+				if np.escaped == np.decoded {
+					pr.Out.URL.RawPath = ""
 				}
 			}
 			pr.SetURL(upstream)

@@ -1,10 +1,10 @@
 package rp
 
 import (
+	"fmt"
 	"net/http"
 	"net/netip"
 	"net/url"
-	"path"
 	"strings"
 )
 
@@ -19,8 +19,12 @@ type origin struct {
 	scheme, host string
 	// uri is the original request URI (path and query); "" if unknown.
 	uri string
-	// path is uri's decoded, cleaned path, for access rules; "" if unknown.
+	// path is uri's path as [normalizePath] reads it (decoded), for access rules and
+	// public routes; "" if unknown.
 	path string
+	// pathErr is set when the original path is one that servers read differently:
+	// forward auth then answers 400.
+	pathErr error
 	// styled is set when Traefik/Caddy-style headers (X-Forwarded-Method or
 	// X-Forwarded-Uri) came from a trusted proxy: they expect a redirect, not a 401.
 	styled bool
@@ -67,12 +71,12 @@ func (p *RP) originOf(r *http.Request) origin {
 		return origin{trusted: true, method: o.method, styled: o.styled}
 	}
 	if full := h.Get("X-Original-URL"); full != "" {
-		if u, err := url.Parse(full); err == nil && u.IsAbs() && validHostPort(u.Host) {
-			o.scheme, o.host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
-			o.setURI(u.RequestURI())
+		if scheme, host, uri, ok := splitOriginalURL(full); ok {
+			o.scheme, o.host = scheme, host
+			o.setURI(uri)
 			return o.checked()
 		}
-		return origin{trusted: true, method: o.method, styled: o.styled}
+		return origin{trusted: true, method: o.method, styled: o.styled, pathErr: fmt.Errorf("%w: X-Original-URL is not an absolute URL", errAmbiguousPath)}
 	}
 	fwd := parseForwarded(lastElem(h.Get("Forwarded")))
 	o.scheme = strings.ToLower(firstNonEmpty(lastElem(h.Get("X-Forwarded-Proto")), fwd["proto"]))
@@ -91,11 +95,11 @@ func ambiguousURI(h http.Header) bool {
 	for _, name := range []string{"X-Forwarded-Uri", "X-Original-URI", "X-Original-URL"} {
 		for _, v := range h.Values(name) {
 			if name == "X-Original-URL" {
-				u, err := url.Parse(v)
-				if err != nil {
-					return true
+				_, _, uri, ok := splitOriginalURL(v)
+				if !ok {
+					continue // refused on its own by originOf
 				}
-				v = u.RequestURI()
+				v = uri
 			}
 			if seen != "" && v != seen {
 				return true
@@ -106,17 +110,46 @@ func ambiguousURI(h http.Header) bool {
 	return false
 }
 
-// setURI records a request URI and its cleaned path; an odd one leaves both unknown.
+// splitOriginalURL splits an absolute URL from X-Original-URL into its lowercase
+// scheme and host and its request URI exactly as written (not re-encoded, so that
+// normalizePath sees what the app will). URLs with userinfo or without a plausible
+// host are refused.
+func splitOriginalURL(full string) (scheme, host, uri string, ok bool) {
+	u, err := url.Parse(full)
+	if err != nil || !u.IsAbs() || u.User != nil || !validHostPort(u.Host) {
+		return "", "", "", false
+	}
+	prefix := u.Scheme + "://" + u.Host
+	if len(full) < len(prefix) || !strings.EqualFold(full[:len(prefix)], prefix) {
+		return "", "", "", false
+	}
+	uri = full[len(prefix):]
+	if uri == "" || uri[0] == '?' {
+		uri = "/" + uri
+	}
+	return strings.ToLower(u.Scheme), strings.ToLower(u.Host), uri, true
+}
+
+// setURI records a request URI (path and query) and its path as [normalizePath]
+// reads it; a path it refuses sets pathErr instead. The URI is kept for the return
+// path (with the normalised path) only when it is short enough for one.
 func (o *origin) setURI(uri string) {
-	if uri == "" || len(uri) > maxReturnPathLen || !strings.HasPrefix(uri, "/") || strings.ContainsAny(uri, "#\\") {
+	if uri == "" {
 		return
 	}
-	u, err := url.ParseRequestURI(uri)
-	if err != nil || u.Host != "" {
+	rawPath, query, hasQuery := strings.Cut(uri, "?")
+	np, err := normalizePath(rawPath)
+	if err != nil {
+		o.pathErr = err
 		return
 	}
-	o.uri = uri
-	o.path = path.Clean(u.Path)
+	o.path = np.decoded
+	if hasQuery {
+		np.escaped += "?" + query
+	}
+	if len(np.escaped) <= maxReturnPathLen {
+		o.uri = np.escaped
+	}
 }
 
 // checked drops a scheme or host that is not plausible.

@@ -14,20 +14,27 @@ import (
 // API and XHR requests (Accept: application/json, a Sec-Fetch-Mode other than
 // navigate, or a path under Config.Gateway.APIPathPrefixes) get 401 with a JSON
 // error instead. Signed-in users whom an access rule (Config.Gateway.Rules) denies get
-// 403 naming the rule.
+// 403 naming the rule. A path that servers read differently (dot-segments, ";", "\",
+// encoded slashes; see gateway_path.go) gets 400 before anything else, also where no
+// http.ServeMux cleans paths first.
 func (p *RP) RequireLogin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		np, err := pathOf(r)
+		if err != nil {
+			p.writeError(w, r, err)
+			return
+		}
 		s, err := p.authenticate(w, r)
 		if err != nil {
 			p.writeError(w, r, err)
 			return
 		}
 		if s == nil {
-			p.signInFirst(w, r)
+			p.signInFirst(w, r, np)
 			return
 		}
 		u := userFromSession(s)
-		if err := p.authorize(u, requestPath(r), nil); err != nil {
+		if err := p.authorize(u, np.decoded, nil); err != nil {
 			p.writeError(w, r, err)
 			return
 		}
@@ -52,9 +59,9 @@ func (p *RP) Identify(next http.Handler) http.Handler {
 }
 
 // signInFirst answers a signed-out request to a protected resource.
-func (p *RP) signInFirst(w http.ResponseWriter, r *http.Request) {
+func (p *RP) signInFirst(w http.ResponseWriter, r *http.Request, np normalPath) {
 	w.Header().Set("Cache-Control", "no-store")
-	if wantsJSON(r) || p.isAPIPath(requestPath(r)) || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+	if wantsJSON(r) || p.isAPIPath(np.decoded) || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="foyer"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "unauthorized", "error_description": "Sign in first."})
 		return
