@@ -131,10 +131,11 @@ func normalizePath(escaped string) (normalPath, error) {
 		if seg == "" {
 			continue
 		}
-		if strings.Trim(seg, ".") == "" {
-			return refuse("dot-segment")
-		}
+		// Dot-segments (".", "..", "...") end in a dot too.
 		if last := seg[len(seg)-1]; last == '.' || last == ' ' {
+			if strings.Trim(seg, ".") == "" {
+				return refuse("dot-segment")
+			}
 			return refuse("segment ending in a dot or a space")
 		}
 		if strings.Contains(seg, ":$") {
