@@ -22,7 +22,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/foyer-oidc/foyer/bench"
+	"github.com/foyer-oidc/foyer/internal/bench"
 )
 
 func main() {

@@ -23,7 +23,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/foyer-oidc/foyer/soak"
+	"github.com/foyer-oidc/foyer/internal/soak"
 )
 
 func main() {

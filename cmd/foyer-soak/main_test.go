@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/foyer-oidc/foyer/soak"
+	"github.com/foyer-oidc/foyer/internal/soak"
 )
 
 func TestRunJSON(t *testing.T) {

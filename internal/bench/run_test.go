@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/foyer-oidc/foyer/bench"
+	"github.com/foyer-oidc/foyer/internal/bench"
 )
 
 // TestRunEndToEnd runs the whole tool briefly against rp and mockidp

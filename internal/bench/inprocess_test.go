@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/foyer-oidc/foyer/bench"
+	"github.com/foyer-oidc/foyer/internal/bench"
 	"github.com/foyer-oidc/foyer/mockidp"
 	"github.com/foyer-oidc/foyer/rp"
 )
@@ -110,7 +110,7 @@ func TestSignerReportsFailures(t *testing.T) {
 // token exchange and ID token verification, userinfo) over loopback HTTP with
 // rp and mockidp in this process. Profile it with
 //
-//	go test -run '^$' -bench SignIn/RS256 -cpuprofile cpu.out ./bench/
+//	go test -run '^$' -bench SignIn/RS256 -cpuprofile cpu.out ./internal/bench/
 func BenchmarkSignIn(b *testing.B) {
 	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
 		b.Run(alg, func(b *testing.B) {
