@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/foyer-oidc/foyer/integration/harness"
+	"github.com/foyer-oidc/foyer/internal/stack"
 	"github.com/foyer-oidc/foyer/mockidp"
 )
 
@@ -30,9 +30,9 @@ func (st *confStack) logoutClaims(sid string) map[string]any {
 
 // postLogoutToken POSTs a logout token to rp's back-channel endpoint, as the
 // provider's server does (no browser, no cookies).
-func (st *confStack) postLogoutToken(token string) *harness.Response {
+func (st *confStack) postLogoutToken(token string) *stack.Response {
 	st.t.Helper()
-	return harness.NewClient(st.t).PostForm(st.rpURL+"/auth/backchannel-logout", url.Values{"logout_token": {token}})
+	return stack.NewClient(st.t).PostForm(st.rpURL+"/auth/backchannel-logout", url.Values{"logout_token": {token}})
 }
 
 // confUnsignedJWT returns claims as a JWT with "alg":"none" and no signature.

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/foyer-oidc/foyer/integration/harness"
+	"github.com/foyer-oidc/foyer/internal/stack"
 	"github.com/foyer-oidc/foyer/mockidp"
 	"github.com/foyer-oidc/foyer/rp"
 )
@@ -30,7 +30,7 @@ func flowCases() []confCase {
 		{name: "oidcc-client-test-kid-absent-single-jwks", opts: confOptions{before: []mockidp.Fault{
 			{JWKSNoKID: true, IDTokenSigning: mockidp.SigningNoKID, Times: confPersistent}}}},
 		{name: "oidcc-client-test-ignores-unparseable-key-in-jwks", opts: confOptions{prepare: confUnparseableKeys},
-			check: func(t *testing.T, st *confStack, b *harness.Client) {
+			check: func(t *testing.T, st *confStack, b *stack.Client) {
 				var set struct{ Keys []map[string]any }
 				b.Get(st.idp.Issuer+"/jwks").JSON(t, &set)
 				if len(set.Keys) != 3 || set.Keys[0]["kid"] != "broken-rsa" {
@@ -156,8 +156,8 @@ func confServeKeys(t *testing.T, idp *mockidp.TestServer, keys []json.RawMessage
 }
 
 // confCheckJWKSKeys checks that the provider's JWKS has n keys and no kid.
-func confCheckJWKSKeys(n int) func(*testing.T, *confStack, *harness.Client) {
-	return func(t *testing.T, st *confStack, b *harness.Client) {
+func confCheckJWKSKeys(n int) func(*testing.T, *confStack, *stack.Client) {
+	return func(t *testing.T, st *confStack, b *stack.Client) {
 		var set struct{ Keys []map[string]any }
 		b.Get(st.idp.Issuer+"/jwks").JSON(t, &set)
 		if len(set.Keys) != n {
@@ -173,7 +173,7 @@ func confCheckJWKSKeys(n int) func(*testing.T, *confStack, *harness.Client) {
 
 // confCheckUserinfoClaims checks that claims the ID token lacked came from the
 // userinfo endpoint into the session.
-func confCheckUserinfoClaims(t *testing.T, st *confStack, b *harness.Client) {
+func confCheckUserinfoClaims(t *testing.T, st *confStack, b *stack.Client) {
 	claims := st.claims(b)
 	for k, want := range map[string]any{"email": "alice@example.com", "name": "Alice Example", "email_verified": true} {
 		if claims[k] != want {
@@ -186,8 +186,8 @@ func confCheckUserinfoClaims(t *testing.T, st *confStack, b *harness.Client) {
 }
 
 // confCheckTokenAuth checks how rp authenticated at the token endpoint.
-func confCheckTokenAuth(authorization string, secretInBody bool) func(*testing.T, *confStack, *harness.Client) {
-	return func(t *testing.T, st *confStack, _ *harness.Client) {
+func confCheckTokenAuth(authorization string, secretInBody bool) func(*testing.T, *confStack, *stack.Client) {
+	return func(t *testing.T, st *confStack, _ *stack.Client) {
 		tok := st.idp.Requests("token")
 		if len(tok) != 1 {
 			t.Fatalf("token requests: got %d, want 1", len(tok))
@@ -203,7 +203,7 @@ func confCheckTokenAuth(authorization string, secretInBody bool) func(*testing.T
 
 // confCheckFormPost checks that rp asked for form_post and that the provider
 // answered with its auto-posting page (200), not a redirect.
-func confCheckFormPost(t *testing.T, st *confStack, _ *harness.Client) {
+func confCheckFormPost(t *testing.T, st *confStack, _ *stack.Client) {
 	authz := st.idp.Requests("authorize")[0]
 	if got := authz.Params.Get("response_mode"); got != "form_post" {
 		t.Errorf("response_mode: got %q, want form_post", got)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/foyer-oidc/foyer/integration/harness"
+	"github.com/foyer-oidc/foyer/internal/stack"
 	"github.com/foyer-oidc/foyer/mockidp"
 	"github.com/foyer-oidc/foyer/rp"
 )
@@ -31,7 +31,7 @@ type confCase struct {
 	// want is the rejection expected; nil means the sign-in must succeed.
 	want *confRejection
 	// check makes further assertions after the outcome.
-	check func(t *testing.T, st *confStack, b *harness.Client)
+	check func(t *testing.T, st *confStack, b *stack.Client)
 }
 
 // runConfCases runs each case in parallel on its own stack.
@@ -178,7 +178,7 @@ func TestConformanceFormPostBasic(t *testing.T) {
 			pc.FormPost = true
 		}
 		check := tc.check
-		tc.check = func(t *testing.T, st *confStack, b *harness.Client) {
+		tc.check = func(t *testing.T, st *confStack, b *stack.Client) {
 			confCheckFormPost(t, st, b)
 			if check != nil {
 				check(t, st, b)
@@ -196,7 +196,7 @@ func TestConformanceFormPostBasic(t *testing.T) {
 // authorization request with openid, state, nonce and PKCE S256; a token
 // request authenticated with client_secret_basic; a userinfo request with
 // the Bearer token in the header and nothing in the query.
-func confCheckHappyPath(t *testing.T, st *confStack, _ *harness.Client) {
+func confCheckHappyPath(t *testing.T, st *confStack, _ *stack.Client) {
 	authz := st.idp.Requests("authorize")
 	if len(authz) != 1 {
 		t.Fatalf("authorization requests: got %d, want 1", len(authz))
@@ -246,8 +246,8 @@ func confCheckHappyPath(t *testing.T, st *confStack, _ *harness.Client) {
 
 // confCheckAlg checks that the provider the sign-in succeeded with signs its
 // ID tokens with alg only, so the accepted token was signed with alg.
-func confCheckAlg(alg string) func(*testing.T, *confStack, *harness.Client) {
-	return func(t *testing.T, st *confStack, b *harness.Client) {
+func confCheckAlg(alg string) func(*testing.T, *confStack, *stack.Client) {
+	return func(t *testing.T, st *confStack, b *stack.Client) {
 		var doc struct {
 			Algs []string `json:"id_token_signing_alg_values_supported"`
 		}

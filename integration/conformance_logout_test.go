@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/foyer-oidc/foyer/integration/harness"
+	"github.com/foyer-oidc/foyer/internal/stack"
 )
 
 // What rp's signed-out page says when the provider confirmed the sign-out,
@@ -18,11 +18,11 @@ const (
 
 // startLogout presses rp's sign-out button in browser b and returns rp's
 // answer, a redirect to the provider's end_session endpoint (not followed).
-func (st *confStack) startLogout(b *harness.Client) *harness.Response {
+func (st *confStack) startLogout(b *stack.Client) *stack.Response {
 	st.t.Helper()
 	page := b.Get(st.rpURL + "/auth/logout")
 	r := b.Submit(page.Form(st.t, "sign-out"), "sign-out", nil)
-	if !harness.IsRedirect(r.StatusCode) || !strings.HasPrefix(r.Location(st.t).String(), st.idp.Issuer+"/end_session?") {
+	if !stack.IsRedirect(r.StatusCode) || !strings.HasPrefix(r.Location(st.t).String(), st.idp.Issuer+"/end_session?") {
 		st.t.Fatalf("POST /auth/logout: want a redirect to %s/end_session\n%s", st.idp.Issuer, r)
 	}
 	return r
@@ -64,7 +64,7 @@ func TestConformanceRPInitiatedLogout(t *testing.T) {
 		if got.ClientID != "demo" {
 			t.Errorf("end_session client_id: got %q, want demo", got.ClientID)
 		}
-		if !harness.IsRedirect(got.Status) {
+		if !stack.IsRedirect(got.Status) {
 			t.Errorf("provider's answer to end_session: got %d, want a redirect (it accepted the request)", got.Status)
 		}
 	})
@@ -140,7 +140,7 @@ func TestConformanceFrontChannelLogout(t *testing.T) {
 				q.Set("sid", s)
 			}
 			// The provider's iframe: another browsing context, no rp cookies needed.
-			r := harness.NewClient(t).Get(st.rpURL + "/auth/frontchannel-logout?" + q.Encode())
+			r := stack.NewClient(t).Get(st.rpURL + "/auth/frontchannel-logout?" + q.Encode())
 			if r.StatusCode != tc.status {
 				t.Errorf("front-channel logout: got %d, want %d\n%s", r.StatusCode, tc.status, r)
 			}

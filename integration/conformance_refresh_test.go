@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/foyer-oidc/foyer/integration/harness"
+	"github.com/foyer-oidc/foyer/internal/stack"
 	"github.com/foyer-oidc/foyer/mockidp"
 )
 
@@ -91,8 +91,8 @@ func TestConformanceRefresh(t *testing.T) {
 }
 
 // confLoginRedirect reports whether r sends the browser to sign in again.
-func confLoginRedirect(r *harness.Response) bool {
-	if !harness.IsRedirect(r.StatusCode) {
+func confLoginRedirect(r *stack.Response) bool {
+	if !stack.IsRedirect(r.StatusCode) {
 		return false
 	}
 	loc, err := url.Parse(r.Header.Get("Location"))

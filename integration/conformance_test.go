@@ -31,7 +31,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/foyer-oidc/foyer/integration/harness"
+	"github.com/foyer-oidc/foyer/internal/stack"
 	"github.com/foyer-oidc/foyer/mockidp"
 	"github.com/foyer-oidc/foyer/rp"
 )
@@ -148,15 +148,15 @@ func startConf(t *testing.T, o confOptions) *confStack {
 }
 
 // browser returns a fresh cookie-jar client: one person's browser.
-func (st *confStack) browser() *harness.Client { return harness.NewClient(st.t) }
+func (st *confStack) browser() *stack.Client { return stack.NewClient(st.t) }
 
 // attempt plays a whole sign-in in browser b: /auth/login, the provider
 // (auto login: no page), a form_post page if there is one, rp's callback
 // and wherever rp sends the browser then. It returns the last answer.
-func (st *confStack) attempt(b *harness.Client) *harness.Response {
+func (st *confStack) attempt(b *stack.Client) *stack.Response {
 	st.t.Helper()
 	r := b.Get(st.rpURL + "/auth/login?provider=" + confProvider + "&rd=" + url.QueryEscape(confApp))
-	if !harness.IsRedirect(r.StatusCode) || !strings.HasPrefix(r.Location(st.t).String(), st.idp.Issuer+"/authorize") {
+	if !stack.IsRedirect(r.StatusCode) || !strings.HasPrefix(r.Location(st.t).String(), st.idp.Issuer+"/authorize") {
 		st.t.Fatalf("GET /auth/login: want a redirect to %s/authorize\n%s\nrp log:\n%s", st.idp.Issuer, r, st.log)
 	}
 	return st.follow(b, r)
@@ -164,7 +164,7 @@ func (st *confStack) attempt(b *harness.Client) *harness.Response {
 
 // follow follows r's redirects, posting form_post pages on to rp's callback
 // as their script would.
-func (st *confStack) follow(b *harness.Client, r *harness.Response) *harness.Response {
+func (st *confStack) follow(b *stack.Client, r *stack.Response) *stack.Response {
 	st.t.Helper()
 	r = b.Follow(r)
 	for range 3 {
@@ -186,14 +186,14 @@ func (st *confStack) follow(b *harness.Client, r *harness.Response) *harness.Res
 }
 
 // signIn signs alice in with browser b and fails unless she lands on the app.
-func (st *confStack) signIn(b *harness.Client) {
+func (st *confStack) signIn(b *stack.Client) {
 	st.t.Helper()
 	st.assertAccepted(b, st.attempt(b))
 }
 
 // assertAccepted fails unless r is the app page greeting alice and rp's
 // /auth/userinfo names her, from the mock's issuer.
-func (st *confStack) assertAccepted(b *harness.Client, r *harness.Response) {
+func (st *confStack) assertAccepted(b *stack.Client, r *stack.Response) {
 	st.t.Helper()
 	if r.StatusCode != http.StatusOK || r.URL.String() != st.rpURL+confApp || string(r.Body) != "landed as alice" {
 		st.t.Fatalf("sign-in: want 200 %q at %s\n%s\nrp log:\n%s", "landed as alice", confApp, r, st.log)
@@ -210,7 +210,7 @@ func (st *confStack) assertAccepted(b *harness.Client, r *harness.Response) {
 }
 
 // userinfo fetches rp's /auth/userinfo as JSON in browser b.
-func (st *confStack) userinfo(b *harness.Client) *harness.Response {
+func (st *confStack) userinfo(b *stack.Client) *stack.Response {
 	st.t.Helper()
 	req := b.NewRequest(http.MethodGet, st.rpURL+"/auth/userinfo", nil)
 	req.Header.Set("Accept", "application/json")
@@ -218,7 +218,7 @@ func (st *confStack) userinfo(b *harness.Client) *harness.Response {
 }
 
 // claims returns the claims of b's session from /auth/userinfo.
-func (st *confStack) claims(b *harness.Client) map[string]any {
+func (st *confStack) claims(b *stack.Client) map[string]any {
 	st.t.Helper()
 	r := st.userinfo(b)
 	if r.StatusCode != http.StatusOK {
@@ -230,7 +230,7 @@ func (st *confStack) claims(b *harness.Client) map[string]any {
 }
 
 // assertNoSession fails unless browser b is signed out at rp.
-func (st *confStack) assertNoSession(b *harness.Client) {
+func (st *confStack) assertNoSession(b *stack.Client) {
 	st.t.Helper()
 	if r := st.userinfo(b); r.StatusCode != http.StatusUnauthorized {
 		st.t.Fatalf("GET /auth/userinfo: want 401 (no session)\n%s\nrp log:\n%s", r, st.log)
@@ -253,7 +253,7 @@ type confRejection struct {
 
 // assertRejected fails unless r is rp's error page as want says, rp logged
 // the reason, browser b has no session, and rp stopped before want.before.
-func (st *confStack) assertRejected(b *harness.Client, r *harness.Response, want confRejection) {
+func (st *confStack) assertRejected(b *stack.Client, r *stack.Response, want confRejection) {
 	st.t.Helper()
 	if r.StatusCode != want.status {
 		st.t.Errorf("status: got %d, want %d\n%s\nrp log:\n%s", r.StatusCode, want.status, r, st.log)
@@ -318,7 +318,7 @@ func (l *confLog) String() string {
 	return l.buf.String()
 }
 
-// errConfNotYet tells harness.Poll to check again.
+// errConfNotYet tells stack.Poll to check again.
 var errConfNotYet = errors.New("not yet")
 
 // records returns the log lines decoded.
@@ -354,7 +354,7 @@ func (st *confStack) waitLog(msg, reason string) {
 	st.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	err := harness.Poll(ctx, 10*time.Millisecond, func() error {
+	err := stack.Poll(ctx, 10*time.Millisecond, func() error {
 		if st.log.has(msg, reason) {
 			return nil
 		}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/foyer-oidc/foyer/integration/harness"
+	"github.com/foyer-oidc/foyer/internal/stack"
 	"github.com/foyer-oidc/foyer/mockidp"
 )
 
@@ -53,7 +53,7 @@ func TestConformanceSignedUserinfo(t *testing.T) {
 			opts: confOptions{prepare: func(t *testing.T, idp *mockidp.TestServer) {
 				confSignedUserinfo(t, idp, minted(t, idp, keep))
 			}},
-			check: func(t *testing.T, st *confStack, b *harness.Client) {
+			check: func(t *testing.T, st *confStack, b *stack.Client) {
 				if got := st.claims(b)["signed_userinfo"]; got != "yes" {
 					t.Errorf("session claim from the signed userinfo: got %v, want yes", got)
 				}

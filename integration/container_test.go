@@ -10,7 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/foyer-oidc/foyer/integration/harness"
+	"github.com/foyer-oidc/foyer/internal/stack"
 )
 
 // composeFile is the docker-compose example the container suite follows.
@@ -87,7 +87,7 @@ func TestContainers(t *testing.T) {
 // with hostsEntry, the provider has no public URL and the client resolves its
 // service name instead.
 func runContainers(t *testing.T, hostsEntry bool) {
-	d := harness.NewDocker(t)
+	d := stack.NewDocker(t)
 	bins := programs.Binaries(t)
 	idpImage := d.Image("mockidp", bins.Path("mockidp"), "../build/mockidp/Dockerfile")
 	rpImage := d.Image("rp", bins.Path("rp"), "../build/rp/Dockerfile")
@@ -103,7 +103,7 @@ func runContainers(t *testing.T, hostsEntry bool) {
 	}
 	// The example publishes 127.0.0.1:9400 and :8080; the test picks free
 	// ports instead and sets the public URLs to match.
-	idpPort, rpPort := harness.FreePort(t), harness.FreePort(t)
+	idpPort, rpPort := stack.FreePort(t), stack.FreePort(t)
 	idpPublic := fmt.Sprintf("http://localhost:%d", idpPort)
 	rpURL := fmt.Sprintf("http://127.0.0.1:%d", rpPort)
 	env["mockidp"]["MOCKIDP_PUBLIC_URL"] = idpPublic
@@ -112,11 +112,11 @@ func runContainers(t *testing.T, hostsEntry bool) {
 	}
 	env["rp"]["RP_PUBLIC_URL"] = rpURL
 
-	idp := d.Run(harness.ContainerConfig{
+	idp := d.Run(stack.ContainerConfig{
 		Image: idpImage, Alias: "mockidp", Env: envList(env["mockidp"]), Publish: map[int]int{9400: idpPort},
 	})
-	app := d.Run(harness.ContainerConfig{Image: appImage, Alias: "app", Env: envList(env["app"])})
-	rp := d.Run(harness.ContainerConfig{
+	app := d.Run(stack.ContainerConfig{Image: appImage, Alias: "app", Env: envList(env["app"])})
+	rp := d.Run(stack.ContainerConfig{
 		Image: rpImage, Alias: "rp", Env: envList(env["rp"]), Publish: map[int]int{8080: rpPort},
 	})
 	idp.WaitHealthy()
@@ -125,9 +125,9 @@ func runContainers(t *testing.T, hostsEntry bool) {
 
 	s := newStory(t, rpURL, idpPublic)
 	if hostsEntry {
-		s = newStory(t, rpURL, issuer, harness.WithHostMap(map[string]string{"mockidp:9400": idp.Addr(9400)}))
+		s = newStory(t, rpURL, issuer, stack.WithHostMap(map[string]string{"mockidp:9400": idp.Addr(9400)}))
 	}
-	s.landed = func(r *harness.Response, u user) {
+	s.landed = func(r *stack.Response, u user) {
 		t.Helper()
 		assertWhoami(t, r, u, "/reports/2026")
 		// A client cannot pose as someone else: its identity headers are
@@ -139,7 +139,7 @@ func runContainers(t *testing.T, hostsEntry bool) {
 	}
 	s.fullStory(alice, "/reports/2026?q=1", issuer)
 
-	for _, c := range []*harness.Container{rp, app, idp} {
+	for _, c := range []*stack.Container{rp, app, idp} {
 		if code := c.Stop(5 * time.Second); code != 0 {
 			t.Errorf("exit code after docker stop: got %d, want 0\n%s", code, c.Logs())
 		}
@@ -159,7 +159,7 @@ type whoami struct {
 // assertWhoami fails unless r is the app's answer at path for u, with no
 // cookie passed on: neither rp's own nor the provider's (which a browser sends
 // to every port of a host, hence the provider's "localhost" public URL).
-func assertWhoami(t *testing.T, r *harness.Response, u user, path string) {
+func assertWhoami(t *testing.T, r *stack.Response, u user, path string) {
 	t.Helper()
 	if r.StatusCode != 200 {
 		t.Fatalf("app page: want 200\n%s", r)

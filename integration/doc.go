@@ -36,5 +36,5 @@
 //
 // Suites whose tool is missing skip with one line; REQUIRE_BROWSER=1,
 // REQUIRE_DOCKER=1, REQUIRE_REDIS=1 and REQUIRE_NGINX=1 make them fail
-// instead (.ci/run sets all four). The plumbing lives in package harness.
+// instead (.ci/run sets all four). The plumbing lives in package internal/stack.
 package integration

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/foyer-oidc/foyer/integration/harness"
+	"github.com/foyer-oidc/foyer/internal/stack"
 	"github.com/foyer-oidc/foyer/mockidp"
 	"github.com/foyer-oidc/foyer/rp"
 )
@@ -190,7 +190,7 @@ func waitFor(t *testing.T, what string, check func() error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := harness.Poll(ctx, 20*time.Millisecond, check); err != nil {
+	if err := stack.Poll(ctx, 20*time.Millisecond, check); err != nil {
 		t.Fatalf("waiting for %s: %v", what, err)
 	}
 }

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/foyer-oidc/foyer/integration/harness"
+	"github.com/foyer-oidc/foyer/internal/stack"
 )
 
 // drillUpstream is an app that holds every request to /slow until released.
@@ -36,7 +36,7 @@ func (u *drillUpstream) open() { u.once.Do(func() { close(u.release) }) }
 
 // TestDrillSIGTERM stops bin/rp and bin/mockidp with SIGTERM while requests
 // are in flight: each in-flight request is answered in full, and each program
-// exits with status 0 within the harness's grace period.
+// exits with status 0 within stack.StopDeadline.
 func TestDrillSIGTERM(t *testing.T) {
 	t.Parallel()
 	bins := programs.Binaries(t)
@@ -49,11 +49,11 @@ func TestDrillSIGTERM(t *testing.T) {
 	go func() { _ = upSrv.Serve(upLn) }()
 	t.Cleanup(func() { up.open(); _ = upSrv.Close() })
 
-	idpAddr, rpAddr := harness.FreeAddr(t), harness.FreeAddr(t)
+	idpAddr, rpAddr := stack.FreeAddr(t), stack.FreeAddr(t)
 	issuer, rpURL := "http://"+idpAddr, "http://"+rpAddr
-	idp := harness.StartProcess(t, harness.ProcessConfig{Name: "mockidp", Path: bins.Path("mockidp"),
+	idp := stack.StartProcess(t, stack.ProcessConfig{Name: "mockidp", Path: bins.Path("mockidp"),
 		Args: []string{"--addr", idpAddr, "--login", "auto"}, ReadyURL: issuer + "/healthz"})
-	rpProc := harness.StartProcess(t, harness.ProcessConfig{Name: "rp", Path: bins.Path("rp"),
+	rpProc := stack.StartProcess(t, stack.ProcessConfig{Name: "rp", Path: bins.Path("rp"),
 		Args: []string{"--addr", rpAddr, "--issuer", issuer, "--client-id", "demo", "--upstream", "http://" + upLn.Addr().String()},
 		Env:  []string{"RP_CLIENT_SECRET=demo-secret", "RP_COOKIE_SECRET=" + drillSecret}, ReadyURL: rpURL + "/readyz"})
 
@@ -93,7 +93,7 @@ func TestDrillSIGTERM(t *testing.T) {
 	load.Go(func() { drillLoad(rpURL+"/healthz", stopLoad, &badLoad) })
 	// Release the app once rp has stopped accepting connections (it is shutting down).
 	go func() {
-		_ = harness.Poll(context.Background(), 5*time.Millisecond, func() error {
+		_ = stack.Poll(context.Background(), 5*time.Millisecond, func() error {
 			conn, err := net.Dial("tcp", rpAddr)
 			if err == nil {
 				conn.Close()
@@ -136,7 +136,7 @@ func TestDrillSIGTERM(t *testing.T) {
 	load.Go(func() { drillLoad(issuer+"/.well-known/openid-configuration", stopLoad, &badLoad) })
 	stopped := make(chan struct{})
 	go func() { idp.Stop(t); close(stopped) }()
-	_ = harness.Poll(context.Background(), 5*time.Millisecond, func() error { // until it stops accepting
+	_ = stack.Poll(context.Background(), 5*time.Millisecond, func() error { // until it stops accepting
 		c, err := net.Dial("tcp", idpAddr)
 		if err == nil {
 			c.Close()

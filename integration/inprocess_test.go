@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/foyer-oidc/foyer/integration/harness"
+	"github.com/foyer-oidc/foyer/internal/stack"
 	"github.com/foyer-oidc/foyer/mockidp"
 	"github.com/foyer-oidc/foyer/rp"
 )
@@ -82,7 +82,7 @@ func startInProcess(t *testing.T, cfg inprocConfig) *inprocStack {
 func (st *inprocStack) story(t *testing.T) *story { return newStory(t, st.rpURL, st.idp.Issuer) }
 
 // assertApp fails unless the protected app page greets u.
-func assertApp(t *testing.T, r *harness.Response, u user) {
+func assertApp(t *testing.T, r *stack.Response, u user) {
 	t.Helper()
 	if got, want := string(r.Body), "landed as "+u.Sub; got != want {
 		t.Errorf("app page: got %q, want %q", got, want)
@@ -105,7 +105,7 @@ func TestInProcess(t *testing.T) {
 		s := st.story(t)
 		// A signed-out navigation to the app goes to sign-in and back.
 		r := s.c.Get(st.rpURL + appPath)
-		if !harness.IsRedirect(r.StatusCode) {
+		if !stack.IsRedirect(r.StatusCode) {
 			t.Fatalf("signed-out GET %s: want a redirect to sign in\n%s", appPath, r)
 		}
 		page := s.c.Follow(r)
@@ -196,7 +196,7 @@ func TestInProcess(t *testing.T) {
 		}
 		s.assertSignedOut()
 		r = s.c.Get(st.rpURL + appPath)
-		if !harness.IsRedirect(r.StatusCode) || !strings.HasPrefix(r.Location(t).Path, "/auth/login") {
+		if !stack.IsRedirect(r.StatusCode) || !strings.HasPrefix(r.Location(t).Path, "/auth/login") {
 			t.Fatalf("app after back-channel logout: want a redirect to sign in\n%s", r)
 		}
 		s.assertLoginPage(s.startLogin("/"))

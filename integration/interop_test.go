@@ -29,7 +29,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 
-	"github.com/foyer-oidc/foyer/integration/harness"
+	"github.com/foyer-oidc/foyer/internal/stack"
 	"github.com/foyer-oidc/foyer/mockidp"
 	"github.com/foyer-oidc/foyer/rp"
 )
@@ -120,7 +120,7 @@ func TestInteropRPWithZitadelOP(t *testing.T) {
 		t.Fatalf("rp never discovered zitadel's example OP: %v\n%s", err, logs)
 	}
 
-	b := harness.NewClient(t)
+	b := stack.NewClient(t)
 	page := b.Follow(b.Get(rpURL + "/auth/login?provider=zitadel&rd=" + url.QueryEscape(confApp)))
 	if page.StatusCode != http.StatusOK || !strings.HasPrefix(page.URL.String(), issuer+"/login/username") {
 		t.Fatalf("sign-in: want zitadel's login page at %s/login/username\n%s\nrp log:\n%s", issuer, page, logs)
@@ -198,7 +198,7 @@ func TestInteropZitadelRPWithMockIDP(t *testing.T) {
 	appSrv.Start()
 	t.Cleanup(appSrv.Close)
 
-	b := harness.NewClient(t)
+	b := stack.NewClient(t)
 	r := b.Follow(b.Get(appURL + "/login"))
 	if r.StatusCode != http.StatusOK || string(r.Body) != "signed in as alice" {
 		t.Fatalf("zitadel RP sign-in at mockidp: want 200 %q\n%s", "signed in as alice", r)

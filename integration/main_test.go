@@ -5,12 +5,12 @@ import (
 	"os"
 	"testing"
 
-	"github.com/foyer-oidc/foyer/integration/harness"
+	"github.com/foyer-oidc/foyer/internal/stack"
 )
 
 // programs builds bin/rp and bin/mockidp once per test run, on first use:
 // a run of the in-process suite alone builds nothing.
-var programs *harness.Builder
+var programs *stack.Builder
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "foyer-bin-")
@@ -18,7 +18,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "integration:", err)
 		os.Exit(1)
 	}
-	programs = harness.NewBuilder(dir)
+	programs = stack.NewBuilder(dir)
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/foyer-oidc/foyer/integration/harness"
+	"github.com/foyer-oidc/foyer/internal/stack"
 	"github.com/foyer-oidc/foyer/mockidp"
 	"github.com/foyer-oidc/foyer/rp"
 )
@@ -55,7 +55,7 @@ func startNginxStack(t *testing.T, rules []rp.Rule) *nginxStack {
 		})
 	}))
 	t.Cleanup(app.Close)
-	nginxAddr := harness.FreeAddr(t)
+	nginxAddr := stack.FreeAddr(t)
 	public := "http://" + nginxAddr
 	idp := mockidp.NewTestServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -98,13 +98,13 @@ func startNginxStack(t *testing.T, rules []rp.Rule) *nginxStack {
 	if err := os.WriteFile(filepath.Join(dir, "foyer-rp-headers.conf"), inc, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	harness.StartProcess(t, harness.ProcessConfig{
+	stack.StartProcess(t, stack.ProcessConfig{
 		Name: "nginx", Path: nginx,
 		Args: []string{"-p", dir, "-e", "stderr", "-c", filepath.Join(dir, "nginx.conf")},
 	})
 	pctx, pcancel := context.WithTimeout(ctx, 20*time.Second)
 	defer pcancel()
-	err = harness.Poll(pctx, 20*time.Millisecond, func() error {
+	err = stack.Poll(pctx, 20*time.Millisecond, func() error {
 		resp, err := http.Get(public + "/auth/userinfo")
 		if err != nil {
 			return err

@@ -3,7 +3,7 @@ package integration
 import (
 	"testing"
 
-	"github.com/foyer-oidc/foyer/integration/harness"
+	"github.com/foyer-oidc/foyer/internal/stack"
 )
 
 // testCookieSecret is a fixed cookie secret for the rp processes and
@@ -13,7 +13,7 @@ const testCookieSecret = "integration-test-cookie-secret-0123456789abcdef"
 // processStack is bin/mockidp and bin/rp running as separate processes on
 // free loopback ports, started as a user would: flags and environment only.
 type processStack struct {
-	idp, rp       *harness.Process
+	idp, rp       *stack.Process
 	issuer, rpURL string
 }
 
@@ -22,15 +22,15 @@ type processStack struct {
 func startProcesses(t *testing.T, idpArgs ...string) *processStack {
 	t.Helper()
 	bins := programs.Binaries(t)
-	idpAddr, rpAddr := harness.FreeAddr(t), harness.FreeAddr(t)
+	idpAddr, rpAddr := stack.FreeAddr(t), stack.FreeAddr(t)
 	st := &processStack{issuer: "http://" + idpAddr, rpURL: "http://" + rpAddr}
-	st.idp = harness.StartProcess(t, harness.ProcessConfig{
+	st.idp = stack.StartProcess(t, stack.ProcessConfig{
 		Name:     "mockidp",
 		Path:     bins.Path("mockidp"),
 		Args:     append([]string{"--addr", idpAddr}, idpArgs...),
 		ReadyURL: st.issuer + "/healthz",
 	})
-	st.rp = harness.StartProcess(t, harness.ProcessConfig{
+	st.rp = stack.StartProcess(t, stack.ProcessConfig{
 		Name: "rp",
 		Path: bins.Path("rp"),
 		Args: []string{"--addr", rpAddr, "--issuer", st.issuer, "--client-id", "demo"},
@@ -64,9 +64,9 @@ func TestProcesses(t *testing.T) {
 func TestProcessDevMode(t *testing.T) {
 	t.Parallel()
 	bins := programs.Binaries(t)
-	addr := harness.FreeAddr(t)
+	addr := stack.FreeAddr(t)
 	rpURL := "http://" + addr
-	rp := harness.StartProcess(t, harness.ProcessConfig{
+	rp := stack.StartProcess(t, stack.ProcessConfig{
 		Name:     "rp (dev mode)",
 		Path:     bins.Path("rp"),
 		Args:     []string{"--addr", addr},

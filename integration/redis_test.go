@@ -4,8 +4,8 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/foyer-oidc/foyer/integration/harness"
 	"github.com/foyer-oidc/foyer/internal/redistest"
+	"github.com/foyer-oidc/foyer/internal/stack"
 )
 
 // TestRedisReplicas runs two rp processes sharing one Redis session store,
@@ -15,22 +15,22 @@ import (
 // (skips with one line without it; REQUIRE_REDIS=1 makes that a failure).
 func TestRedisReplicas(t *testing.T) {
 	t.Parallel()
-	harness.RequireTool(t, harness.ToolRedis)
+	stack.RequireTool(t, stack.ToolRedis)
 	redis := redistest.Start(t)
 	bins := programs.Binaries(t)
 
-	idpAddr := harness.FreeAddr(t)
+	idpAddr := stack.FreeAddr(t)
 	issuer := "http://" + idpAddr
-	idp := harness.StartProcess(t, harness.ProcessConfig{
+	idp := stack.StartProcess(t, stack.ProcessConfig{
 		Name: "mockidp", Path: bins.Path("mockidp"), Args: []string{"--addr", idpAddr}, ReadyURL: issuer + "/healthz",
 	})
 	// Both replicas answer for one public URL (the first one's address);
 	// cookies do not depend on the port, so the browser sends them to both.
-	addrs := []string{harness.FreeAddr(t), harness.FreeAddr(t)}
+	addrs := []string{stack.FreeAddr(t), stack.FreeAddr(t)}
 	public := "http://" + addrs[0]
-	var replicas []*harness.Process
+	var replicas []*stack.Process
 	for i, addr := range addrs {
-		replicas = append(replicas, harness.StartProcess(t, harness.ProcessConfig{
+		replicas = append(replicas, stack.StartProcess(t, stack.ProcessConfig{
 			Name: "rp replica " + string(rune('A'+i)),
 			Path: bins.Path("rp"),
 			Args: []string{"--addr", addr, "--public-url", public, "--issuer", issuer, "--client-id", "demo"},

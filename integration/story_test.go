@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/foyer-oidc/foyer/integration/harness"
+	"github.com/foyer-oidc/foyer/internal/stack"
 )
 
 // user is what a test user of the mock provider looks like through
@@ -27,25 +27,25 @@ var (
 // plain HTTP: every hop is a request of the test's cookie-jar client.
 type story struct {
 	t      testing.TB
-	c      *harness.Client
+	c      *stack.Client
 	rp     string // rp's public URL, e.g. "http://127.0.0.1:8080"
 	issuer string // the provider's issuer, as the browser reaches it
 	// landed, when set, checks the page fullStory lands on after sign-in
 	// (by default: rp's home page naming the user, when rd is "/").
-	landed func(r *harness.Response, u user)
+	landed func(r *stack.Response, u user)
 }
 
 // newStory returns a story with a fresh cookie jar.
-func newStory(t testing.TB, rpURL, issuer string, opts ...harness.ClientOption) *story {
-	return &story{t: t, c: harness.NewClient(t, opts...), rp: strings.TrimSuffix(rpURL, "/"), issuer: strings.TrimSuffix(issuer, "/")}
+func newStory(t testing.TB, rpURL, issuer string, opts ...stack.ClientOption) *story {
+	return &story{t: t, c: stack.NewClient(t, opts...), rp: strings.TrimSuffix(rpURL, "/"), issuer: strings.TrimSuffix(issuer, "/")}
 }
 
 // startLogin asks rp to sign in and follows the redirects to wherever they
 // end: the provider's login page in form mode, rp's page in auto mode.
-func (s *story) startLogin(rd string) *harness.Response {
+func (s *story) startLogin(rd string) *stack.Response {
 	s.t.Helper()
 	r := s.c.Get(s.rp + "/auth/login?rd=" + url.QueryEscape(rd))
-	if !harness.IsRedirect(r.StatusCode) {
+	if !stack.IsRedirect(r.StatusCode) {
 		s.t.Fatalf("GET /auth/login: want a redirect to the provider\n%s", r)
 	}
 	if loc := r.Location(s.t).String(); !strings.HasPrefix(loc, s.issuer+"/") {
@@ -56,7 +56,7 @@ func (s *story) startLogin(rd string) *harness.Response {
 
 // assertLoginPage fails unless r is the provider's login page: served from
 // the issuer's authorization endpoint, with a button per user.
-func (s *story) assertLoginPage(r *harness.Response) {
+func (s *story) assertLoginPage(r *stack.Response) {
 	s.t.Helper()
 	if r.StatusCode != http.StatusOK || !strings.HasPrefix(r.URL.String(), s.issuer+"/authorize") {
 		s.t.Fatalf("want the provider's login page at %s/authorize\n%s", s.issuer, r)
@@ -66,14 +66,14 @@ func (s *story) assertLoginPage(r *harness.Response) {
 
 // pick presses the button of u on the provider's login page r and follows
 // the answer back to rp, through a form_post page if there is one.
-func (s *story) pick(r *harness.Response, u string) *harness.Response {
+func (s *story) pick(r *stack.Response, u string) *stack.Response {
 	s.t.Helper()
 	return s.finish(s.c.Submit(r.Form(s.t, "user-"+u), "user-"+u, nil))
 }
 
 // finish follows r's redirects, posting a form_post page on to rp's
 // callback as its script would.
-func (s *story) finish(r *harness.Response) *harness.Response {
+func (s *story) finish(r *stack.Response) *stack.Response {
 	s.t.Helper()
 	r = s.c.Follow(r)
 	for _, f := range r.Forms() {
@@ -89,7 +89,7 @@ func (s *story) finish(r *harness.Response) *harness.Response {
 
 // signIn signs u in from the provider's login page (form mode) and checks
 // the landing on rd.
-func (s *story) signIn(u user, rd string) *harness.Response {
+func (s *story) signIn(u user, rd string) *stack.Response {
 	s.t.Helper()
 	page := s.startLogin(rd)
 	s.assertLoginPage(page)
@@ -99,7 +99,7 @@ func (s *story) signIn(u user, rd string) *harness.Response {
 }
 
 // assertLanded fails unless r is a 200 page of rp at path rd.
-func (s *story) assertLanded(r *harness.Response, rd string) {
+func (s *story) assertLanded(r *stack.Response, rd string) {
 	s.t.Helper()
 	want := s.rp + rd
 	if r.StatusCode != http.StatusOK || r.URL.String() != want {
@@ -123,7 +123,7 @@ type userinfo struct {
 }
 
 // getUserinfo fetches /auth/userinfo as JSON.
-func (s *story) getUserinfo() *harness.Response {
+func (s *story) getUserinfo() *stack.Response {
 	s.t.Helper()
 	req := s.c.NewRequest(http.MethodGet, s.rp+"/auth/userinfo", nil)
 	req.Header.Set("Accept", "application/json")
@@ -178,20 +178,20 @@ func (s *story) assertSignedOut() {
 
 // signOut presses the sign-out button of GET /auth/logout and follows the
 // answer through the provider's end_session endpoint back to rp.
-func (s *story) signOut() *harness.Response {
+func (s *story) signOut() *stack.Response {
 	s.t.Helper()
 	return s.signOutVia(s.rp)
 }
 
 // signOutVia is signOut where the provider sends the browser back to rp's
 // public URL public (another replica's, say) rather than to s.rp.
-func (s *story) signOutVia(public string) *harness.Response {
+func (s *story) signOutVia(public string) *stack.Response {
 	s.t.Helper()
 	page := s.c.Get(s.rp + "/auth/logout")
 	if page.StatusCode != http.StatusOK {
 		s.t.Fatalf("GET /auth/logout: want 200 with a sign-out button\n%s", page)
 	}
-	var form *harness.Form
+	var form *stack.Form
 	for _, f := range page.Forms() {
 		if f.Method == http.MethodPost && strings.HasSuffix(f.Action.Path, "/auth/logout") {
 			form = &f

@@ -1,7 +1,7 @@
-// Package harness is the shared toolkit of foyer's end-to-end tests.
+// Package stack is the shared toolkit of foyer's end-to-end tests.
 //
 // A test in integration/ starts a stack, plays the browser and checks what
-// a person would see. The harness does the plumbing, each helper taking a
+// a person would see. The package does the plumbing, each helper taking a
 // testing.TB and registering its own cleanup with t.Cleanup, so that a new
 // end-to-end test is a few lines:
 //
@@ -24,4 +24,4 @@
 //     network at the end, also when the test fails.
 //
 // Nothing here is imported by the product: it is test support only.
-package harness
+package stack

@@ -1,4 +1,4 @@
-package harness
+package stack
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 	dc "github.com/ory/dockertest/v3/docker"
 )
 
-// Label marks every container, image and network the harness creates, so
+// Label marks every container, image and network this package creates, so
 // that leftovers of a killed run can be found:
 // `docker ps -aq --filter label=foyer.test`.
 const Label = "foyer.test"
