@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/foyer-oidc/foyer/internal/stack"
+	"github.com/foyer-oidc/foyer/internal/stack/browser"
 )
 
 // Hooks on the pages that the browser suite relies on: data-testid
@@ -25,7 +25,7 @@ func selPickUser(sub string) string { return `[data-testid="user-` + sub + `"]` 
 // in on rp's home page, pick u on the provider's page, see the claims,
 // Sign out and confirm, and find the provider's login page on the next
 // sign-in. A screenshot is taken after each step.
-func browserStory(t *testing.T, b *stack.Browser, rpURL string, u user) {
+func browserStory(t *testing.T, b *browser.Browser, rpURL string, u user) {
 	t.Helper()
 	b.Open("home, signed out", rpURL+"/", selSignIn)
 	b.Click("click Sign in", selSignIn, selPickUser(u.Sub))
@@ -60,14 +60,14 @@ func browserStory(t *testing.T, b *stack.Browser, rpURL string, u user) {
 // running as processes, as a person would click through it.
 func TestBrowser(t *testing.T) {
 	t.Parallel()
-	b := stack.NewBrowser(t)
+	b := browser.New(t)
 	st := startProcesses(t)
-	browserStory(t, b, st.rpURL, alice)
+	browserStory(t, b, st.RPURL, alice)
 	// Chromium keeps preconnected sockets open, which a graceful shutdown
 	// waits for (net/http: up to 5 s); close it before the SIGTERM check.
 	b.Close()
-	st.rp.Stop(t)
-	st.idp.Stop(t)
+	st.RP.Stop(t)
+	st.MockIDP.Stop(t)
 }
 
 // TestBrowserFormPost tells the story in Chromium against the in-process
@@ -75,7 +75,7 @@ func TestBrowser(t *testing.T) {
 // page posts the code back to rp (cookies must survive the cross-site POST).
 func TestBrowserFormPost(t *testing.T) {
 	t.Parallel()
-	b := stack.NewBrowser(t)
+	b := browser.New(t)
 	st := startInProcess(t, inprocConfig{login: "form", formPost: true})
 	browserStory(t, b, st.rpURL, bob)
 }

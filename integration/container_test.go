@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/foyer-oidc/foyer/internal/stack"
+	"github.com/foyer-oidc/foyer/internal/stack/container"
 )
 
 // composeFile is the docker-compose example the container suite follows.
@@ -87,7 +88,7 @@ func TestContainers(t *testing.T) {
 // with hostsEntry, the provider has no public URL and the client resolves its
 // service name instead.
 func runContainers(t *testing.T, hostsEntry bool) {
-	d := stack.NewDocker(t)
+	d := container.New(t)
 	bins := programs.Binaries(t)
 	idpImage := d.Image("mockidp", bins.Path("mockidp"), "../build/mockidp/Dockerfile")
 	rpImage := d.Image("rp", bins.Path("rp"), "../build/rp/Dockerfile")
@@ -112,11 +113,11 @@ func runContainers(t *testing.T, hostsEntry bool) {
 	}
 	env["rp"]["RP_PUBLIC_URL"] = rpURL
 
-	idp := d.Run(stack.ContainerConfig{
+	idp := d.Run(container.Config{
 		Image: idpImage, Alias: "mockidp", Env: envList(env["mockidp"]), Publish: map[int]int{9400: idpPort},
 	})
-	app := d.Run(stack.ContainerConfig{Image: appImage, Alias: "app", Env: envList(env["app"])})
-	rp := d.Run(stack.ContainerConfig{
+	app := d.Run(container.Config{Image: appImage, Alias: "app", Env: envList(env["app"])})
+	rp := d.Run(container.Config{
 		Image: rpImage, Alias: "rp", Env: envList(env["rp"]), Publish: map[int]int{8080: rpPort},
 	})
 	idp.WaitHealthy()
@@ -139,7 +140,7 @@ func runContainers(t *testing.T, hostsEntry bool) {
 	}
 	s.fullStory(alice, "/reports/2026?q=1", issuer)
 
-	for _, c := range []*stack.Container{rp, app, idp} {
+	for _, c := range []*container.Container{rp, app, idp} {
 		if code := c.Stop(5 * time.Second); code != 0 {
 			t.Errorf("exit code after docker stop: got %d, want 0\n%s", code, c.Logs())
 		}

@@ -49,13 +49,10 @@ func TestDrillSIGTERM(t *testing.T) {
 	go func() { _ = upSrv.Serve(upLn) }()
 	t.Cleanup(func() { up.open(); _ = upSrv.Close() })
 
-	idpAddr, rpAddr := stack.FreeAddr(t), stack.FreeAddr(t)
-	issuer, rpURL := "http://"+idpAddr, "http://"+rpAddr
-	idp := stack.StartProcess(t, stack.ProcessConfig{Name: "mockidp", Path: bins.Path("mockidp"),
-		Args: []string{"--addr", idpAddr, "--login", "auto"}, ReadyURL: issuer + "/healthz"})
-	rpProc := stack.StartProcess(t, stack.ProcessConfig{Name: "rp", Path: bins.Path("rp"),
-		Args: []string{"--addr", rpAddr, "--issuer", issuer, "--client-id", "demo", "--upstream", "http://" + upLn.Addr().String()},
-		Env:  []string{"RP_CLIENT_SECRET=demo-secret", "RP_COOKIE_SECRET=" + drillSecret}, ReadyURL: rpURL + "/readyz"})
+	st := stack.StartStackT(t, stack.Config{Binaries: bins, MockIDPArgs: []string{"--login", "auto"},
+		RPArgs: []string{"--upstream", "http://" + upLn.Addr().String()}, CookieSecret: drillSecret})
+	issuer, rpURL, idp, rpProc := st.Issuer, st.RPURL, st.MockIDP, st.RP
+	idpAddr, rpAddr := strings.TrimPrefix(issuer, "http://"), strings.TrimPrefix(rpURL, "http://")
 
 	c := drillBrowser()
 	if st, body := drillGet(t, c, rpURL+"/"); st != http.StatusOK || body != "app says hi to alice" {

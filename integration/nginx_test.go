@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,25 +25,10 @@ type nginxStack struct {
 	url string // nginx, the URL people use (rp's public URL)
 }
 
-// requireNginx skips t with one line when nginx is not installed, or fails it when
-// REQUIRE_NGINX=1.
-func requireNginx(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("nginx")
-	if err == nil {
-		return path
-	}
-	if v := os.Getenv("REQUIRE_NGINX"); v == "1" || v == "true" {
-		t.Fatalf("nginx is required (REQUIRE_NGINX=1) but not in PATH")
-	}
-	t.Skip("skipping: no nginx in PATH (apt-get install nginx-light; REQUIRE_NGINX=1 fails instead)")
-	return ""
-}
-
 // startNginxStack starts the app, the mock provider, rp (with rules) and nginx.
 func startNginxStack(t *testing.T, rules []rp.Rule) *nginxStack {
 	t.Helper()
-	nginx := requireNginx(t)
+	nginx := stack.Require(t, stack.Nginx)
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]string{
 			"user":   r.Header.Get("X-Forwarded-User"),

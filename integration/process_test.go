@@ -10,35 +10,12 @@ import (
 // containers the tests start (at least 32 bytes).
 const testCookieSecret = "integration-test-cookie-secret-0123456789abcdef"
 
-// processStack is bin/mockidp and bin/rp running as separate processes on
-// free loopback ports, started as a user would: flags and environment only.
-type processStack struct {
-	idp, rp       *stack.Process
-	issuer, rpURL string
-}
-
-// startProcesses starts mockidp with extra flags idpArgs, then rp pointed at
-// it, and waits until both are ready.
-func startProcesses(t *testing.T, idpArgs ...string) *processStack {
+// startProcesses starts bin/mockidp with extra flags idpArgs, then bin/rp
+// pointed at it, as a user would (flags and environment only, the secrets in
+// the environment), and waits until both are ready.
+func startProcesses(t *testing.T, idpArgs ...string) *stack.Stack {
 	t.Helper()
-	bins := programs.Binaries(t)
-	idpAddr, rpAddr := stack.FreeAddr(t), stack.FreeAddr(t)
-	st := &processStack{issuer: "http://" + idpAddr, rpURL: "http://" + rpAddr}
-	st.idp = stack.StartProcess(t, stack.ProcessConfig{
-		Name:     "mockidp",
-		Path:     bins.Path("mockidp"),
-		Args:     append([]string{"--addr", idpAddr}, idpArgs...),
-		ReadyURL: st.issuer + "/healthz",
-	})
-	st.rp = stack.StartProcess(t, stack.ProcessConfig{
-		Name: "rp",
-		Path: bins.Path("rp"),
-		Args: []string{"--addr", rpAddr, "--issuer", st.issuer, "--client-id", "demo"},
-		// Secrets through the environment, as they should be in production.
-		Env:      []string{"RP_CLIENT_SECRET=demo-secret", "RP_COOKIE_SECRET=" + testCookieSecret},
-		ReadyURL: st.rpURL + "/readyz",
-	})
-	return st
+	return stack.StartStackT(t, stack.Config{Binaries: programs.Binaries(t), MockIDPArgs: idpArgs, CookieSecret: testCookieSecret})
 }
 
 // TestProcesses tells the full story against bin/rp and bin/mockidp, then
@@ -46,16 +23,16 @@ func startProcesses(t *testing.T, idpArgs ...string) *processStack {
 func TestProcesses(t *testing.T) {
 	t.Parallel()
 	st := startProcesses(t)
-	s := newStory(t, st.rpURL, st.issuer)
-	s.fullStory(alice, "/", st.issuer)
+	s := newStory(t, st.RPURL, st.Issuer)
+	s.fullStory(alice, "/", st.Issuer)
 
 	// A second person, in a browser of their own, while the first is signed out.
-	s2 := newStory(t, st.rpURL, st.issuer)
+	s2 := newStory(t, st.RPURL, st.Issuer)
 	s2.signIn(bob, "/")
-	s2.assertUser(bob, st.issuer)
+	s2.assertUser(bob, st.Issuer)
 
-	st.rp.Stop(t)
-	st.idp.Stop(t)
+	st.RP.Stop(t)
+	st.MockIDP.Stop(t)
 }
 
 // TestProcessDevMode tells the story against bin/rp alone in dev mode (no

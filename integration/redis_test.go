@@ -15,7 +15,7 @@ import (
 // (skips with one line without it; REQUIRE_REDIS=1 makes that a failure).
 func TestRedisReplicas(t *testing.T) {
 	t.Parallel()
-	stack.RequireTool(t, stack.ToolRedis)
+	stack.Require(t, stack.Redis)
 	redis := redistest.Start(t)
 	bins := programs.Binaries(t)
 

@@ -36,7 +36,7 @@ type story struct {
 }
 
 // newStory returns a story with a fresh cookie jar.
-func newStory(t testing.TB, rpURL, issuer string, opts ...stack.ClientOption) *story {
+func newStory(t testing.TB, rpURL, issuer string, opts ...stack.AgentOption) *story {
 	return &story{t: t, c: stack.NewClient(t, opts...), rp: strings.TrimSuffix(rpURL, "/"), issuer: strings.TrimSuffix(issuer, "/")}
 }
 

@@ -59,14 +59,14 @@ func newInProcess(tb testing.TB, alg string) *inProcess {
 func TestSignerSignsIn(t *testing.T) {
 	t.Parallel()
 	st := newInProcess(t, "EdDSA")
-	s := &bench.Signer{RP: st.rpURL, WantSub: "alice", Transport: http.DefaultTransport}
-	cookies, err := s.SignIn(t.Context())
+	s := &bench.Signer{Base: st.rpURL, WantUser: "alice", Transport: http.DefaultTransport}
+	cookie, err := s.SignIn(t.Context())
 	if err != nil {
 		t.Fatalf("SignIn: %v", err)
 	}
 	// The cookies must be a session: userinfo with them alone names alice.
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, st.rpURL+"/auth/userinfo", nil)
-	req.Header.Set("Cookie", bench.CookieHeader(cookies))
+	req.Header.Set("Cookie", cookie)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -86,10 +86,11 @@ func TestSignerReportsFailures(t *testing.T) {
 		fault   *mockidp.Fault
 		wantErr string
 	}{
-		{"wrong user", bench.Signer{RP: st.rpURL, WantSub: "bob"}, nil, `sub "alice", want "bob"`},
-		{"provider denies", bench.Signer{RP: st.rpURL, WantSub: "alice"}, &mockidp.Fault{AuthError: "access_denied"}, "/auth/callback: status 4"},
-		{"bad ID token", bench.Signer{RP: st.rpURL, WantSub: "alice"}, &mockidp.Fault{IDTokenSigning: mockidp.SigningBadSignature}, "/auth/callback: status"},
-		{"nothing listening", bench.Signer{RP: "http://127.0.0.1:1", WantSub: "alice"}, nil, "sign-in:"},
+		{"wrong user", bench.Signer{Base: st.rpURL, WantUser: "bob"}, nil, `user "alice"; want 2xx and "bob"`},
+		{"provider denies", bench.Signer{Base: st.rpURL, WantUser: "alice"}, &mockidp.Fault{AuthError: "access_denied"}, "sign-in: /auth/callback: status 4"},
+		{"bad ID token", bench.Signer{Base: st.rpURL, WantUser: "alice"}, &mockidp.Fault{IDTokenSigning: mockidp.SigningBadSignature}, "sign-in: /auth/callback: status 401"},
+		{"nothing listening", bench.Signer{Base: "http://127.0.0.1:1", WantUser: "alice"}, nil, "sign-in: GET http://127.0.0.1:1/auth/login"},
+		{"a refusal before the callback", bench.Signer{Base: st.rpURL, WantUser: "alice", Paths: bench.Paths{Start: "/auth/userinfo", Callback: "/auth/callback", Verify: "/auth/verify"}}, nil, "sign-in: /auth/userinfo: status 401"},
 	}
 	for _, tt := range tests { // sequential: faults apply to the next sign-in
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,7 +108,7 @@ func TestSignerReportsFailures(t *testing.T) {
 }
 
 // BenchmarkSignIn measures complete sign-ins (login, authorize, callback with
-// token exchange and ID token verification, userinfo) over loopback HTTP with
+// token exchange and ID token verification, forward auth) over loopback HTTP with
 // rp and mockidp in this process. Profile it with
 //
 //	go test -run '^$' -bench SignIn/RS256 -cpuprofile cpu.out ./internal/bench/
@@ -115,7 +116,7 @@ func BenchmarkSignIn(b *testing.B) {
 	for _, alg := range []string{"RS256", "ES256", "EdDSA"} {
 		b.Run(alg, func(b *testing.B) {
 			st := newInProcess(b, alg)
-			s := &bench.Signer{RP: st.rpURL, WantSub: "alice", Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+			s := &bench.Signer{Base: st.rpURL, WantUser: "alice", Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 			b.ReportAllocs()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {

@@ -89,3 +89,42 @@ func procPath(pid int, name string) string {
 	}
 	return "/proc/" + strconv.Itoa(pid) + "/" + name
 }
+
+// cpuMeter reads the CPU time of a set of processes (pid 0: this tool).
+type cpuMeter struct {
+	pids   []int
+	before []time.Duration
+}
+
+// newCPUMeter takes the first reading.
+func newCPUMeter(pids ...int) (*cpuMeter, error) {
+	m := &cpuMeter{pids: pids}
+	var err error
+	m.before, err = m.read()
+	return m, err
+}
+
+// read returns the current CPU time of each process.
+func (m *cpuMeter) read() ([]time.Duration, error) {
+	out := make([]time.Duration, len(m.pids))
+	for i, pid := range m.pids {
+		t, err := CPUTime(pid)
+		if err != nil {
+			return nil, fmt.Errorf("pid %d: %w", pid, err)
+		}
+		out[i] = t
+	}
+	return out, nil
+}
+
+// since returns the CPU time each process used since the first reading.
+func (m *cpuMeter) since() ([]time.Duration, error) {
+	now, err := m.read()
+	if err != nil {
+		return nil, err
+	}
+	for i := range now {
+		now[i] -= m.before[i]
+	}
+	return now, nil
+}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/foyer-oidc/foyer/internal/stack"
 )
 
 // redisServer is a throwaway redis-server for the Redis session-store figures:
@@ -16,7 +18,7 @@ import (
 type redisServer struct {
 	// URL is the session-store URL to hand the RP, e.g. "redis://127.0.0.1:PORT/0".
 	URL    string
-	proc   *process
+	proc   *stack.Process
 	client *redis.Client
 }
 
@@ -28,14 +30,14 @@ func startRedis(ctx context.Context, dir string) (*redisServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: no redis-server on PATH", errNA)
 	}
-	addr, err := freeAddr()
+	addr, err := stack.Addr()
 	if err != nil {
 		return nil, err
 	}
 	_, port, _ := strings.Cut(addr, ":")
-	proc, err := startProcess("redis", dir, path,
+	proc, err := stack.Launch(stack.ProcessConfig{Name: "redis", Path: path, Args: []string{
 		"--bind", "127.0.0.1", "--port", port, "--dir", dir,
-		"--save", "", "--appendonly", "no", "--protected-mode", "yes")
+		"--save", "", "--appendonly", "no", "--protected-mode", "yes"}})
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +49,7 @@ func startRedis(ctx context.Context, dir string) (*redisServer, error) {
 			return r, nil
 		} else if ctx.Err() != nil || proc.Exited() {
 			r.Stop()
-			return nil, fmt.Errorf("redis-server not ready: %v%s", err, proc.tail())
+			return nil, fmt.Errorf("redis-server not ready: %v\n%s", err, proc.Output())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -98,5 +100,5 @@ func (r *redisServer) Keys(ctx context.Context) (int64, error) {
 // Stop closes the client and stops the server.
 func (r *redisServer) Stop() {
 	_ = r.client.Close()
-	r.proc.Stop()
+	_ = r.proc.Terminate(stopGrace)
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -25,18 +24,10 @@ func TestRunEndToEnd(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 	defer cancel()
-	// `make test` builds bin/ first and names it in FOYER_BIN_DIR; use those
-	// binaries rather than compiling the same programs again.
-	dir := os.Getenv("FOYER_BIN_DIR")
-	if dir == "" {
-		dir = t.TempDir()
-		if err := bench.Build(ctx, dir, "mockidp", "rp"); err != nil {
-			t.Fatal(err)
-		}
-	}
+	// No binaries given: Run takes those of `make test` (FOYER_BIN_DIR),
+	// else an up-to-date bin/, else builds them.
 	var log bytes.Buffer
 	report, err := bench.Run(ctx, bench.Config{
-		Binaries:  bench.Binaries{MockIDP: filepath.Join(dir, "mockidp"), RP: filepath.Join(dir, "rp")},
 		Scenarios: []string{"all"},
 		Starts:    2,
 		Algs:      []string{"EdDSA"},

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/foyer-oidc/foyer/internal/stack"
 )
 
 // memoryWarmup is the number of sign-ins before the "before" readings, so
@@ -45,7 +47,7 @@ func (s *suite) memoryStore(ctx context.Context, store string, r *redisServer) e
 		}
 		return err
 	}
-	defer st.stop()
+	defer stopStack(st)
 	signer := s.signer(st)
 	do := func(ctx context.Context, _ int) error {
 		_, err := signer.SignIn(ctx)
@@ -92,13 +94,13 @@ type memoryReading struct {
 
 // memoryReading reads the RSS of rp and mockidp and, if r is set, Redis's
 // used memory and key count.
-func (s *suite) memoryReading(ctx context.Context, st *stack, r *redisServer) (memoryReading, error) {
+func (s *suite) memoryReading(ctx context.Context, st *stack.Stack, r *redisServer) (memoryReading, error) {
 	var m memoryReading
 	var err error
-	if m.rpRSS, err = RSS(st.rp.PID()); err != nil {
+	if m.rpRSS, err = RSS(st.RP.PID()); err != nil {
 		return m, err
 	}
-	if m.mockRSS, err = RSS(st.mock.PID()); err != nil {
+	if m.mockRSS, err = RSS(st.MockIDP.PID()); err != nil {
 		return m, err
 	}
 	if r == nil {

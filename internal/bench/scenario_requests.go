@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/foyer-oidc/foyer/internal/stack"
 )
 
 // target is one URL put under open-loop load.
@@ -66,12 +68,11 @@ func (s *suite) requestsStore(ctx context.Context, which, store string, r *redis
 		}
 		return err
 	}
-	defer st.stop()
-	cookies, err := s.signer(st).SignIn(ctx)
+	defer stopStack(st)
+	cookie, err := s.signer(st).SignIn(ctx)
 	if err != nil {
 		return err
 	}
-	cookie := CookieHeader(cookies)
 	client := &http.Client{Transport: s.transport, Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	var targets []target
@@ -79,12 +80,12 @@ func (s *suite) requestsStore(ctx context.Context, which, store string, r *redis
 	case "verify":
 		// /healthz does no session work: its cost is the floor that HTTP,
 		// the kernel and Go's scheduler put under every request to rp.
-		targets = []target{{"healthz", st.rpURL + "/healthz", cookie}, {"verify", st.rpURL + "/auth/verify", cookie}}
-		if err := wantStatus(ctx, client, st.rpURL+"/auth/verify", "", http.StatusUnauthorized); err != nil {
+		targets = []target{{"healthz", st.RPURL + "/healthz", cookie}, {"verify", st.RPURL + "/auth/verify", cookie}}
+		if err := wantStatus(ctx, client, st.RPURL+"/auth/verify", "", http.StatusUnauthorized); err != nil {
 			return fmt.Errorf("verify without a session: %w", err)
 		}
 	case "proxy":
-		targets = []target{{"direct", up.URL + "/bench", ""}, {"proxy", st.rpURL + "/bench", cookie}}
+		targets = []target{{"direct", up.URL + "/bench", ""}, {"proxy", st.RPURL + "/bench", cookie}}
 	}
 	if err := checkIdentity(ctx, client, targets[len(targets)-1], "alice"); err != nil {
 		return err
@@ -135,13 +136,13 @@ func (s *suite) reportTarget(which, store string, t target, res targetResult, re
 
 // runTarget puts t under open-loop load: a warm-up, then the measured runs.
 // With r set it also counts the commands Redis processed.
-func (s *suite) runTarget(ctx context.Context, client *http.Client, st *stack, r *redisServer, t target) (targetResult, error) {
+func (s *suite) runTarget(ctx context.Context, client *http.Client, st *stack.Stack, r *redisServer, t target) (targetResult, error) {
 	do := func(ctx context.Context) error { return wantStatus(ctx, client, t.url, t.cookie, http.StatusOK) }
 	OpenLoop{Rate: s.cfg.Rate, Duration: s.cfg.Warmup}.Run(ctx, do)
 	var rate, p50, p99, cpu, cmds []float64
 	var out targetResult
 	for run := range s.cfg.Runs {
-		meter, err := newCPUMeter(st.rp.PID())
+		meter, err := newCPUMeter(st.RP.PID())
 		if err != nil {
 			return out, err
 		}
@@ -233,7 +234,7 @@ func checkIdentity(ctx context.Context, client *http.Client, t target, want stri
 }
 
 // refusal returns why a program did not start: the last line of the output
-// that the error carries (see process.WaitReady), else its first line.
+// that the error carries (see stack.Process.WaitReady), else its first line.
 func refusal(err error) string {
 	msg := err.Error()
 	if _, out, ok := strings.Cut(msg, " output ---\n"); ok {

@@ -64,7 +64,7 @@ func (s *suite) signinAlg(ctx context.Context, alg string) (signinResult, error)
 	if err != nil {
 		return signinResult{}, err
 	}
-	defer st.stop()
+	defer stopStack(st)
 	signer := s.signer(st)
 	if _, err := signer.SignIn(ctx); err != nil {
 		return signinResult{}, err
@@ -77,7 +77,7 @@ func (s *suite) signinAlg(ctx context.Context, alg string) (signinResult, error)
 	var rate, p50, p99, rpCPU, mockCPU, ownCPU []float64
 	var out signinResult
 	for run := range s.cfg.Runs {
-		meter, err := newCPUMeter(st.rp.PID(), st.mock.PID(), 0)
+		meter, err := newCPUMeter(st.RP.PID(), st.MockIDP.PID(), 0)
 		if err != nil {
 			return out, err
 		}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/foyer-oidc/foyer/internal/stack"
 )
 
 // startPoll is how often `start` asks a starting mockidp for /jwks: the
@@ -22,7 +24,7 @@ const idleWait = time.Second
 // default configuration (RS256, demo clients); then the idle RSS of the last
 // launch, the binary size and the container image size.
 func (s *suite) start(ctx context.Context) error {
-	path := s.cfg.Binaries.MockIDP
+	path := s.bins.Path("mockidp")
 	fi, err := os.Stat(path)
 	if err != nil {
 		return err
@@ -60,18 +62,18 @@ func (s *suite) start(ctx context.Context) error {
 // startOnce launches mockidp on a free port, times exec → first 200 from
 // /jwks, and, if idle is set, waits idleWait and reads its RSS.
 func (s *suite) startOnce(ctx context.Context, path string, idle bool) (time.Duration, int64, error) {
-	addr, err := freeAddr()
+	addr, err := stack.Addr()
 	if err != nil {
 		return 0, 0, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
 	t0 := time.Now()
-	p, err := startProcess("mockidp", s.tmp, path, "--addr", addr)
+	p, err := stack.Launch(stack.ProcessConfig{Name: "mockidp", Path: path, Args: []string{"--addr", addr}})
 	if err != nil {
 		return 0, 0, err
 	}
-	defer p.Stop()
+	defer p.Terminate(stopGrace)
 	if _, err := p.WaitReady(ctx, "http://"+addr+"/jwks", startPoll); err != nil {
 		return 0, 0, err
 	}

@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/foyer-oidc/foyer/internal/stack"
 )
 
 // Scenarios lists the scenario names in the order `all` runs them.
@@ -27,8 +29,8 @@ const (
 // Config says what to measure and how long; zero fields take the defaults
 // noted on each.
 type Config struct {
-	// Binaries are the programs to measure; empty paths are looked up in bin/
-	// or built (see [Binaries.Locate]).
+	// Binaries are the programs to measure; empty paths are looked up in
+	// $FOYER_BIN_DIR or bin/, or built (see [stack.Builder]).
 	Binaries Binaries
 	// Scenarios to run, from [Scenarios]; empty or "all" means every one.
 	Scenarios []string
@@ -115,6 +117,7 @@ func (c Config) Validate() error {
 type suite struct {
 	cfg       Config
 	tmp       string
+	bins      stack.Binaries
 	report    *Report
 	transport *http.Transport
 }
@@ -133,15 +136,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	built, err := cfg.Binaries.Locate(ctx, tmp)
+	bins, err := cfg.Binaries.locate(ctx, tmp)
 	if err != nil {
 		return nil, err
 	}
-	if len(built) > 0 {
-		fmt.Fprintf(cfg.Log, "built %s into %s (bin/ has none, or older than the sources)\n", strings.Join(built, ", "), tmp)
+	if len(bins.Built) > 0 {
+		fmt.Fprintf(cfg.Log, "built %s into %s (bin/ has none, or older than the sources)\n", strings.Join(bins.Built, ", "), tmp)
 	}
 	shown := cfg.Binaries
-	for _, name := range built {
+	for _, name := range bins.Built {
 		label := "fresh build of ./cmd/" + name
 		if name == "rp" {
 			shown.RP = label
@@ -150,8 +153,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	s := &suite{
-		cfg: cfg,
-		tmp: tmp,
+		cfg:  cfg,
+		tmp:  tmp,
+		bins: bins,
 		report: &Report{
 			Machine:  m,
 			Date:     time.Now().UTC(),
@@ -184,6 +188,41 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	return s.report, nil
 }
+
+// Binaries are the paths of the programs under test.
+type Binaries struct {
+	MockIDP string `json:"mockidp"`
+	RP      string `json:"rp"`
+}
+
+// locate returns b's programs, each empty path taken from $FOYER_BIN_DIR,
+// else an up-to-date bin/, else a fresh build into tmp (see [stack.Builder]).
+func (b Binaries) locate(ctx context.Context, tmp string) (stack.Binaries, error) {
+	given := map[string]string{"mockidp": b.MockIDP, "rp": b.RP}
+	var missing []string
+	for name, path := range given {
+		if path == "" {
+			missing = append(missing, name)
+		}
+	}
+	bins := stack.Binaries{Paths: given}
+	if len(missing) == 0 {
+		return bins, nil
+	}
+	found, err := (&stack.Builder{Dir: tmp, Prebuilt: "bin", Names: missing}).Build(ctx)
+	for _, name := range missing {
+		bins.Paths[name] = found.Path(name)
+	}
+	bins.Built = found.Built
+	return bins, err
+}
+
+// errNA marks a measurement that cannot be taken on this machine; its text
+// is shown as "n/a (reason)".
+var errNA = errors.New("n/a")
+
+// maxBody caps the bytes read from any response.
+const maxBody = 1 << 20
 
 // logf writes a progress line.
 func (s *suite) logf(format string, args ...any) {

@@ -8,7 +8,8 @@
 // brings the same data back on the same port, which is what an outage test needs.
 //
 // When redis-server is not installed the test is skipped with one line saying so,
-// unless the environment sets REQUIRE_REDIS=1, in which case it fails.
+// unless the environment sets REQUIRE_REDIS=1, in which case it fails (see
+// stack.Require).
 package redistest
 
 import (
@@ -25,10 +26,9 @@ import (
 	"sync"
 	"testing"
 	"time"
-)
 
-// Binary is the redis-server executable looked up in PATH.
-const Binary = "redis-server"
+	"github.com/foyer-oidc/foyer/internal/stack"
+)
 
 // startTimeout bounds how long a server may take to answer its first PING.
 const startTimeout = 15 * time.Second
@@ -53,22 +53,17 @@ type Server struct {
 }
 
 // Start starts a redis-server for t and stops it in t.Cleanup. It skips t when
-// redis-server is not in PATH, or fails t when REQUIRE_REDIS=1.
+// redis-server is not in PATH, or fails t when REQUIRE_REDIS=1 (stack.Redis).
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin, err := exec.LookPath(Binary)
-	if err != nil {
-		if os.Getenv("REQUIRE_REDIS") == "1" {
-			t.Fatalf("redistest: %s not found in PATH and REQUIRE_REDIS=1 (install it with `make ci-deps`)", Binary)
-		} else {
-			t.Skipf("redistest: %s not found in PATH; skipping (install it with `make ci-deps`)", Binary)
-		}
+	bin := stack.Require(t, stack.Redis)
+	if bin == "" {
 		return nil // reached only with a testing.TB whose Skipf/Fatalf return
 	}
 	s := &Server{t: t, bin: bin, Dir: t.TempDir()}
 	// A free port can be taken by someone else between Close and redis binding it;
 	// try a few ports before giving up.
-	var lastErr error
+	var lastErr, err error
 	for range 3 {
 		s.port, err = freePort()
 		if err != nil {

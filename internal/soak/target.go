@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,48 +50,12 @@ func mockYAML(issuer, rpURL string, users int, accessTTL time.Duration) []byte {
 	return b.Bytes()
 }
 
-// freeAddr returns a loopback address that was free a moment ago.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-// waitOK polls url until it answers 200, ctx ends, or done is closed.
-func waitOK(ctx context.Context, url string, done <-chan struct{}) error {
-	var last error
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err == nil {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-			err = fmt.Errorf("status %d", resp.StatusCode)
-		}
-		last = err
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s not ready: %w (last: %v)", url, ctx.Err(), last)
-		case <-done:
-			return fmt.Errorf("%s: the process exited (last: %v)", url, last)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
 // refreshCounter is an io.Writer over the provider's log that counts the
-// refresh grants it reports, keeping the last lines for diagnostics.
+// refresh grants it reports.
 type refreshCounter struct {
 	n    atomic.Int64
 	mu   sync.Mutex
 	part []byte
-	tail []string
 }
 
 func (c *refreshCounter) Write(p []byte) (int, error) {
@@ -111,17 +72,6 @@ func (c *refreshCounter) Write(p []byte) (int, error) {
 		if strings.Contains(line, "grant_type=refresh_token") {
 			c.n.Add(1)
 		}
-		c.tail = append(c.tail, line)
-		if len(c.tail) > 40 {
-			c.tail = c.tail[1:]
-		}
 	}
 	return len(p), nil
-}
-
-// lines returns the last lines written.
-func (c *refreshCounter) lines() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return strings.Join(c.tail, "\n")
 }

@@ -6,11 +6,12 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/foyer-oidc/foyer/internal/stack"
 )
 
 // requestTimeout bounds every request of the soak: a hang is a failure, not a wait.
@@ -28,9 +29,7 @@ type vu struct {
 }
 
 func newVU(sub string, base *url.URL, tr http.RoundTripper, t *tally) *vu {
-	jar, _ := cookiejar.New(nil)
-	return &vu{sub: sub, base: base, t: t, client: &http.Client{Jar: jar, Transport: tr, Timeout: requestTimeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	return &vu{sub: sub, base: base, t: t, client: stack.NewAgent(stack.WithTransport(tr)).HTTP}
 }
 
 // answer is a response read to the end.

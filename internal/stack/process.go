@@ -1,10 +1,9 @@
 package stack
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,112 +14,204 @@ import (
 	"time"
 )
 
-// StopDeadline is how long a program may take to exit after SIGTERM.
+// StopDeadline is how long a program may take to exit after SIGTERM in
+// [Process.Stop].
 const StopDeadline = time.Second
 
-// readyTimeout bounds the wait for a started program to answer /healthz.
+// readyTimeout bounds StartProcess's wait for the program to be ready.
 const readyTimeout = 30 * time.Second
+
+// outputTail is how many bytes of a program's output a Process keeps.
+const outputTail = 64 << 10
 
 // ProcessConfig describes a program to start as a separate process.
 type ProcessConfig struct {
-	// Name labels the process in logs, e.g. "rp".
+	// Name labels the process in messages, e.g. "rp".
 	Name string
 	// Path is the binary to run.
 	Path string
 	// Args are its command-line arguments (flags).
 	Args []string
-	// Env is added to a copy of the test's environment from which every
+	// Env is added to a copy of this process's environment from which every
 	// RP_* and MOCKIDP_* variable was removed, so that a developer's shell
-	// cannot change what a test starts.
+	// cannot change what is started.
 	Env []string
-	// ReadyURL is polled until it answers 200, e.g. "http://ADDR/healthz".
+	// ReadyURL is polled until it answers 200, e.g. "http://ADDR/readyz";
+	// empty means the program is ready once started.
 	ReadyURL string
+	// ReadyInterval is the time between two polls of ReadyURL. Default 10 ms.
+	ReadyInterval time.Duration
+	// Output, if set, also receives everything the program writes to
+	// stdout and stderr (the Process keeps the last 64 KiB itself).
+	Output io.Writer
 }
 
-// Process is a running program started by StartProcess.
+// Process is a running program started by [Launch], [Start] or
+// [StartProcess]. The kernel kills it if the thread that started it dies
+// (Linux), so an interrupted run leaves nothing behind.
 type Process struct {
 	cfg  ProcessConfig
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *tailBuffer
 	done chan struct{} // closed when the process has exited
 	err  error         // cmd.Wait's result, set before done is closed
 }
 
-// StartProcess starts cfg's program, waits until cfg.ReadyURL answers 200,
-// and registers a cleanup that kills it if the test did not stop it. Its
-// output is logged when the test fails.
-func StartProcess(t testing.TB, cfg ProcessConfig) *Process {
-	t.Helper()
-	p := &Process{cfg: cfg, out: &lockedBuffer{}, done: make(chan struct{})}
+// Launch starts cfg's program and returns at once, without waiting for it to
+// be ready (see [Process.WaitReady]).
+func Launch(cfg ProcessConfig) (*Process, error) {
+	p := &Process{cfg: cfg, out: &tailBuffer{max: outputTail}, done: make(chan struct{})}
 	p.cmd = exec.Command(cfg.Path, cfg.Args...)
 	p.cmd.Env = append(cleanEnv(), cfg.Env...)
-	p.cmd.Stdout = p.out
-	p.cmd.Stderr = p.out
+	var w io.Writer = p.out
+	if cfg.Output != nil {
+		w = io.MultiWriter(p.out, cfg.Output)
+	}
+	p.cmd.Stdout, p.cmd.Stderr = w, w
+	p.cmd.SysProcAttr = sysProcAttr()
 	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", cfg.Name, err)
+		return nil, fmt.Errorf("starting %s: %w", cfg.Name, err)
 	}
 	go func() {
 		p.err = p.cmd.Wait()
 		close(p.done)
 	}()
+	return p, nil
+}
+
+// Start launches cfg's program and waits until cfg.ReadyURL answers 200. It
+// fails, stopping the program, when the program exits first or ctx ends.
+func Start(ctx context.Context, cfg ProcessConfig) (*Process, error) {
+	p, err := Launch(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ReadyURL == "" {
+		return p, nil
+	}
+	if _, err := p.WaitReady(ctx, cfg.ReadyURL, cfg.ReadyInterval); err != nil {
+		_ = p.Terminate(StopDeadline)
+		return nil, err
+	}
+	return p, nil
+}
+
+// StartProcess is [Start] for a test: it fails t when the program does not
+// become ready within 30 s, and registers a cleanup that kills the program if
+// the test did not stop it and logs its output when the test failed.
+func StartProcess(t testing.TB, cfg ProcessConfig) *Process {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
+	defer cancel()
+	p, err := Start(ctx, cfg)
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
 	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			_ = p.cmd.Process.Kill()
-			<-p.done
-		}
+		p.Kill()
 		if t.Failed() {
 			t.Logf("output of %s %s:\n%s", cfg.Name, strings.Join(cfg.Args, " "), p.Output())
 		}
 	})
-	if err := p.waitReady(); err != nil {
-		t.Fatalf("%s did not become ready: %v\noutput:\n%s", cfg.Name, err, p.Output())
-	}
 	return p
 }
 
-// waitReady polls the readiness URL until it answers 200, the process
-// exits, or readyTimeout passes.
-func (p *Process) waitReady() error {
-	if p.cfg.ReadyURL == "" {
-		return nil
+// PID returns the process id.
+func (p *Process) PID() int { return p.cmd.Process.Pid }
+
+// Exited reports whether the process has ended.
+func (p *Process) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
-	defer cancel()
-	return Poll(ctx, 20*time.Millisecond, func() error {
+}
+
+// WaitReady polls url every interval (10 ms when 0) until it answers 200 and
+// returns how long that took from the call. It fails when the process exits
+// first or ctx ends; the error then carries the end of the process's output.
+func (p *Process) WaitReady(ctx context.Context, url string, interval time.Duration) (time.Duration, error) {
+	if interval <= 0 {
+		interval = 10 * time.Millisecond
+	}
+	start := time.Now()
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 2 * time.Second}
+	defer client.CloseIdleConnections()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	var last error
+	for {
 		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("%s not ready at %s: %w (last: %v)%s", p.cfg.Name, url, ctx.Err(), last, p.tail())
 		case <-p.done:
-			return Permanent(fmt.Errorf("exited early: %v", p.err))
-		default:
+			return 0, fmt.Errorf("%s exited before it was ready: %v%s", p.cfg.Name, p.err, p.tail())
+		case <-timer.C:
 		}
-		return get200(ctx, p.cfg.ReadyURL)
-	})
+		if last = get200(ctx, client, url); last == nil {
+			return time.Since(start), nil
+		}
+		timer.Reset(interval)
+	}
+}
+
+// Terminate sends SIGTERM and waits up to grace for the process to exit,
+// killing it after that. It returns an error when the process was still
+// running at the deadline or exited with a non-zero status (also when it had
+// exited by itself before).
+func (p *Process) Terminate(grace time.Duration) error {
+	if !p.Exited() {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	}
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case <-p.done:
+	case <-timer.C:
+		p.Kill()
+		return fmt.Errorf("%s still running %v after SIGTERM%s", p.cfg.Name, grace, p.tail())
+	}
+	if p.err != nil {
+		return fmt.Errorf("%s exit: got %v, want status 0%s", p.cfg.Name, p.err, p.tail())
+	}
+	return nil
 }
 
 // Stop sends SIGTERM and fails t unless the process exits with status 0
 // within StopDeadline.
 func (p *Process) Stop(t testing.TB) {
 	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatalf("SIGTERM to %s: %v", p.cfg.Name, err)
-	}
-	timer := time.NewTimer(StopDeadline)
-	defer timer.Stop()
-	select {
-	case <-p.done:
-	case <-timer.C:
-		t.Fatalf("%s still running %v after SIGTERM", p.cfg.Name, StopDeadline)
-	}
-	if p.err != nil {
-		t.Fatalf("%s exit after SIGTERM: got %v, want status 0\noutput:\n%s", p.cfg.Name, p.err, p.Output())
+	if err := p.Terminate(StopDeadline); err != nil {
+		t.Fatalf("%v", err)
 	}
 }
 
-// Output returns everything the process wrote to stdout and stderr so far.
+// Kill ends the process at once (SIGKILL) if it still runs, and waits for it.
+func (p *Process) Kill() {
+	if !p.Exited() {
+		_ = p.cmd.Process.Kill()
+	}
+	<-p.done
+}
+
+// Output returns the last 64 KiB the process wrote to stdout and stderr.
 func (p *Process) Output() string { return p.out.String() }
 
-// cleanEnv returns the test's environment without RP_* and MOCKIDP_*.
+// tail formats Output for an error message.
+func (p *Process) tail() string {
+	out := strings.TrimSpace(p.Output())
+	if out == "" {
+		return ""
+	}
+	if len(out) > 4<<10 {
+		out = "…" + out[len(out)-4<<10:]
+	}
+	return "\n--- " + p.cfg.Name + " output ---\n" + out
+}
+
+// cleanEnv returns this process's environment without RP_* and MOCKIDP_*.
 func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -133,17 +224,16 @@ func cleanEnv() []string {
 }
 
 // get200 fetches url once and reports an error unless it answers 200.
-func get200(ctx context.Context, url string) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
+func get200(ctx context.Context, client *http.Client, url string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return Permanent(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
 	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s: status %d", url, resp.StatusCode)
@@ -151,51 +241,26 @@ func get200(ctx context.Context, url string) error {
 	return nil
 }
 
-// permanentError stops Poll at once.
-type permanentError struct{ err error }
-
-func (e permanentError) Error() string { return e.err.Error() }
-func (e permanentError) Unwrap() error { return e.err }
-
-// Permanent wraps err so that Poll gives up at once instead of retrying.
-func Permanent(err error) error { return permanentError{err} }
-
-// Poll calls check every interval until it returns nil, returns an error
-// wrapped with Permanent, or ctx ends; it then returns the last error. It is
-// how tests wait on a condition instead of sleeping a fixed time.
-func Poll(ctx context.Context, interval time.Duration, check func() error) error {
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
-	for {
-		err := check()
-		if err == nil {
-			return nil
-		}
-		if errors.As(err, new(permanentError)) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%w (last: %v)", ctx.Err(), err)
-		case <-ticker.C:
-		}
-	}
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent writes and reads.
-type lockedBuffer struct {
+// tailBuffer keeps the last max bytes written to it; it is safe for
+// concurrent writes and reads.
+type tailBuffer struct {
 	mu  sync.Mutex
-	buf bytes.Buffer
+	max int
+	buf []byte
 }
 
-func (b *lockedBuffer) Write(p []byte) (int, error) {
+func (b *tailBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.buf.Write(p)
+	b.buf = append(b.buf, p...)
+	if over := len(b.buf) - b.max; over > 0 {
+		b.buf = append(b.buf[:0], b.buf[over:]...)
+	}
+	return len(p), nil
 }
 
-func (b *lockedBuffer) String() string {
+func (b *tailBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.buf.String()
+	return string(b.buf)
 }

@@ -1,4 +1,7 @@
-package stack
+// Package container builds FROM-scratch images from prebuilt binaries and
+// runs them on a private Docker network for one test, removing containers,
+// images and the network when the test ends, also when it fails.
+package container
 
 import (
 	"bytes"
@@ -14,7 +17,28 @@ import (
 
 	"github.com/ory/dockertest/v3"
 	dc "github.com/ory/dockertest/v3/docker"
+
+	"github.com/foyer-oidc/foyer/internal/stack"
 )
+
+// Docker is the tool a Docker test needs: a Docker engine answering on
+// DOCKER_HOST or the default socket. `make ci-deps` does not install one.
+var Docker = stack.Tool{Name: "Docker engine", Env: "REQUIRE_DOCKER", Probe: probe,
+	Hint: "start a Docker engine, or point DOCKER_HOST at one"}
+
+// probe says why no Docker engine can be used, or nil when one answers.
+func probe() error {
+	pool, err := dockertest.NewPool("")
+	if err != nil {
+		return fmt.Errorf("no Docker engine: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := pool.Client.PingWithContext(ctx); err != nil {
+		return fmt.Errorf("no Docker engine answering: %w", err)
+	}
+	return nil
+}
 
 // Label marks every container, image and network this package creates, so
 // that leftovers of a killed run can be found:
@@ -24,9 +48,9 @@ const Label = "foyer.test"
 // healthTimeout bounds Container.WaitHealthy.
 const healthTimeout = 90 * time.Second
 
-// Docker runs containers for one test on a private network of their own.
+// Engine runs containers for one test on a private network of their own.
 // Everything it creates is removed when the test ends, also when it fails.
-type Docker struct {
+type Engine struct {
 	// Pool is the dockertest connection to the engine.
 	Pool *dockertest.Pool
 	// Network is the private network the containers join.
@@ -35,16 +59,16 @@ type Docker struct {
 	id      string // random suffix shared by this test's names
 }
 
-// NewDocker connects to the Docker engine (skipping or failing t when there
-// is none, see RequireTool) and creates a private network for t.
-func NewDocker(t testing.TB) *Docker {
+// New connects to the Docker engine (skipping or failing t when there is
+// none, see [stack.Require] and [Docker]) and creates a private network for t.
+func New(t testing.TB) *Engine {
 	t.Helper()
-	RequireTool(t, ToolDocker)
+	stack.Require(t, Docker)
 	pool, err := dockertest.NewPool("")
 	if err != nil {
 		t.Fatalf("docker: %v", err)
 	}
-	d := &Docker{Pool: pool, t: t, id: randomID()}
+	d := &Engine{Pool: pool, t: t, id: randomID()}
 	d.Network, err = pool.Client.CreateNetwork(dc.CreateNetworkOptions{
 		Name:   "foyer-test-" + d.id,
 		Driver: "bridge",
@@ -64,7 +88,7 @@ func NewDocker(t testing.TB) *Docker {
 // Image builds an image named after name from a build context holding only
 // binary (under its own base name) and dockerfile (as "Dockerfile"), and
 // returns its reference. The image is removed when the test ends.
-func (d *Docker) Image(name, binary, dockerfile string) string {
+func (d *Engine) Image(name, binary, dockerfile string) string {
 	d.t.Helper()
 	ctxDir := d.t.TempDir()
 	copyFile(d.t, binary, filepath.Join(ctxDir, filepath.Base(binary)), 0o755)
@@ -94,9 +118,9 @@ func (d *Docker) Image(name, binary, dockerfile string) string {
 	return ref
 }
 
-// ContainerConfig describes a container to run on the test's network.
-type ContainerConfig struct {
-	// Image is the reference returned by Docker.Image.
+// Config describes a container to run on the test's network.
+type Config struct {
+	// Image is the reference returned by Engine.Image.
 	Image string
 	// Alias is the container's name on the private network (its service
 	// name, e.g. "mockidp"), by which the other containers reach it.
@@ -108,25 +132,25 @@ type ContainerConfig struct {
 	Publish map[int]int
 }
 
-// Container is a running container created by Docker.Run.
+// Container is a running container created by Engine.Run.
 type Container struct {
 	// ID is the engine's id of the container.
 	ID    string
-	cfg   ContainerConfig
-	d     *Docker
+	cfg   Config
+	d     *Engine
 	ports map[int]int
 }
 
 // Run creates and starts a container and registers its removal (with its
 // logs written to the test log when the test failed).
-func (d *Docker) Run(cfg ContainerConfig) *Container {
+func (d *Engine) Run(cfg Config) *Container {
 	d.t.Helper()
 	c := &Container{cfg: cfg, d: d, ports: map[int]int{}}
 	exposed := map[dc.Port]struct{}{}
 	bindings := map[dc.Port][]dc.PortBinding{}
 	for cport, hport := range cfg.Publish {
 		if hport == 0 {
-			hport = FreePort(d.t)
+			hport = stack.FreePort(d.t)
 		}
 		c.ports[cport] = hport
 		p := dc.Port(strconv.Itoa(cport) + "/tcp")
@@ -183,20 +207,20 @@ func (c *Container) WaitHealthy() {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), healthTimeout)
 	defer cancel()
-	err := Poll(ctx, 250*time.Millisecond, func() error {
+	err := stack.Poll(ctx, 250*time.Millisecond, func() error {
 		info, err := c.d.Pool.Client.InspectContainerWithContext(c.ID, ctx)
 		if err != nil {
 			return err
 		}
 		switch st := info.State; {
 		case !st.Running:
-			return Permanent(fmt.Errorf("not running: %s (exit code %d)", st.Status, st.ExitCode))
+			return stack.Permanent(fmt.Errorf("not running: %s (exit code %d)", st.Status, st.ExitCode))
 		case st.Health.Status == "healthy":
 			return nil
 		case st.Health.Status == "unhealthy":
-			return Permanent(fmt.Errorf("unhealthy: %+v", st.Health.Log))
+			return stack.Permanent(fmt.Errorf("unhealthy: %+v", st.Health.Log))
 		case st.Health.Status == "":
-			return Permanent(fmt.Errorf("image %s has no HEALTHCHECK", c.cfg.Image))
+			return stack.Permanent(fmt.Errorf("image %s has no HEALTHCHECK", c.cfg.Image))
 		default:
 			return fmt.Errorf("health %q", st.Health.Status)
 		}

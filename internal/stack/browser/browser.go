@@ -1,4 +1,6 @@
-package stack
+// Package browser drives a headless Chromium for foyer's end-to-end tests,
+// with a screenshot after each step; the last one is kept when a test fails.
+package browser
 
 import (
 	"context"
@@ -12,10 +14,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-)
 
-// ChromiumCommand is the browser a Browser starts: Debian's Chromium.
-const ChromiumCommand = "chromium"
+	"github.com/foyer-oidc/foyer/internal/stack"
+)
 
 // chromiumFlags are the exact flags a Browser starts Chromium with (plus a
 // fresh --user-data-dir and chromedp's own --remote-debugging-port). The
@@ -38,14 +39,14 @@ type Browser struct {
 	last  string
 }
 
-// NewBrowser starts Chromium for t (skipping or failing t when it is missing,
-// see RequireTool) and stops it when t ends.
-func NewBrowser(t testing.TB) *Browser {
+// New starts Debian's Chromium for t (skipping or failing t when it is
+// missing, see [stack.Require] and [stack.Chromium]) and stops it when t ends.
+func New(t testing.TB) *Browser {
 	t.Helper()
-	RequireTool(t, ToolBrowser)
+	path := stack.Require(t, stack.Chromium)
 	b := &Browser{t: t, dir: t.TempDir()}
 	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(ChromiumCommand),
+		chromedp.ExecPath(path),
 		chromedp.UserDataDir(t.TempDir()),
 	}
 	for _, f := range chromiumFlags {
@@ -65,7 +66,7 @@ func NewBrowser(t testing.TB) *Browser {
 	// The first run starts the browser and must not carry a timeout (it
 	// would stop the whole browser when it ends).
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1024, 768)); err != nil {
-		t.Fatalf("starting %s: %v", ChromiumCommand, err)
+		t.Fatalf("starting %s: %v", path, err)
 	}
 	return b
 }
