@@ -29,7 +29,7 @@ IMAGES    := rp mockidp whoami
 # Run apt-get as root, or through sudo otherwise.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help build run test bench bench-start bench-load fuzz soak images ci-deps clean
+.PHONY: help build run test check bench bench-start bench-load fuzz soak images ci-deps clean
 
 help: ## Show this list of targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -47,8 +47,17 @@ run: build ## Build and start rp on http://127.0.0.1:8080 in dev mode (mock IdP 
 
 # The integration tests run the binaries `build` just made (FOYER_BIN_DIR)
 # instead of compiling them again while every test package compiles.
-test: build ## Run every test with the race detector (browser/Docker/Redis parts skip when missing).
-	FOYER_BIN_DIR=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -timeout $(TESTTIMEOUT) ./...
+# internal/testsummary turns `go test -json` back into the usual lines, prints
+# each failed test in full, and ends with every skipped test and its reason.
+test: build ## Run every test with the race detector, then list skipped and failed tests (browser/Docker/Redis/nginx parts skip when missing).
+	@$(GO) build -o $(BIN)/testsummary ./internal/testsummary
+	@set -o pipefail; FOYER_BIN_DIR=$(CURDIR)/$(BIN) $(GO) test -json -race -count=1 -timeout $(TESTTIMEOUT) ./... | $(BIN)/testsummary
+
+check: ## Hygiene: gofmt, go vet, go mod tidy, no committed binaries.
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: not formatted:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) mod tidy -diff
+	$(GO) run ./internal/nobinaries
 
 bench: ## Run the Go benchmarks with their figures, then the load benchmarks.
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
