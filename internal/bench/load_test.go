@@ -140,7 +140,7 @@ func TestClosedLoopMaxOps(t *testing.T) {
 
 func TestClosedLoopStopsAtDuration(t *testing.T) {
 	t.Parallel()
-	res := ClosedLoop{VUs: 2, Duration: time.Millisecond}.Run(context.Background(), func(context.Context, int) error {
+	res := ClosedLoop{VUs: 2, Duration: 50 * time.Millisecond}.Run(context.Background(), func(context.Context, int) error {
 		return errors.New("fail")
 	})
 	if res.Sent == 0 || res.Failed != res.Sent || res.OK != 0 {
