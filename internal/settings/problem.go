@@ -55,35 +55,43 @@ func (r Report) Warnings() []Problem {
 	return out
 }
 
-// Err is nil when r holds no error, else an [*Error] with every error.
+// Err is nil when r holds no error, else an [*Error] with every error, and
+// the warnings, which may explain them (a misspelt variable).
 func (r Report) Err() error {
-	var errs []Problem
+	e := &Error{}
 	for _, p := range r.Problems {
-		if !p.Warning {
-			errs = append(errs, p)
+		if p.Warning {
+			e.Warnings = append(e.Warnings, p)
+		} else {
+			e.Problems = append(e.Problems, p)
 		}
 	}
-	if len(errs) == 0 {
+	if len(e.Problems) == 0 {
 		return nil
 	}
-	return &Error{Problems: errs}
+	return e
 }
 
 // Error is a configuration that cannot be used. Its text is one line for one
-// problem, else a count and one indented line per problem; the command's
-// main puts its name in front.
+// problem, else a count and one indented line per problem, then one
+// indented line per warning; the command's main puts its name in front.
 type Error struct {
 	Problems []Problem
+	Warnings []Problem
 }
 
 func (e *Error) Error() string {
-	if len(e.Problems) == 1 {
-		return e.Problems[0].String()
-	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d problems in the configuration:", len(e.Problems))
-	for _, p := range e.Problems {
-		b.WriteString("\n  " + p.String())
+	if len(e.Problems) == 1 {
+		b.WriteString(e.Problems[0].String())
+	} else {
+		fmt.Fprintf(&b, "%d problems in the configuration:", len(e.Problems))
+		for _, p := range e.Problems {
+			b.WriteString("\n  " + p.String())
+		}
+	}
+	for _, w := range e.Warnings {
+		b.WriteString("\n  warning: " + w.String())
 	}
 	return b.String()
 }

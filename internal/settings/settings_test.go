@@ -274,12 +274,12 @@ func TestReportErr(t *testing.T) {
 		t.Fatal("a report with only warnings is an error")
 	}
 	r.Errorf("--a", "bad")
-	if got := r.Err().Error(); got != "--a: bad" {
+	if got := r.Err().Error(); got != "--a: bad\n  warning: W: only a warning" {
 		t.Errorf("one problem: %q", got)
 	}
 	r.Errorf("", "also bad")
 	var e *Error
-	if err := r.Err(); !errors.As(err, &e) || len(e.Problems) != 2 || err.Error() != "2 problems in the configuration:\n  --a: bad\n  also bad" {
+	if err := r.Err(); !errors.As(err, &e) || len(e.Problems) != 2 || err.Error() != "2 problems in the configuration:\n  --a: bad\n  also bad\n  warning: W: only a warning" {
 		t.Errorf("two problems: %q", err)
 	}
 	if w := r.Warnings(); len(w) != 1 || w[0].String() != "W: only a warning" {
