@@ -47,6 +47,10 @@ type metadata struct {
 	// tenantIssuer is the Entra multi-tenant issuer template. When set, go-oidc's
 	// issuer check is skipped and [provider.checkTenant] checks iss against it instead.
 	tenantIssuer *issuerTemplate
+	// clientAuth is the token endpoint authentication in use; authMethods what the
+	// provider advertised (token_endpoint_auth_methods_supported).
+	clientAuth  string
+	authMethods []string
 }
 
 // discoveryDoc holds the discovery fields go-oidc does not expose.
@@ -109,7 +113,9 @@ func (p *provider) discoverLoop(ctx context.Context, s *settings) {
 	for {
 		err := p.discover(ctx, s)
 		if err == nil {
-			s.Logger.Info("provider discovered", "provider", p.cfg.ID, "issuer", p.cfg.Issuer)
+			m := p.meta.Load()
+			s.Logger.Info("provider discovered", "provider", p.cfg.ID, "issuer", p.cfg.Issuer,
+				"client_auth", m.clientAuth, "provider_accepts", acceptedAuth(m.authMethods))
 			p.maintain(ctx, s)
 			return
 		}
@@ -158,10 +164,11 @@ func (p *provider) discover(ctx context.Context, s *settings) error {
 		return err
 	}
 	ep := op.Endpoint()
-	ep.AuthStyle, err = p.authStyle(doc.AuthMethods)
+	style, method, err := p.authStyle(doc.AuthMethods)
 	if err != nil {
 		return err
 	}
+	ep.AuthStyle = style
 	now, skew := s.Now, s.ClockSkew
 	secret := p.cfg.ClientSecret
 	if p.apple != nil {
@@ -191,6 +198,8 @@ func (p *provider) discover(ctx context.Context, s *settings) error {
 		algs:         algs,
 		endSession:   doc.EndSession,
 		issParameter: doc.IssParameter,
+		clientAuth:   method,
+		authMethods:  doc.AuthMethods,
 	}
 	if !p.cfg.SkipUserInfo {
 		m.userinfoURL = doc.UserinfoEndpoint
@@ -201,8 +210,9 @@ func (p *provider) discover(ctx context.Context, s *settings) error {
 }
 
 // authStyle picks the token endpoint authentication explicitly: x/oauth2's auto-detect
-// retries a failed exchange with the other style, redeeming the code twice.
-func (p *provider) authStyle(advertised []string) (oauth2.AuthStyle, error) {
+// retries a failed exchange with the other style, redeeming the code twice. It also
+// returns the method's name, and refuses one the provider does not advertise.
+func (p *provider) authStyle(advertised []string) (oauth2.AuthStyle, string, error) {
 	method := p.cfg.TokenAuth
 	if p.apple != nil {
 		method = "client_secret_post" // the minted secret is posted; Apple takes nothing else
@@ -219,13 +229,26 @@ func (p *provider) authStyle(advertised []string) (oauth2.AuthStyle, error) {
 		}
 	}
 	if len(advertised) > 0 && !slices.Contains(advertised, method) {
-		return 0, fmt.Errorf("discovery: token endpoint auth %q not advertised (%q)", method, advertised)
+		why := ""
+		if method == "none" {
+			why = " (a public client: no client secret)"
+		}
+		return 0, method, fmt.Errorf("discovery: the client authenticates with %s%s, but the provider's token endpoint accepts only %s "+
+			"(token_endpoint_auth_methods_supported); set a client secret or the token auth method", method, why, strings.Join(advertised, ", "))
 	}
 	if method == "client_secret_basic" {
-		return oauth2.AuthStyleInHeader, nil
+		return oauth2.AuthStyleInHeader, method, nil
 	}
 	// client_secret_post, and "none" (client_id in the body, no secret).
-	return oauth2.AuthStyleInParams, nil
+	return oauth2.AuthStyleInParams, method, nil
+}
+
+// acceptedAuth describes a provider's token_endpoint_auth_methods_supported.
+func acceptedAuth(advertised []string) string {
+	if len(advertised) == 0 {
+		return "not advertised (client_secret_basic by default)"
+	}
+	return strings.Join(advertised, " ")
 }
 
 // allowedAlgs keeps the advertised asymmetric algorithms; none and HS* never pass.
