@@ -73,20 +73,13 @@ rules:
     groups: [admins]
     claims: {"realm_access.roles": [editor]}
 `
-	file := filepath.Join(dir, "rp.yaml")
-	os.WriteFile(file, []byte(yaml), 0o600)
-	fc, err := loadFile(file)
+	env := map[string]string{"RP_CLIENT_SECRET": "s", "RP_COOKIE_SECRET": secret32}
+	args := []string{"--trusted-proxies", "127.0.0.1", "--issuer", "https://idp.test", "--client-id", "rp"}
+	_, a, err := configured(t, args, env, yaml)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := parseOptions([]string{"--trusted-proxies", "127.0.0.1"}, func(string) string { return "" }, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg rp.Config
-	if err := o.applyGateway(fc, &cfg); err != nil {
-		t.Fatal(err)
-	}
+	cfg := a.cfg
 	if len(cfg.Gateway.TrustedProxies) != 1 || cfg.Gateway.TrustedProxies[0] != netip.MustParsePrefix("127.0.0.1/32") {
 		t.Errorf("trusted proxies = %v, want the flag's 127.0.0.1/32 over the file", cfg.Gateway.TrustedProxies)
 	}
@@ -97,15 +90,14 @@ rules:
 		t.Errorf("rules = %+v", cfg.Gateway.Rules)
 	}
 
-	o, _ = parseOptions([]string{"--trusted-proxies", "10.0.0.0/33,nope", "--assertion-key-file", filepath.Join(dir, "missing.pem")}, func(string) string { return "" }, io.Discard)
-	err = o.applyGateway(&fileConfig{}, &rp.Config{})
+	_, _, err = configured(t, append(args, "--trusted-proxies", "10.0.0.0/33,nope", "--assertion-key-file", filepath.Join(dir, "missing.pem")), env, "")
 	if err == nil || strings.Count(err.Error(), "--trusted-proxies") != 2 || !strings.Contains(err.Error(), "--assertion-key-file") {
 		t.Errorf("bad flags: err = %v, want both proxies and the key file reported", err)
 	}
-	if _, err := parseOptions([]string{"--assertion=maybe"}, func(string) string { return "" }, io.Discard); err == nil {
+	if _, _, err := configured(t, []string{"--assertion=maybe"}, nil, ""); err == nil {
 		t.Error("--assertion=maybe accepted")
 	}
-	if err := run(context.Background(), []string{"--addr", "127.0.0.1:0", "--email-domains", "a@b", "--check-config"}, func(string) string { return "" }, io.Discard); err == nil {
+	if err := run(context.Background(), []string{"--addr", "127.0.0.1:0", "--email-domains", "a@b", "--check-config"}, nil, io.Discard); err == nil {
 		t.Error("--check-config accepted a bad email domain")
 	}
 }

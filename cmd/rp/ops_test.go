@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,7 +19,7 @@ import (
 
 func TestMetricsEndpointAndSignInLogLine(t *testing.T) {
 	t.Parallel()
-	st := start(t, []string{"--addr", "127.0.0.1:0", "--log-format", "json"}, nil)
+	st := start(t, []string{"--addr", "127.0.0.1:0", "--log-format", "json", "--metrics"}, nil)
 	c := browser()
 	if resp, page := signInWithForm(t, st, c, "alice", "/"); resp.StatusCode != 200 || !strings.Contains(page, `data-testid="user-sub">alice<`) {
 		t.Fatalf("sign-in: %d", resp.StatusCode)
@@ -114,17 +113,11 @@ providers:
     apple_key_id: KEY
     apple_key_file: /run/secrets/apple.p8
 `), 0o600)
-	o, err := parseOptions([]string{"--config", cfgFile, "--idle-timeout", "10m"}, func(k string) string {
-		return map[string]string{"RP_CLOCK_SKEW": "2m", "RP_IDLE_TIMEOUT": "1m"}[k]
-	}, io.Discard)
-	if err != nil {
-		t.Fatal(err)
+	_, a, err := configured(t, []string{"--config", cfgFile, "--idle-timeout", "10m", "--metrics"},
+		map[string]string{"RP_CLOCK_SKEW": "2m", "RP_IDLE_TIMEOUT": "1m"}, "")
+	if err == nil || !strings.Contains(err.Error(), "no client secret") {
+		t.Errorf("providers without client secrets: %v", err)
 	}
-	fc, err := loadFile(cfgFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, _ := configure(o, fc, "http://127.0.0.1:1", slog.New(slog.DiscardHandler))
 	ps := a.cfg.Providers
 	if len(ps) != 4 {
 		t.Fatalf("providers = %d, want 4", len(ps))
@@ -152,18 +145,18 @@ providers:
 
 func TestIssuerFlagQuirks(t *testing.T) {
 	t.Parallel()
-	env := map[string]string{"RP_PROVIDER_KIND": "google", "RP_HOSTED_DOMAIN": "example.com", "RP_FORM_POST": "true"}
-	o, err := parseOptions([]string{"--issuer", "https://accounts.google.com", "--client-id", "g", "--provider-name", "Google"},
-		func(k string) string { return env[k] }, io.Discard)
-	if err != nil {
-		t.Fatal(err)
+	env := map[string]string{"RP_PROVIDER_KIND": "google", "RP_HOSTED_DOMAIN": "example.com", "RP_FORM_POST": "true",
+		"RP_CLIENT_SECRET": "s", "RP_COOKIE_SECRET": secret32}
+	_, a, err := configured(t, []string{"--issuer", "https://accounts.google.com", "--client-id", "g", "--provider-name", "Google"}, env, "")
+	if err != nil || len(a.cfg.Providers) != 1 {
+		t.Fatalf("providers: %v %v", a.cfg.Providers, err)
 	}
-	ps, err := o.providers(&fileConfig{})
-	if err != nil || len(ps) != 1 {
-		t.Fatalf("providers: %v %v", ps, err)
-	}
-	if p := ps[0]; p.Kind != "google" || p.HostedDomain != "example.com" || !p.FormPost || p.Name != "Google" {
+	if p := a.cfg.Providers[0]; p.ID != "default" || p.Kind != "google" || p.HostedDomain != "example.com" || !p.FormPost || p.Name != "Google" {
 		t.Errorf("default provider = %+v", p)
+	}
+	_, a, err = configured(t, []string{"--issuer", "https://accounts.google.com/", "--client-id", "g"}, env, "")
+	if err != nil || a.cfg.Providers[0].Name != "accounts.google.com" {
+		t.Errorf("name without --provider-name: %q (%v), want the issuer's host", a.cfg.Providers[0].Name, err)
 	}
 }
 
@@ -206,7 +199,7 @@ providers:
     client_secret: inline
     client_secret_file: /run/secrets/f
 `), 0o600)
-	err := run(context.Background(), []string{"--config", bad, "--check-config"}, func(string) string { return "" }, io.Discard)
+	err := run(context.Background(), []string{"--config", bad, "--check-config"}, nil, io.Discard)
 	if err == nil {
 		t.Fatal("--check-config accepted a bad file")
 	}
@@ -214,14 +207,14 @@ providers:
 		`kind "azure"`,
 		"tenants are only for kind",
 		"hosted domain is only for kind",
-		`hosted domain "exa mple"`,
+		`providers[2].hosted_domain "exa mple": want a domain name`,
 		"empty path element",
 		"apple team id is empty",
 		"apple key id is empty",
 		"missing.p8",
-		`tenant "common"`,
-		`tenant "a/b"`,
-		`provider 5 ("f"): give client_secret or client_secret_file, not both`,
+		`providers[4].tenants "common": want a tenant id`,
+		`providers[4].tenants "a/b": want a tenant id`,
+		`providers[5].client_secret_file: set client_secret or client_secret_file, not both`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("--check-config error lacks %q", want)
@@ -235,7 +228,7 @@ func TestMetricsCountProxiedRequests(t *testing.T) {
 		w.WriteHeader(http.StatusAccepted)
 	}))
 	t.Cleanup(up.Close)
-	st := start(t, []string{"--addr", "127.0.0.1:0", "--upstream", up.URL}, nil)
+	st := start(t, []string{"--addr", "127.0.0.1:0", "--upstream", up.URL, "--metrics"}, nil)
 	c := browser()
 	fetch(t, c, "GET", st.url+"/api/x", nil, "Accept", "application/json") // signed out: 401
 	if resp, _ := signInWithForm(t, st, c, "bob", "/app/page"); resp.StatusCode != http.StatusAccepted {

@@ -2,71 +2,52 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/foyer-oidc/foyer/internal/serve"
-	"github.com/foyer-oidc/foyer/mockidp"
+	"github.com/foyer-oidc/foyer/internal/settings"
 	"github.com/foyer-oidc/foyer/rp"
-	"github.com/foyer-oidc/foyer/rp/redisstore"
 )
 
-// app is a configured server, ready to serve on its listener.
-type app struct {
-	cfg      rp.Config
-	devMode  bool
-	devIdP   *mockidp.Provider
-	upstream *url.URL          // --upstream; nil: rp's own pages
-	redisURL string            // --session-store redis://...; empty: cookies
-	redis    *redisstore.Store // nil: cookie sessions
-	log      *slog.Logger
-	metrics  *prometheus.Registry // served at /metrics
-	// metricsAddr serves /metrics on its own listener; empty: on the main one.
-	metricsAddr string
-}
-
-// runServer builds the server from o, listens, and serves until ctx ends.
-func runServer(ctx context.Context, o *options, stdout io.Writer) error {
-	log, err := newLogger(o.LogFormat, stdout)
-	if err != nil {
-		return err
-	}
-	fc := &fileConfig{}
-	if o.Config != "" {
-		if fc, err = loadFile(o.Config); err != nil {
-			return err
+// runServer configures rp from what Load read, listens, and serves until ctx
+// ends. Everything is checked before the port is taken, so that a port in use
+// cannot hide a configuration error.
+func runServer(ctx context.Context, c *config, res *settings.Result, log *slog.Logger, stdout io.Writer) error {
+	var ln net.Listener
+	public := defaultPublicURL(c.Addr)
+	if _, port, err := net.SplitHostPort(c.Addr); err == nil && port == "0" && c.RP.PublicURL == "" && res.Err() == nil {
+		// Any free port: it cannot be busy, and the public URL needs its number.
+		if ln, err = net.Listen("tcp", c.Addr); err != nil {
+			return fmt.Errorf("%s: cannot listen: %w", res.Where(&c.Addr), err)
 		}
+		defer ln.Close()
+		public = defaultPublicURL(ln.Addr().String())
 	}
-	addr := first(o.Addr, fc.Addr, defaultAddr)
-	if o.CheckConfig {
-		a, err := configure(o, fc, "http://"+addr, log)
-		if err = errors.Join(err, a.cfg.Validate()); err != nil {
-			return fmt.Errorf("configuration has problems:\n%w", err)
+	a := configure(c, res, public, log)
+	if err := res.Err(); err != nil {
+		return err
+	}
+	for _, w := range res.Warnings() {
+		log.Warn(w.String())
+	}
+	for _, n := range a.notes {
+		log.Warn(n)
+	}
+	handler, auth, err := a.handler(ctx, c, res)
+	if err != nil {
+		return err
+	}
+	if ln == nil {
+		if ln, err = net.Listen("tcp", c.Addr); err != nil {
+			return fmt.Errorf("%s: cannot listen: %w", res.Where(&c.Addr), err)
 		}
-		fmt.Fprintln(stdout, "configuration is valid")
-		return nil
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	defer ln.Close()
-	a, err := configure(o, fc, defaultPublicURL(ln.Addr()), log)
-	if err != nil {
-		return err
-	}
-	handler, auth, err := a.handler(ctx)
-	if err != nil {
-		return err
+		defer ln.Close()
 	}
 	srv := &http.Server{
 		Handler:           handler,
@@ -77,7 +58,7 @@ func runServer(ctx context.Context, o *options, stdout io.Writer) error {
 	}
 	stopMetrics, err := a.startMetrics(log, stdout)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", res.Where(&c.MetricsAddr), err)
 	}
 	served := make(chan error, 1)
 	go func() { served <- serve.Run(ctx, srv, ln, shutdownGrace, log) }()
@@ -89,7 +70,7 @@ func runServer(ctx context.Context, o *options, stdout io.Writer) error {
 		}
 		cancel()
 	}
-	a.announce(stdout)
+	a.announce(stdout, ln.Addr())
 	err = <-served
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
@@ -103,79 +84,26 @@ func runServer(ctx context.Context, o *options, stdout io.Writer) error {
 // shutdownGrace is how long requests in flight may take to finish after SIGTERM.
 const shutdownGrace = 10 * time.Second
 
-// configure turns options and the file into an rp.Config; with no provider at all it
-// sets up dev mode.
-func configure(o *options, fc *fileConfig, listenURL string, log *slog.Logger) (*app, error) {
-	a := &app{log: log}
-	var errs []error
-	public := first(o.PublicURL, fc.PublicURL, listenURL)
-	providers, err := o.providers(fc)
-	errs = append(errs, err)
-	secrets, err := o.cookieSecrets(fc)
-	errs = append(errs, err)
-	switch store := first(o.SessionStore, fc.SessionStore, "cookie"); {
-	case store == "cookie":
-	default:
-		if isRedisURL(store) {
-			a.redisURL = store
-		} else {
-			errs = append(errs, errors.New("--session-store: want cookie or a redis:// URL"))
-		}
-	}
-	if up := first(o.Upstream, fc.Upstream, ""); up != "" {
-		u, err := url.Parse(up)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("--upstream %q: want an http(s) URL", up))
-		} else {
-			a.upstream = u
-		}
-	}
-	if len(providers) == 0 && o.Config == "" {
-		a.devMode = true
-		idp, err := mockidp.New(mockidp.Config{Issuer: public + "/mockidp", Login: mockidp.LoginForm, Logger: log.With("component", "mockidp")})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("dev mode: %w", err))
-		}
-		a.devIdP = idp
-		providers = []rp.ProviderConfig{{ID: "mock", Name: "Mock IdP", Issuer: public + "/mockidp", ClientID: "demo", ClientSecret: "demo-secret"}}
-		if len(secrets) == 0 {
-			log.Warn("dev mode: no cookie secret given; using a random one, so sessions end when rp restarts")
-			secrets = [][]byte{[]byte(rand.Text() + rand.Text())}
-		}
-	}
-	a.cfg = rp.Config{
-		PublicURL:     public,
-		Providers:     providers,
-		CookieSecrets: secrets,
-		Logger:        log,
-	}
-	tune(&a.cfg, o, fc)
-	errs = append(errs, o.applyGateway(fc, &a.cfg))
-	a.metrics = newRegistry()
-	a.cfg.Registerer = a.metrics
-	a.metricsAddr = first(o.MetricsAddr, fc.MetricsAddr)
-	return a, errors.Join(errs...)
-}
-
 // handler builds the routes: /auth/ (rp), /healthz, /readyz, /mockidp/ in dev mode, and
 // either rp's pages or the upstream behind RequireLogin.
-func (a *app) handler(ctx context.Context) (http.Handler, *rp.RP, error) {
+func (a *app) handler(ctx context.Context, c *config, res *settings.Result) (http.Handler, *rp.RP, error) {
 	if a.redisURL != "" {
 		st, err := useRedis(ctx, a.redisURL, &a.cfg, a.log)
 		if err != nil {
-			return nil, nil, fmt.Errorf("--session-store: %w", err)
+			return nil, nil, fmt.Errorf("%s: %w", res.Where(&c.SessionStore), err)
 		}
 		a.redis = st
 	}
 	auth, err := rp.New(ctx, a.cfg)
 	if err != nil {
-		return nil, nil, err
+		explain(err, c, a, res)
+		return nil, nil, res.Err()
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/auth/", auth.Handler())
 	mux.HandleFunc("GET /healthz", auth.Healthz)
 	mux.HandleFunc("GET /readyz", auth.Readyz)
-	if a.metricsAddr == "" {
+	if a.metricsOnMain {
 		mux.Handle("GET /metrics", metricsHandler(a.metrics))
 	}
 	if a.devIdP != nil {
@@ -189,21 +117,26 @@ func (a *app) handler(ctx context.Context) (http.Handler, *rp.RP, error) {
 	return mux, auth, nil
 }
 
-// announce prints where to go.
-func (a *app) announce(w io.Writer) {
-	fmt.Fprintf(w, "foyer rp %s listening on %s\n", version, a.cfg.PublicURL)
+// announce prints where rp listens and where to go.
+func (a *app) announce(w io.Writer, addr net.Addr) {
+	listen := "http://" + addr.String()
+	if listen == a.cfg.PublicURL {
+		fmt.Fprintf(w, "foyer rp %s listening on %s\n", version, listen)
+	} else {
+		fmt.Fprintf(w, "foyer rp %s listening on %s (public URL %s)\n", version, listen, a.cfg.PublicURL)
+	}
 	if a.devMode {
 		fmt.Fprintf(w, "dev mode: mock IdP at %s/mockidp (client demo / demo-secret); open %s and sign in as alice or bob\n",
 			a.cfg.PublicURL, a.cfg.PublicURL)
 	}
 }
 
-// defaultPublicURL is http:// + the listen address, with an unspecified host
-// (0.0.0.0, ::) replaced by 127.0.0.1.
-func defaultPublicURL(addr net.Addr) string {
-	host, port, err := net.SplitHostPort(addr.String())
+// defaultPublicURL is http:// + the listen address addr, with a host that is
+// not an IP address, or an unspecified one (0.0.0.0, ::), replaced by 127.0.0.1.
+func defaultPublicURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return "http://" + addr.String()
+		return "http://" + addr
 	}
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "127.0.0.1"
@@ -211,22 +144,10 @@ func defaultPublicURL(addr net.Addr) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-func newLogger(format string, w io.Writer) (*slog.Logger, error) {
-	switch format {
-	case "", "text":
-		return slog.New(slog.NewTextHandler(w, nil)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, nil)), nil
+// newLogger logs in format, "text" or "json" (the settings allow no other).
+func newLogger(format string, w io.Writer) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
 	}
-	return nil, fmt.Errorf("--log-format %q: want text or json", format)
-}
-
-// first returns the first non-empty value.
-func first(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
+	return slog.New(slog.NewTextHandler(w, nil))
 }

@@ -13,6 +13,6 @@
 // each command has a healthcheck subcommand that calls [Healthcheck] with its
 // own listen address.
 //
-// Each command reads its settings from flags or, for a flag not given, from an
-// environment variable named after it: [ApplyEnv] does that for a flag.FlagSet.
+// The commands' settings (flags, environment variables, YAML) are declared in
+// package internal/settings.
 package serve
