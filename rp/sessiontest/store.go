@@ -96,11 +96,12 @@ func runStore(t *testing.T, tg Target) {
 			}
 			// Saving the deleted session again (a request that loaded it before the
 			// sign-out) never brings it back.
-			if err := st.Save(httptest.NewRecorder(), copied.request(), loaded); err != nil {
+			rec := httptest.NewRecorder()
+			if err := st.Save(rec, copied.request(), loaded); err != nil {
 				t.Fatalf("Save after Delete: %v", err)
 			}
-			if got := load(t, st, copied); got != nil {
-				t.Error("Save after Delete brought the deleted session back")
+			if got := load(t, st, copied.apply(rec)); got != nil {
+				t.Errorf("Save after Delete brought the deleted session back (as session %s)", got.ID)
 			}
 		}
 		// Deleting with no session and no cookie is fine.
