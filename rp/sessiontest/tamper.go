@@ -97,7 +97,7 @@ func checkTampering(t *testing.T, tg Target) {
 			}
 			// Outside the alphabet, truncated, extended, emptied.
 			for name, nv := range map[string]string{
-				"first byte not base64": "!" + v[1:],
+				"first byte not base64":  "!" + v[1:],
 				"middle byte not base64": v[:len(v)/2] + "%" + v[len(v)/2+1:],
 				"last byte not base64":   v[:len(v)-1] + "*",
 				"last byte dropped":      v[:len(v)-1],
@@ -154,7 +154,7 @@ func checkChunks(t *testing.T, j, other jar, names []string, try func(forged, st
 	n := len(names)
 	pairsWith := func(edit func([]cookie) []cookie) []cookie { return edit(j.pairs()) }
 	cases := map[string][]cookie{
-		"last chunk dropped": pairsWith(func(p []cookie) []cookie { return p[:n-1] }),
+		"last chunk dropped":  pairsWith(func(p []cookie) []cookie { return p[:n-1] }),
 		"first chunk dropped": pairsWith(func(p []cookie) []cookie { return p[1:] }),
 		"second chunk dropped (a gap)": pairsWith(func(p []cookie) []cookie {
 			return append(append([]cookie{}, p[0]), p[2:]...)
