@@ -36,6 +36,10 @@ type ProxyOptions struct {
 // and "Authorization: Bearer" where configured), and rp's own cookies are taken out of
 // the Cookie header. X-Forwarded-For/-Host/-Proto describe the client's request; from a
 // trusted proxy, its X-Forwarded-For chain and original host and scheme are kept.
+// X-Real-IP is the client address rp knows ([RP.clientIP]). Routing headers
+// (X-Original-URL, X-Rewrite-URL, X-Forwarded-Prefix, method overrides, ...) are
+// removed whoever sent them, and client-IP headers (True-Client-IP, CF-Connecting-IP,
+// ...) unless a trusted proxy did (gateway_headers.go).
 // Set-Cookie headers from the upstream for rp's cookie names are dropped.
 //
 // Signed-out navigations are redirected to sign in; API requests (Accept:
@@ -84,6 +88,7 @@ func (p *RP) Proxy(upstream *url.URL, opts ProxyOptions) http.Handler {
 					pr.Out.Header.Set("X-Forwarded-Proto", o.scheme)
 				}
 			}
+			sanitizeUpstreamHeaders(pr.Out.Header, trusted, p.clientIP(pr.In))
 			stripOwnCookies(pr.Out.Header)
 			u, ok := UserFromContext(pr.In.Context())
 			if !ok {

@@ -37,13 +37,7 @@ func (p *RP) trustedPeer(r *http.Request) bool {
 	if err != nil {
 		return false
 	}
-	addr := ap.Addr().Unmap()
-	for _, pfx := range p.settings.gw.trusted {
-		if pfx.Contains(addr) {
-			return true
-		}
-	}
-	return false
+	return p.isTrusted(ap.Addr().Unmap())
 }
 
 // originOf reads the original request from the headers a trusted proxy sets:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"maps"
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -53,19 +52,26 @@ func StripIdentityHeaders(h http.Header) {
 
 // SetIdentityHeaders writes u's identity into h (replacing any present), and the access
 // token as "Authorization: Bearer" when withToken is set.
+//
+// Values are printable ASCII that cannot be split wrongly: X-Forwarded-Groups is the
+// groups joined with ",", and in every value (each group, the sub, email and
+// username) the bytes '%', ',', '"', controls, non-ASCII (as UTF-8) and spaces at
+// either end are percent-encoded, so "staff,admins" arrives as one group
+// "staff%2Cadmins". Plain names are unchanged. Readers split on ',' and
+// percent-decode each element.
 func (u *User) SetIdentityHeaders(h http.Header, withToken bool) {
 	StripIdentityHeaders(h)
-	h.Set(HeaderUser, u.Subject)
+	h.Set(HeaderUser, headerValue(u.Subject))
 	if u.Email != "" {
-		h.Set(HeaderEmail, u.Email)
+		h.Set(HeaderEmail, headerValue(u.Email))
 	}
 	if u.PreferredUsername != "" {
-		h.Set(HeaderPreferredUsername, u.PreferredUsername)
+		h.Set(HeaderPreferredUsername, headerValue(u.PreferredUsername))
 	}
-	if len(u.Groups) > 0 {
-		h.Set(HeaderGroups, strings.Join(u.Groups, ","))
+	if g := headerList(u.Groups); g != "" {
+		h.Set(HeaderGroups, g)
 	}
-	if withToken && u.accessToken != "" {
+	if withToken && u.accessToken != "" && printableASCII(u.accessToken) {
 		h.Set("Authorization", "Bearer "+u.accessToken)
 	}
 }
@@ -139,4 +145,14 @@ func (p *RP) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, userFromSession(s))
+}
+
+// printableASCII reports whether s is only visible ASCII (what a token may be in a header).
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
