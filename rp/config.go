@@ -142,7 +142,9 @@ type ProviderConfig struct {
 	// Name is shown on the sign-in button. Empty: ID.
 	Name string
 	// Issuer is the exact issuer URL; discovery is at Issuer + "/.well-known/openid-configuration".
-	// It must be https, or plain http on a loopback host.
+	// It must be https, or plain http on a loopback host. The OAuth 2.0 kinds have none
+	// (set, it only names their users' namespace, [Session.Issuer]); [KindKakao] with the
+	// openid scope defaults it to BaseURL, else https://kauth.kakao.com.
 	Issuer string
 	// ClientID is this service's client id at the provider.
 	ClientID string
@@ -170,7 +172,9 @@ type ProviderConfig struct {
 	TrustedAudiences []string
 
 	// Kind switches on one provider's quirks: "" (a conformant provider), [KindEntra],
-	// [KindGoogle], [KindApple] or [KindKeycloak].
+	// [KindGoogle], [KindApple] or [KindKeycloak]; or names an OAuth 2.0 provider without
+	// OpenID Connect: [KindGitHub], [KindNaver], [KindKakao], [KindDiscord],
+	// [KindFacebook], [KindX] or [KindOAuth2] (see provider_oauth2.go).
 	Kind string
 	// Tenants, for [KindEntra], are the tenant ids (tid) allowed to sign in. Empty:
 	// every tenant the issuer accepts — with a multi-tenant issuer that is any
@@ -187,6 +191,36 @@ type ProviderConfig struct {
 	// an ES256 JWT signed with the PEM (.p8) key in AppleKeyFile, with the key id in its
 	// header and the team id as iss; ClientSecret must then be empty.
 	AppleTeamID, AppleKeyID, AppleKeyFile string
+	// GraphURL, for [KindEntra], resolves the groups overage (a user in more than 200
+	// groups gets an ID token that points at Microsoft Graph instead of listing them):
+	// the groups are then read with the access token from GraphURL +
+	// "/v1.0/me/transitiveMemberOf" (e.g. "https://graph.microsoft.com"; the token needs
+	// GroupMember.Read.All). The token's own pointer is never followed. Empty: such a
+	// user has no groups, so group rules refuse them.
+	GraphURL string
+
+	// The OAuth 2.0 kinds (see provider_oauth2.go and docs/providers.md).
+
+	// BaseURL points a preset at another host: GitHub Enterprise Server
+	// ("https://github.example.com"), or a mock. Empty: the provider's own hosts.
+	BaseURL string
+	// AuthorizationURL, TokenURL and UserInfoURL are [KindOAuth2]'s endpoints (required);
+	// set for a preset, they replace the preset's.
+	AuthorizationURL, TokenURL, UserInfoURL string
+	// ClaimMapping says where the user-info answer holds the user's claims: required for
+	// [KindOAuth2] (its Subject at least); for a preset, the paths set replace the preset's.
+	ClaimMapping ClaimMapping
+	// TrustEmail, for [KindNaver], [KindFacebook] and [KindOAuth2] without
+	// ClaimMapping.EmailVerified, counts the provider's email as verified. Unset, such
+	// an email is dropped. It MUST only be set when the provider verifies every address
+	// it hands out: anyone able to put someone else's address on an account would
+	// otherwise pass email rules as them.
+	TrustEmail bool
+	// DisablePKCE, for [KindOAuth2], leaves PKCE out (for a provider that refuses it).
+	DisablePKCE bool
+	// Orgs and Teams ("org/team-slug"), for [KindGitHub], let only their members sign in;
+	// the read:org scope is then requested and its grant checked at sign-in.
+	Orgs, Teams []string
 }
 
 var providerIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
@@ -310,10 +344,12 @@ func (pc ProviderConfig) validate() error {
 	if !providerIDPattern.MatchString(pc.ID) {
 		errs = append(errs, fmt.Errorf("id %q: use 1-32 lowercase letters, digits, '-' or '_'", pc.ID))
 	}
-	if _, err := parseServiceURL("issuer", pc.Issuer); err != nil {
-		u, perr := url.Parse(pc.Issuer)
-		if !pc.InsecureAllowHTTP || perr != nil || u.Scheme != "http" || u.Host == "" {
-			errs = append(errs, err)
+	if issuer := pc.issuerURL(); pc.usesOIDC() || issuer != "" {
+		if _, err := parseServiceURL("issuer", issuer); err != nil {
+			u, perr := url.Parse(issuer)
+			if !pc.InsecureAllowHTTP || perr != nil || u.Scheme != "http" || u.Host == "" {
+				errs = append(errs, err)
+			}
 		}
 	}
 	if pc.ClientID == "" {
@@ -332,6 +368,7 @@ func (pc ProviderConfig) validate() error {
 		errs = append(errs, fmt.Errorf("token auth %q: want client_secret_basic, client_secret_post or none", pc.TokenAuth))
 	}
 	errs = append(errs, pc.validateQuirks()...)
+	errs = append(errs, pc.validateOAuth2()...)
 	for k := range pc.AuthParams {
 		if reservedAuthParams[k] {
 			errs = append(errs, fmt.Errorf("auth param %q is set by rp itself", k))

@@ -90,6 +90,10 @@ func compileRule(r Rule, providers map[string]bool) (rule, error) {
 		if k == "" || len(vals) == 0 {
 			errs = append(errs, fmt.Errorf("claim %q: needs a name and at least one value", k))
 		}
+		if k == "email" {
+			// The raw claim is there whether or not the provider verified it.
+			errs = append(errs, errors.New(`claim "email": use emails or email_domains, which take only verified addresses`))
+		}
 	}
 	return cr, errors.Join(errs...)
 }

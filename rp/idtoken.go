@@ -93,7 +93,7 @@ func (p *RP) verifyIDToken(ctx context.Context, prov *provider, m *metadata, raw
 	} else {
 		pt := want.prev.token
 		switch {
-		case tok.Issuer != pt.Issuer:
+		case prov.sessionIssuer(tok.Issuer) != prov.sessionIssuer(pt.Issuer):
 			return nil, invalidToken("refreshed id token changed iss")
 		case tok.Subject != pt.Subject:
 			return nil, invalidToken("refreshed id token changed sub")

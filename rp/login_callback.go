@@ -175,6 +175,9 @@ func (p *RP) finishLogin(w http.ResponseWriter, r *http.Request, ls *loginState,
 	ctx, cancel := withTimeout(r.Context())
 	defer cancel()
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, p.client)
+	if m.social != nil {
+		return p.finishOAuth2(w, r, ctx, prov, m, ls, code)
+	}
 	tok, err := m.oauth.Exchange(ctx, code, oauth2.VerifierOption(ls.Verifier))
 	if err != nil {
 		return nil, exchangeError(prov, err)
@@ -201,6 +204,11 @@ func (p *RP) finishLogin(w http.ResponseWriter, r *http.Request, ls *loginState,
 		}
 	}
 	extra = p.quirkClaims(prov, params, v.claims, extra)
+	if prov.cfg.Kind == KindEntra {
+		if extra, err = p.entraOverage(ctx, prov, tok.AccessToken, v.claims, extra); err != nil {
+			return nil, err
+		}
+	}
 	if len(extra) == 0 {
 		extra = nil
 	}
@@ -209,7 +217,7 @@ func (p *RP) finishLogin(w http.ResponseWriter, r *http.Request, ls *loginState,
 	s := &Session{
 		ID:        randomString(32), // always new: a pre-login session is never reused
 		Provider:  prov.cfg.ID,
-		Issuer:    v.token.Issuer,
+		Issuer:    prov.sessionIssuer(v.token.Issuer),
 		Subject:   v.token.Subject,
 		SID:       sid,
 		Extra:     extra,
@@ -226,6 +234,14 @@ func (p *RP) finishLogin(w http.ResponseWriter, r *http.Request, ls *loginState,
 	}
 	s.claims = maps.Clone(v.claims)
 	maps.Copy(s.claims, extra)
+	if err := p.saveNewSession(w, r, s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// saveNewSession stores the session of a sign-in that has just succeeded.
+func (p *RP) saveNewSession(w http.ResponseWriter, r *http.Request, s *Session) error {
 	if _, cookies := p.store.(*CookieStore); !cookies {
 		// A server-side store drops the previous session; cookies are simply overwritten.
 		if old, err := p.store.Load(r); err == nil && old != nil {
@@ -234,12 +250,12 @@ func (p *RP) finishLogin(w http.ResponseWriter, r *http.Request, ls *loginState,
 	}
 	if err := p.store.Save(w, r, s); err != nil {
 		if errors.Is(err, ErrSessionTooLarge) {
-			return nil, fmt.Errorf("save session: %w", err)
+			return fmt.Errorf("save session: %w", err)
 		}
-		return nil, newError(http.StatusServiceUnavailable, "session_store_unavailable",
+		return newError(http.StatusServiceUnavailable, "session_store_unavailable",
 			"Your session could not be saved right now. Please try signing in again in a moment.", fmt.Errorf("save session: %w", err))
 	}
-	return s, nil
+	return nil
 }
 
 // exchangeError turns a failed token exchange into the error shown: no answer at all

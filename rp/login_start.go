@@ -81,7 +81,13 @@ func (p *RP) startLogin(w http.ResponseWriter, r *http.Request, id, rd string) e
 		return err
 	}
 
-	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(ls.Verifier), oidc.Nonce(ls.Nonce)}
+	var opts []oauth2.AuthCodeOption
+	switch {
+	case m.social == nil:
+		opts = append(opts, oauth2.S256ChallengeOption(ls.Verifier), oidc.Nonce(ls.Nonce))
+	case m.social.pkce: // an OAuth 2.0 provider: no nonce (no ID token), PKCE where it takes it
+		opts = append(opts, oauth2.S256ChallengeOption(ls.Verifier))
+	}
 	if prov.formPost() {
 		opts = append(opts, oauth2.SetAuthURLParam("response_mode", "form_post"))
 	}

@@ -85,8 +85,8 @@ func (p *RP) backchannelLogout(r *http.Request) error {
 	var errs []error
 	for _, id := range p.order {
 		prov := p.providers[id]
-		if prov.cfg.Issuer != peek.Iss {
-			continue
+		if prov.social != nil || prov.cfg.Issuer != peek.Iss {
+			continue // OAuth 2.0 providers have no logout tokens (nor keys to check one)
 		}
 		m, err := prov.metadata()
 		if err != nil {

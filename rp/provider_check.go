@@ -35,7 +35,13 @@ func CheckProviders(ctx context.Context, cfg Config) ([]ProviderCheck, error) {
 	out := make([]ProviderCheck, len(s.Providers))
 	var wg sync.WaitGroup
 	for i, pc := range s.Providers {
-		out[i] = ProviderCheck{ID: pc.ID, Issuer: pc.Issuer}
+		out[i] = ProviderCheck{ID: pc.ID, Issuer: pc.issuerURL()}
+		if social := newOAuth2Profile(pc); social != nil {
+			// OAuth 2.0: no discovery to run; the endpoints are the configuration's.
+			out[i].Issuer, out[i].ClientAuth = social.issuer, social.clientAuth
+			continue
+		}
+		pc.Issuer = pc.issuerURL()
 		prov := &provider{cfg: pc, client: client, ready: make(chan struct{})}
 		if prov.apple, err = newAppleSecret(pc, s.Now); err != nil {
 			out[i].Err = fmt.Errorf("provider %q: %w", pc.ID, err)

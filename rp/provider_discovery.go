@@ -31,7 +31,10 @@ type provider struct {
 	// readyOnce closes ready at the first discovery; later ones refresh the metadata.
 	readyOnce sync.Once
 	// apple mints the client secret of a Sign in with Apple client; nil otherwise.
-	apple   *appleSecret
+	apple *appleSecret
+	// social is how to sign in with an OAuth 2.0 provider without OpenID Connect
+	// (provider_oauth2.go); nil for OpenID Providers.
+	social  *oauth2Profile
 	metrics *metrics
 }
 
@@ -51,6 +54,8 @@ type metadata struct {
 	// provider advertised (token_endpoint_auth_methods_supported).
 	clientAuth  string
 	authMethods []string
+	// social is set for an OAuth 2.0 provider: no verifier, no keys, no discovery.
+	social *oauth2Profile
 }
 
 // discoveryDoc holds the discovery fields go-oidc does not expose.
@@ -190,8 +195,9 @@ func (p *provider) discover(ctx context.Context, s *settings) error {
 			// go-oidc checks exp with no leeway; shifting its clock back by the skew
 			// gives exp that leeway (and nbf its 5 minutes plus the skew).
 			Now: func() time.Time { return now().Add(-skew) },
-			// Only with a tenant issuer template, which checkTenant enforces instead.
-			SkipIssuerCheck: tmpl != nil,
+			// Only with a tenant issuer template, or for Google (iss with or without
+			// its scheme), which checkClaims enforces instead.
+			SkipIssuerCheck: tmpl != nil || p.cfg.Kind == KindGoogle,
 		}),
 		tenantIssuer: tmpl,
 		keys:         keys,

@@ -35,7 +35,7 @@ const (
 )
 
 // kinds lists the valid values of ProviderConfig.Kind.
-var kinds = []string{"", KindEntra, KindGoogle, KindApple, KindKeycloak}
+var kinds = append([]string{"", KindEntra, KindGoogle, KindApple, KindKeycloak}, oauth2Kinds...)
 
 // entraTenantPattern is what a tid may look like before it is put into an issuer
 // template: no '/', '?', '#', '%' or anything else that could change the URL's shape.
@@ -102,7 +102,23 @@ func (p *provider) checkClaims(m *metadata, iss string, claims map[string]any) e
 			return err
 		}
 	}
+	if p.cfg.Kind == KindGoogle && p.sessionIssuer(iss) != p.cfg.Issuer {
+		return fmt.Errorf("google: iss %q is not the issuer %q (with or without its scheme)", truncate(iss, 200), p.cfg.Issuer)
+	}
 	return p.checkHostedDomain(claims)
+}
+
+// sessionIssuer is the issuer a session records for an ID token's iss: Google's tokens
+// carry "https://accounts.google.com" or "accounts.google.com"
+// (developers.google.com/identity/gsi/web/guides/verify-google-id-token), both the
+// configured issuer; every other provider's iss is taken as it is.
+func (p *provider) sessionIssuer(iss string) string {
+	if p.cfg.Kind == KindGoogle {
+		if _, rest, ok := strings.Cut(p.cfg.Issuer, "://"); ok && iss == rest {
+			return p.cfg.Issuer
+		}
+	}
+	return iss
 }
 
 // formPost reports whether the provider answers with response_mode=form_post:
@@ -291,6 +307,17 @@ func truncateRunes(s string, n int) string {
 // token's, which may be nil) and returns it: Apple's first-sign-in name, and groups
 // read from the configured claim paths.
 func (p *RP) quirkClaims(prov *provider, params url.Values, token, extra map[string]any) map[string]any {
+	if prov.cfg.Kind == KindEntra {
+		// Entra sends no email_verified and its email is unverified: only the optional
+		// xms_edov claim (the domain owner verified it) makes it count
+		// (learn.microsoft.com/en-us/entra/identity-platform/optional-claims-reference).
+		if _, hasEmail := token["email"]; hasEmail {
+			if extra == nil {
+				extra = map[string]any{}
+			}
+			extra["email_verified"] = isTrue(token["xms_edov"])
+		}
+	}
 	if prov.cfg.Kind == KindApple {
 		names := appleUserClaims(params.Get("user"), token)
 		// Apple sends email_verified as the string "true".

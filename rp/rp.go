@@ -103,13 +103,24 @@ func New(ctx context.Context, cfg Config) (*RP, error) {
 		return nil, err
 	}
 	for _, pc := range s.Providers {
-		prov := &provider{cfg: pc, client: p.client, ready: make(chan struct{}), metrics: met}
+		prov := &provider{cfg: pc, client: p.client, ready: make(chan struct{}), metrics: met, social: newOAuth2Profile(pc)}
 		if prov.apple, err = newAppleSecret(pc, s.Now); err != nil {
 			return nil, fmt.Errorf("rp: provider %q: %w", pc.ID, err)
 		}
-		met.registerEndpoint(pc.ID, endpointDiscovery, strings.TrimSuffix(pc.Issuer, "/")+"/.well-known/openid-configuration")
 		p.providers[pc.ID] = prov
 		p.order = append(p.order, pc.ID)
+		if prov.social != nil {
+			// OAuth 2.0: the endpoints are known, nothing to discover. Its users' issuer
+			// lives in the profile; cfg.Issuer stays empty so that no logout token matches it.
+			prov.cfg.Issuer = ""
+			met.registerEndpoint(pc.ID, endpointToken, prov.social.endpoint.TokenURL)
+			met.registerEndpoint(pc.ID, endpointUserinfo, prov.social.userinfoURL)
+			prov.meta.Store(prov.oauth2Metadata(&p.settings))
+			prov.readyOnce.Do(func() { close(prov.ready) })
+			continue
+		}
+		prov.cfg.Issuer = pc.issuerURL()
+		met.registerEndpoint(pc.ID, endpointDiscovery, strings.TrimSuffix(prov.cfg.Issuer, "/")+"/.well-known/openid-configuration")
 		go prov.discoverLoop(ctx, &p.settings)
 	}
 	p.mux = p.routes()
