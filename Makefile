@@ -63,8 +63,9 @@ bench: ## Run the Go benchmarks with their figures, then the load benchmarks.
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 	$(MAKE) bench-start bench-load
 
-bench-start: build ## Measure mockidp's start (exec to first /jwks 200) and idle memory.
-	@if [ -d mockidp/internal/starttime ]; then $(GO) run ./mockidp/internal/starttime -bin $(BIN)/mockidp -n 50; \
+bench-start: build ## Measure mockidp's start (exec to first /jwks 200), plain and with --tls, and idle memory.
+	@if [ -d mockidp/internal/starttime ]; then $(GO) run ./mockidp/internal/starttime -bin $(BIN)/mockidp -n 50 && \
+		$(GO) run ./mockidp/internal/starttime -bin $(BIN)/mockidp -n 50 -tls; \
 	else echo "bench-start: no mockidp/internal/starttime, nothing to run"; fi
 
 bench-load: ## Run the load benchmark (cmd/foyer-bench) when it exists.

@@ -116,6 +116,9 @@ type Config struct {
 	// [PersonaKeycloak] or [PersonaAuth0]. See doc.go.
 	Persona string
 
+	// testTLS makes NewTestServer serve HTTPS (WithTLS).
+	testTLS bool
+
 	// devKeyIndex picks another development key, so that each issuer of a
 	// Multi signs with its own key.
 	devKeyIndex int

@@ -132,6 +132,17 @@
 // back-channel endpoints on the internal base, all served by one handler.
 // [Multi] serves several independent providers under /<name>/.
 //
+// # TLS
+//
+// [NewCA] makes a throw-away ECDSA certificate authority, name-constrained
+// to the hosts it is made for ([TLSHosts]: the issuer's hosts and the
+// loopback names), whose key never leaves the process; [CA.Issue] makes
+// the server certificate and [CA.CertPEM] is what a client trusts.
+// [WithTLS] serves a [NewTestServer] over HTTPS and [TestServer.Client]
+// trusts exactly its CA; cmd/mockidp --tls does the same and writes the CA
+// certificate with --tls-ca-out (or takes a CA, or a server certificate,
+// with --tls-cert and --tls-key).
+//
 // # Personas
 //
 // [Config.Persona] imitates a real provider's quirks:

@@ -1,8 +1,14 @@
 package mockidp
 
 import (
+	"bytes"
 	"cmp"
+	"crypto/tls"
+	"io"
+	"log"
+	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 )
 
@@ -32,6 +38,12 @@ func WithPersona(name string) Option { return func(c *Config) { c.Persona = name
 // ([Config.ControlAPI]).
 func WithControlAPI() Option { return func(c *Config) { c.ControlAPI = true } }
 
+// WithTLS serves the provider over HTTPS with a certificate for 127.0.0.1
+// issued by a fresh [CA] (the issuer becomes https://127.0.0.1:port); use
+// [TestServer.Client], or TestServer.CA, to trust it, as with
+// httptest.NewTLSServer.
+func WithTLS() Option { return func(c *Config) { c.testTLS = true } }
+
 // WithConfig lets f change any field of the Config.
 func WithConfig(f func(*Config)) Option { return f }
 
@@ -47,6 +59,60 @@ type TestServer struct {
 	// ("demo" and "demo-secret" by default).
 	ClientID     string
 	ClientSecret string
+	// CA issued the server certificate with [WithTLS]; nil without TLS.
+	CA *CA
+}
+
+// Client returns an HTTP client for the server: with [WithTLS], one that
+// trusts exactly the server's CA.
+func (ts *TestServer) Client() *http.Client {
+	if ts.CA != nil {
+		return ts.CA.Client()
+	}
+	return ts.Server.Client()
+}
+
+// startTestServer starts srv, over TLS with a certificate from a new CA
+// when tlsOn, and returns the CA (nil without TLS).
+func startTestServer(t testing.TB, srv *httptest.Server, tlsOn bool) *CA {
+	t.Helper()
+	if !tlsOn {
+		srv.Start()
+		return nil
+	}
+	hosts := []string{"127.0.0.1", "localhost"}
+	ca, err := NewCA(hosts)
+	if err == nil {
+		var cert tls.Certificate
+		if cert, err = ca.Issue(hosts); err == nil {
+			srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+			srv.Config.ErrorLog = log.New(handshakeFilter{os.Stderr}, "", log.LstdFlags)
+			srv.StartTLS()
+			return ca
+		}
+	}
+	srv.Close()
+	t.Fatalf("mockidp: TLS: %v", err)
+	return nil
+}
+
+// handshakeFilter drops the server's "TLS handshake error" lines, which
+// tests that check a client refuses the server cause on purpose.
+type handshakeFilter struct{ w io.Writer }
+
+func (f handshakeFilter) Write(b []byte) (int, error) {
+	if bytes.Contains(b, []byte("TLS handshake error")) {
+		return len(b), nil
+	}
+	return f.w.Write(b)
+}
+
+// scheme is the issuer scheme of a test server.
+func scheme(tlsOn bool) string {
+	if tlsOn {
+		return "https://"
+	}
+	return "http://"
 }
 
 // NewMultiTestServer starts one loopback server serving a [Multi] with one
@@ -56,7 +122,11 @@ type TestServer struct {
 func NewMultiTestServer(t testing.TB, names []string, opts ...Option) map[string]*TestServer {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	base := "http://" + srv.Listener.Addr().String()
+	probe := Config{}
+	for _, o := range opts {
+		o(&probe)
+	}
+	base := scheme(probe.testTLS) + srv.Listener.Addr().String()
 	cfgs := map[string]Config{}
 	for _, n := range names {
 		cfg := Config{Login: LoginAuto}
@@ -71,12 +141,12 @@ func NewMultiTestServer(t testing.TB, names []string, opts ...Option) map[string
 		t.Fatalf("mockidp.NewMultiTestServer: %v", err)
 	}
 	srv.Config.Handler = m
-	srv.Start()
+	ca := startTestServer(t, srv, probe.testTLS)
 	t.Cleanup(srv.Close)
 	out := map[string]*TestServer{}
 	for _, n := range names {
 		p := m.Provider(n)
-		ts := &TestServer{Provider: p, Server: srv, Issuer: p.Issuer()}
+		ts := &TestServer{Provider: p, Server: srv, Issuer: p.Issuer(), CA: ca}
 		if c := p.cfg.Clients; len(c) > 0 {
 			ts.ClientID, ts.ClientSecret = c[0].ID, c[0].Secret
 		}
@@ -98,7 +168,7 @@ func NewTestServer(t testing.TB, opts ...Option) *TestServer {
 		o(&cfg)
 	}
 	if cfg.Issuer == "" {
-		cfg.Issuer = "http://" + srv.Listener.Addr().String() + cfg.AutoPathPrefix
+		cfg.Issuer = scheme(cfg.testTLS) + srv.Listener.Addr().String() + cfg.AutoPathPrefix
 	}
 	p, err := New(cfg)
 	if err != nil {
@@ -106,9 +176,9 @@ func NewTestServer(t testing.TB, opts ...Option) *TestServer {
 		t.Fatalf("mockidp.NewTestServer: %v", err)
 	}
 	srv.Config.Handler = p
-	srv.Start()
+	ca := startTestServer(t, srv, cfg.testTLS)
 	t.Cleanup(srv.Close)
-	ts := &TestServer{Provider: p, Server: srv, Issuer: cmp.Or(p.Issuer(), cfg.Issuer)} // Auth0 adds a slash
+	ts := &TestServer{Provider: p, Server: srv, Issuer: cmp.Or(p.Issuer(), cfg.Issuer), CA: ca} // Auth0 adds a slash
 	if c := p.cfg.Clients; len(c) > 0 {
 		ts.ClientID, ts.ClientSecret = c[0].ID, c[0].Secret
 	}

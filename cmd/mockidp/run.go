@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
@@ -38,11 +39,19 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 		if err := res.Err(); err != nil {
 			return err
 		}
+		if c.TLS {
+			return c.healthcheckTLS(ctx)
+		}
 		return serve.Healthcheck(ctx, c.Addr)
 	}
 	cfg := c.resolve(res)
+	c.checkTLS(res)
 	if err := res.Err(); err != nil {
 		return err
+	}
+	scheme := "http://"
+	if c.TLS {
+		scheme = "https://"
 	}
 	log := slog.New(slog.NewTextHandler(stdout, nil))
 	for _, w := range res.Warnings() {
@@ -53,19 +62,28 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 	// port (which may be :0), so a stand-in is checked first.
 	check := cfg
 	if check.Issuer == "" {
-		check.Issuer = "http://" + issuerHost(c.Addr)
+		check.Issuer = scheme + issuerHost(c.Addr)
 	}
 	handler, issuers, err := newHandler(check, c.Issuers)
 	if err != nil {
 		return explain(err, c, res)
+	}
+	var tlsConfig *tls.Config
+	if c.TLS {
+		if tlsConfig, err = c.serverTLS(check); err != nil {
+			return err
+		}
 	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("%s: cannot listen: %w", res.Where(&c.Addr), err)
 	}
 	defer ln.Close()
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+	}
 	if cfg.Issuer == "" {
-		cfg.Issuer = "http://" + issuerHost(ln.Addr().String())
+		cfg.Issuer = scheme + issuerHost(ln.Addr().String())
 		if handler, issuers, err = newHandler(cfg, c.Issuers); err != nil {
 			return explain(err, c, res)
 		}
@@ -76,6 +94,9 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	if c.TLSCAOut != "" {
+		fmt.Fprintf(stdout, "mockidp TLS CA:        %s\n", c.TLSCAOut)
+	}
 	printBanner(stdout, cfg, issuers)
 	log.Info("mockidp serving", slog.String("version", version), slog.String("addr", ln.Addr().String()),
 		slog.String("issuer", cfg.Issuer), slog.String("login", cmp.Or(cfg.Login, mockidp.LoginForm)),

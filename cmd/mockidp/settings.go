@@ -40,6 +40,11 @@ type config struct {
 	SigningKeyFile string
 	Clients        []*mockidp.Client // nil: mockidp.DefaultClients
 	Users          []*mockidp.User   // nil: mockidp.DefaultUsers
+
+	TLS             bool     // --tls: serve HTTPS
+	TLSCAOut        string   // --tls-ca-out: write the CA certificate here
+	TLSCert, TLSKey string   // --tls-cert/--tls-key: a CA, or the server certificate itself
+	TLSHosts        []string // --tls-hosts: more names for the server certificate
 }
 
 const defaultAddr = "127.0.0.1:9400"
@@ -71,6 +76,17 @@ func table(c *config) *settings.Table {
 					Doc: "base URL (scheme://host:port) advertised for authorize and end_session (split horizon)", Value: settings.String(&idp.PublicURL)},
 				{Flag: "internal-url", YAML: "internal_url", DefaultDoc: "the issuer's",
 					Doc: "base URL advertised for token, jwks, userinfo, introspect and revoke (split horizon)", Value: settings.String(&idp.InternalURL)},
+			}},
+			{Title: "TLS", Settings: []settings.Setting{
+				{Flag: "tls", YAML: "tls", Doc: "serve HTTPS (the default issuer becomes https://) with a certificate for the issuer's hosts and loopback names, " +
+					"issued at start by a new ECDSA CA limited to those names, or by --tls-cert", Value: settings.Bool(&c.TLS)},
+				{Flag: "tls-ca-out", YAML: "tls_ca_out", DefaultDoc: "not written",
+					Doc: "with --tls: write the CA certificate (PEM) to this file before serving, for clients to trust", Value: settings.String(&c.TLSCAOut)},
+				{Flag: "tls-cert", YAML: "tls_cert", DefaultDoc: "a new CA",
+					Doc: "with --tls: PEM certificate file: a CA (server certificates are issued from it) or the server certificate itself", Value: settings.String(&c.TLSCert)},
+				{Flag: "tls-key", YAML: "tls_key", Doc: "with --tls-cert: its PEM private key file", Value: settings.String(&c.TLSKey)},
+				{Flag: "tls-hosts", YAML: "tls_hosts", DefaultDoc: "the issuer's hosts and loopback names",
+					Doc: "with --tls: more names or IPs for the server certificate (e.g. the compose service name)", Value: settings.List(&c.TLSHosts)},
 			}},
 			{Title: "Sign-in and tokens", Settings: []settings.Setting{
 				{Flag: "login", YAML: "login", Default: mockidp.LoginForm,
