@@ -20,6 +20,12 @@ SOAKTIME  ?= 10m
 SOAK_ARGS ?=
 # Arguments for cmd/foyer-bench, e.g. BENCH_ARGS=start.
 BENCH_ARGS ?=
+# An oauth2-proxy binary that cmd/foyer-bench measures beside foyer (scenario
+# sessions), never committed. Build one with
+#   GOBIN=/tmp/peer go install github.com/oauth2-proxy/oauth2-proxy/v7@v7.15.6
+# then: make bench-load PEER_OAUTH2_PROXY=/tmp/peer/oauth2-proxy
+PEER_OAUTH2_PROXY ?=
+export PEER_OAUTH2_PROXY
 IMAGE_PREFIX ?= foyer
 IMAGE_TAG ?= latest
 # name=package of each program; whoami is the example upstream app.
@@ -68,7 +74,7 @@ bench-start: build ## Measure mockidp's start (exec to first /jwks 200), plain a
 		$(GO) run ./mockidp/internal/starttime -bin $(BIN)/mockidp -n 50 -tls; \
 	else echo "bench-start: no mockidp/internal/starttime, nothing to run"; fi
 
-bench-load: ## Run the load benchmark (cmd/foyer-bench) when it exists.
+bench-load: build ## Run the load benchmark (cmd/foyer-bench; beside oauth2-proxy with PEER_OAUTH2_PROXY=/path).
 	@if [ -d cmd/foyer-bench ]; then $(GO) run ./cmd/foyer-bench $(BENCH_ARGS); \
 	else echo "bench-load: no cmd/foyer-bench yet, nothing to run"; fi
 

@@ -1,14 +1,18 @@
 // Command foyer-bench measures foyer's programs on this machine: how fast
 // mockidp starts, how many complete sign-ins per second rp and mockidp
-// manage, what a signed-in request costs through rp, and how much memory
-// sessions take. It prints a table, or JSON with -json.
+// manage, what a signed-in request costs through rp (with one session, and
+// spread over 10,000), whether forward auth re-writes cookies, and how much
+// memory sessions take; beside oauth2-proxy when -peer-oauth2-proxy (or
+// $PEER_OAUTH2_PROXY) names its binary. It prints a table ending with a
+// verdict per goal of issue 18, or JSON with -json.
 //
 // Usage:
 //
-//	foyer-bench [flags] [all | start | signin | verify | proxy | memory ...]
+//	foyer-bench [flags] [all | start | signin | verify | proxy | sessions | idle | memory ...]
 //
-// With no scenario it runs them all, in under four minutes with the default
-// flags. Binaries come from -mockidp and -rp, else bin/, else a fresh build.
+// With no scenario it runs them all, in about five minutes with the default
+// flags. Binaries come from -mockidp and -rp, else $FOYER_BIN_DIR, else an
+// up-to-date bin/, else a fresh build.
 package main
 
 import (
@@ -61,6 +65,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&cfg.Rate, "rate", 1000, "open-loop request rate of verify and proxy, per second")
 	fs.IntVar(&cfg.Users, "users", 10000, "signed-in users created by memory")
 	fs.StringVar(&cfg.Image, "image", "foyer/mockidp:latest", "mockidp container image whose size start reports")
+	fs.StringVar(&cfg.RPImage, "rp-image", "foyer/rp:latest", "rp container image whose size start reports")
+	fs.IntVar(&cfg.Sessions, "sessions", 10000, "distinct signed-in sessions the sessions scenario spreads its requests over")
+	fs.IntVar(&cfg.Conns, "conns", 32, "connections of the sessions scenario's closed loop")
+	fs.StringVar(&cfg.OAuth2Proxy, "peer-oauth2-proxy", os.Getenv(bench.PeerEnv), "oauth2-proxy binary measured beside foyer by sessions (default $"+bench.PeerEnv+")")
 	fs.BoolVar(&jsonOut, "json", false, "print the report as JSON")
 	fs.BoolVar(&mdOut, "md", false, "print the report as a Markdown table")
 	fs.BoolVar(&quiet, "q", false, "no progress lines on stderr")

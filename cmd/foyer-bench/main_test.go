@@ -48,7 +48,7 @@ func TestRunHelp(t *testing.T) {
 	if err := run(t.Context(), []string{"-h"}, &stdout, &stderr); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("run(-h) error = %v, want flag.ErrHelp", err)
 	}
-	for _, want := range []string{"usage: foyer-bench", "start | signin | verify | proxy | memory", "-json", "-rate"} {
+	for _, want := range []string{"usage: foyer-bench", "start | signin | verify | proxy | sessions | idle | memory", "-json", "-rate", "-peer-oauth2-proxy", "-sessions", "-conns"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("help text lacks %q:\n%s", want, stderr.String())
 		}

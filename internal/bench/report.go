@@ -24,6 +24,8 @@ type Report struct {
 	Binaries Binaries `json:"binaries"`
 	// Rows are the figures in the order they were taken.
 	Rows []Row `json:"rows"`
+	// Verdicts hold each goal of issue 18 against the rows.
+	Verdicts []Verdict `json:"verdicts,omitempty"`
 }
 
 // Row is one figure.
@@ -36,7 +38,7 @@ type Row struct {
 	Metric string `json:"metric"`
 	// Value is the figure in Unit; nil when it could not be measured.
 	Value *float64 `json:"value"`
-	// Unit is one of "ms", "µs", "/s", "%", "MiB", "B", "req/s" or "".
+	// Unit is one of "ms", "µs", "/s", "%", "MiB", "MB", "B", "req/s", "×" or "".
 	Unit string `json:"unit,omitempty"`
 	// NA says why Value is missing.
 	NA string `json:"na,omitempty"`
@@ -93,7 +95,24 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", row.Scenario, row.Case, row.Metric, row.Formatted(), note)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(r.Verdicts) > 0 {
+		fmt.Fprintln(w, "\nverdicts (goals of issue 18; ratios are foyer ÷ oauth2-proxy):")
+		for _, v := range r.Verdicts {
+			fmt.Fprintf(w, "  goal %s\n    measured: %s\n    %s\n", v.Goal, orDash(v.Measured), v.Status)
+		}
+	}
+	return nil
+}
+
+// orDash returns s, or "—" when s is empty.
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
 }
 
 // Formatted returns the value with its unit and about three significant
@@ -142,6 +161,15 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			strings.ReplaceAll(row.Metric, "|", `\|`), row.Formatted(), strings.ReplaceAll(note, "|", `\|`))
 		if err != nil {
 			return err
+		}
+	}
+	if len(r.Verdicts) > 0 {
+		fmt.Fprintln(w, "\n| goal | measured | verdict |\n| --- | --- | --- |")
+		for _, v := range r.Verdicts {
+			esc := func(s string) string { return strings.ReplaceAll(orDash(s), "|", `\|`) }
+			if _, err := fmt.Fprintf(w, "| %s | %s | %s |\n", esc(v.Goal), esc(v.Measured), esc(v.Status)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -37,7 +37,11 @@ func TestRunEndToEnd(t *testing.T) {
 		Runs:      1,
 		Rate:      200,
 		Users:     50,
-		Log:       &log,
+		Sessions:  20,
+		Conns:     2,
+		// With PEER_OAUTH2_PROXY set, oauth2-proxy is measured beside foyer.
+		OAuth2Proxy: os.Getenv(bench.PeerEnv),
+		Log:         &log,
 	})
 	if err != nil {
 		t.Fatalf("Run: %v\nlog:\n%s", err, log.String())
@@ -72,10 +76,32 @@ func TestRunEndToEnd(t *testing.T) {
 			want[key] = true
 		}
 	}
+	// Figures that may be 0 but must be measured.
+	for _, key := range []string{
+		"sessions/forward auth, 20 sessions, 2 conns: throughput",
+		"sessions/reverse proxy, 20 sessions, 2 conns: server CPU per request",
+		"sessions/forward auth, 20 sessions, 2 conns: answers with Set-Cookie (all runs)",
+		"idle/active user refused, first cookie kept",
+	} {
+		want[key] = false
+	}
+	if os.Getenv(bench.PeerEnv) != "" {
+		want["sessions/forward auth: server CPU per request"] = false // foyer ÷ oauth2-proxy
+		want["sessions/reverse proxy: throughput"] = false
+	}
+	for _, row := range report.Rows {
+		key := row.Scenario + "/" + row.Metric
+		if _, ok := want[key]; ok && row.Value != nil && (row.Scenario == "sessions" || row.Scenario == "idle") {
+			want[key] = true
+		}
+	}
 	for key, found := range want {
 		if !found {
 			t.Errorf("no measured figure %q in the report\nlog:\n%s", key, log.String())
 		}
+	}
+	if len(report.Verdicts) != 6 {
+		t.Errorf("got %d verdicts, want one per goal of issue 18 (6): %+v", len(report.Verdicts), report.Verdicts)
 	}
 	var table bytes.Buffer
 	if err := report.WriteTable(&table); err != nil || !strings.Contains(table.String(), "sign-ins/s") {

@@ -123,6 +123,10 @@ func (s *suite) reportTarget(which, store string, t target, res targetResult, re
 	s.report.Add(which, kase, metric+": throughput", res.rate, "req/s", "")
 	s.report.Add(which, kase, metric+": p50", res.p50, "µs", "")
 	s.report.Add(which, kase, metric+": p99", res.p99, "µs", "")
+	s.facts[which+"/"+store+"/"+t.name+" p99"] = res.p99
+	if redis {
+		s.facts[which+"/"+store+"/"+t.name+" cmds"] = res.redisCmds
+	}
 	if t.name != "direct" {
 		s.report.Add(which, kase, t.name+": rp CPU per request", res.rpCPU, "µs", "")
 		if redis {

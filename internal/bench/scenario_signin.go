@@ -45,6 +45,7 @@ func (s *suite) signin(ctx context.Context) error {
 		s.report.Add("signin", alg, "sign-in latency p50", r.p50, "ms", "")
 		s.report.Add("signin", alg, "sign-in latency p99", r.p99, "ms", "")
 		s.report.Add("signin", alg, "CPU per sign-in: rp", r.rpCPU, "ms", "")
+		s.facts["signin/"+alg+" rp cpu"] = r.rpCPU
 		s.report.Add("signin", alg, "CPU per sign-in: mockidp", r.mockCPU, "ms", "")
 		s.report.Add("signin", alg, "CPU per sign-in: load tool", r.ownCPU, "ms", "")
 		if servers := r.rpCPU + r.mockCPU; servers > 0 {

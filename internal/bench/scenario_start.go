@@ -56,6 +56,18 @@ func (s *suite) start(ctx context.Context) error {
 	} else {
 		s.report.Add("start", kase, "image size ("+s.cfg.Image+")", mib(size), "MiB", "")
 	}
+	s.facts["start p50"], s.facts["start rss"] = ms(lat.P50), mib(rss)
+	// rp's size, for goal 5 of issue 18 (15 MB, as `docker image ls` counts).
+	if fi, err := os.Stat(s.bins.Path("rp")); err == nil {
+		s.report.Add("start", "rp", "binary size (static, stripped)", float64(fi.Size())/1e6, "MB", "")
+		s.facts["rp binary"] = float64(fi.Size()) / 1e6
+	}
+	if size, err := imageSize(ctx, s.cfg.RPImage); err != nil {
+		s.na("start", "rp", "image size ("+s.cfg.RPImage+")", err)
+	} else {
+		s.report.Add("start", "rp", "image size ("+s.cfg.RPImage+")", float64(size)/1e6, "MB", "≤ 15 MB")
+		s.facts["rp image"] = float64(size) / 1e6
+	}
 	return nil
 }
 

@@ -12,9 +12,10 @@ const readyTimeout = 20 * time.Second
 
 // stackOptions vary the stack per scenario.
 type stackOptions struct {
-	alg          string // mockidp --alg
-	upstream     string // rp --upstream, if any
-	sessionStore string // rp --session-store, if any
+	alg          string   // mockidp --alg
+	upstream     string   // rp --upstream, if any
+	sessionStore string   // rp --session-store, if any
+	rpArgs       []string // more rp flags
 }
 
 // startStack starts mockidp (--login auto) and then rp using it with the
@@ -30,6 +31,7 @@ func (s *suite) startStack(ctx context.Context, o stackOptions) (*stack.Stack, e
 	if o.sessionStore != "" {
 		rpArgs = append(rpArgs, "--session-store", o.sessionStore)
 	}
+	rpArgs = append(rpArgs, o.rpArgs...)
 	return stack.StartStack(ctx, stack.Config{
 		Binaries:      s.bins,
 		MockIDPArgs:   []string{"--login", "auto", "--alg", o.alg},

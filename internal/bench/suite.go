@@ -18,7 +18,7 @@ import (
 )
 
 // Scenarios lists the scenario names in the order `all` runs them.
-var Scenarios = []string{"start", "signin", "verify", "proxy", "memory"}
+var Scenarios = []string{"start", "signin", "verify", "proxy", "sessions", "idle", "memory"}
 
 // Default lengths of the warm-up and of each measured run.
 const (
@@ -52,6 +52,16 @@ type Config struct {
 	Users int
 	// Image is the mockidp container image whose size `start` reports. Default foyer/mockidp:latest.
 	Image string
+	// RPImage is the rp container image whose size `start` reports. Default foyer/rp:latest.
+	RPImage string
+	// Sessions is the number of distinct signed-in sessions `sessions`
+	// spreads its requests over. Default 10000 (rp caches 2,048 decoded).
+	Sessions int
+	// Conns is the number of connections of `sessions`' closed loop. Default 32.
+	Conns int
+	// OAuth2Proxy is an oauth2-proxy binary that `sessions` measures beside
+	// foyer; empty: foyer alone. See [PeerEnv].
+	OAuth2Proxy string
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
 }
@@ -69,6 +79,9 @@ func (c Config) withDefaults(gomaxprocs int) Config {
 	setDefault(&c.Rate, 1000)
 	setDefault(&c.Users, 10000)
 	setDefault(&c.Image, "foyer/mockidp:latest")
+	setDefault(&c.RPImage, "foyer/rp:latest")
+	setDefault(&c.Sessions, 10000)
+	setDefault(&c.Conns, 32)
 	if len(c.Algs) == 0 {
 		c.Algs = []string{"RS256", "ES256", "EdDSA"}
 	}
@@ -104,6 +117,7 @@ func (c Config) Validate() error {
 		v    int64
 	}{
 		{"starts", int64(c.Starts)}, {"vus", int64(c.VUs)}, {"runs", int64(c.Runs)}, {"users", int64(c.Users)},
+		{"sessions", int64(c.Sessions)}, {"conns", int64(c.Conns)},
 		{"warmup", int64(c.Warmup)}, {"duration", int64(c.Duration)}, {"rate", int64(c.Rate)},
 	} {
 		if f.v < 0 {
@@ -120,6 +134,7 @@ type suite struct {
 	bins      stack.Binaries
 	report    *Report
 	transport *http.Transport
+	facts     facts // what the verdicts are taken from
 }
 
 // Run measures the configured scenarios and returns the report. A scenario
@@ -164,14 +179,17 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			Binaries: shown,
 		},
 		transport: &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute},
+		facts:     facts{},
 	}
 	defer s.transport.CloseIdleConnections()
 	steps := map[string]func(context.Context) error{
-		"start":  s.start,
-		"signin": s.signin,
-		"verify": func(ctx context.Context) error { return s.requests(ctx, "verify") },
-		"proxy":  func(ctx context.Context) error { return s.requests(ctx, "proxy") },
-		"memory": s.memory,
+		"start":    s.start,
+		"signin":   s.signin,
+		"verify":   func(ctx context.Context) error { return s.requests(ctx, "verify") },
+		"proxy":    func(ctx context.Context) error { return s.requests(ctx, "proxy") },
+		"sessions": s.sessions,
+		"idle":     s.idle,
+		"memory":   s.memory,
 	}
 	for _, name := range Scenarios {
 		if !slices.Contains(cfg.Scenarios, name) {
@@ -186,6 +204,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			s.report.AddNA(name, "", "error", firstLine(err.Error()))
 		}
 	}
+	s.report.Verdicts = verdicts(s.facts)
 	return s.report, nil
 }
 
@@ -252,9 +271,9 @@ func gitDescribe(ctx context.Context) string {
 	return strings.TrimSpace(string(out))
 }
 
-// randomSecret returns 32 random bytes in hex: a cookie secret for the RP.
-func randomSecret() string {
-	b := make([]byte, 32)
+// randomHex returns n random bytes in hex, e.g. a cookie secret.
+func randomHex(n int) string {
+	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
