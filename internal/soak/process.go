@@ -57,7 +57,7 @@ func startProcesses(ctx context.Context, c Config) (_ *processTarget, err error)
 	if err := os.WriteFile(cfgPath, mockYAML("http://"+idpAddr, "http://"+rpAddr, c.Users, c.AccessTokenTTL), 0o600); err != nil {
 		return nil, err
 	}
-	var rpArgs []string
+	rpArgs := []string{"--metrics"} // goroutines come from /metrics, which rp serves only when asked
 	if c.SessionStore != "" {
 		rpArgs = append(rpArgs, "--session-store", c.SessionStore)
 	}
