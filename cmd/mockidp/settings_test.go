@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -230,6 +231,7 @@ func TestConfigErrors(t *testing.T) {
 		{"flag without value", []string{"--addr"}, nil},
 		{"bad alg", []string{"--alg", "HS256"}, nil},
 		{"bad login from the environment", nil, []string{"MOCKIDP_LOGIN=magic"}},
+		{"misspelt variable", []string{"--alg", "RS265"}, []string{"MOCKIDP_ISUER=http://x"}},
 		{"bad duration", []string{"--key-overlap", "soon"}, nil},
 		{"bad control-allow", []string{"--control-allow", "10.0.0.0/33,example.com"}, nil},
 		{"bad issuer", []string{"--issuer", "ftp://x"}, nil},
@@ -337,5 +339,24 @@ users:
 	}
 	if !slices.Equal(got.SigningKeyPEM, key) {
 		t.Error("signing_key_file was not read relative to the file")
+	}
+}
+
+// TestConfigCheckedBeforeListening: with the port taken, a configuration
+// error is still what mockidp reports.
+func TestConfigCheckedBeforeListening(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	if err := run(context.Background(), []string{"--addr", addr, "--issuer", "ftp://x"}, nil, io.Discard); err == nil ||
+		err.Error() != `--issuer "ftp://x": scheme must be http or https` {
+		t.Errorf("bad config on a busy port: %v, want the config error", err)
+	}
+	if err := run(context.Background(), []string{"--addr", addr}, nil, io.Discard); err == nil || !strings.HasPrefix(err.Error(), "--addr: cannot listen: ") {
+		t.Errorf("good config on a busy port: %v, want the listen error naming --addr", err)
 	}
 }

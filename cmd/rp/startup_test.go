@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -80,6 +81,8 @@ func TestStartupDecision(t *testing.T) {
 		{"IPv6 loopback", []string{"--public-url", "http://[::1]:8080"}, nil, "", "dev"},
 		{"https public URL without a provider", []string{"--public-url", "https://app.example.com"}, nil, "", noProvider},
 		{"plain-http non-loopback without a provider", []string{"--public-url", "http://app.example.com"}, nil, "", noProvider},
+		{"https on localhost without a provider", []string{"--public-url", "https://localhost:8443"}, nil, "", noProvider},
+		{"loopback name look-alike", []string{"--public-url", "http://localhost.example.com"}, nil, "", noProvider},
 		{"a typo'd issuer variable is not a provider", []string{"--public-url", "https://app.example.com"},
 			map[string]string{"RP_ISUER": "https://idp.test"}, "", noProvider + "\n  warning: RP_ISUER: not a setting of rp, ignored; did you mean RP_ISSUER?"},
 		{"--dev with an https public URL", []string{"--dev", "--public-url", "https://app.example.com"}, nil, "", "dev"},
@@ -178,9 +181,12 @@ rules:
 			"providers:\n  - id: apple\n    kind: apple\n    issuer: https://appleid.apple.com\n    client_id: com.example\n"+
 			"    apple_team_id: T\n    apple_key_id: K\n    apple_key_file: "+filepath.Join(dir, "absent.p8")+"\n")}, nil},
 	}
+	// A configuration that passes would serve until ctx ends: end it first.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
 	var out strings.Builder
 	for _, tc := range cases {
-		err := run(context.Background(), tc.args, tc.env, io.Discard)
+		err := run(ctx, tc.args, tc.env, io.Discard)
 		if err == nil {
 			t.Errorf("%s: run succeeded, want an error", tc.name)
 			continue
@@ -314,5 +320,25 @@ func TestLogFormatFromFile(t *testing.T) {
 	st := start(t, []string{"--addr", "127.0.0.1:0", "--config", f}, nil)
 	if !strings.Contains(st.out.String(), `{"time":`) || strings.Contains(st.out.String(), "level=") {
 		t.Errorf("log lines are not JSON:\n%s", st.out.String())
+	}
+}
+
+// TestConfigCheckedBeforeListening: with the port taken, a configuration
+// error is still what rp reports; with a good configuration, the busy port.
+func TestConfigCheckedBeforeListening(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	err = run(context.Background(), []string{"--addr", addr, "--clock-skew", "soon"}, nil, io.Discard)
+	if err == nil || err.Error() != `--clock-skew "soon": not a duration (write e.g. 90s, 20m or 1h30m)` {
+		t.Errorf("bad config on a busy port: %v, want the config error", err)
+	}
+	err = run(context.Background(), []string{"--addr", addr}, nil, io.Discard)
+	if err == nil || !strings.HasPrefix(err.Error(), "--addr: cannot listen: ") {
+		t.Errorf("good config on a busy port: %v, want the listen error naming --addr", err)
 	}
 }

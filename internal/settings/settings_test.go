@@ -23,6 +23,7 @@ type demo struct {
 	Nets    []netip.Prefix
 	Secret  string
 	Tries   int
+	PIN     int
 	Nested  string
 	Params  map[string]string
 	Claims  map[string]any
@@ -59,6 +60,7 @@ func demoTable(d *demo) *Table {
 				{Flag: "nets", YAML: "nets", Doc: "networks", Value: Prefixes(&d.Nets)},
 				{Flag: "secret", YAML: "secret", Doc: "a secret", Value: String(&d.Secret), Secret: true},
 				{Flag: "tries", YAML: "tries", Doc: "tries", Value: Int(&d.Tries)},
+				{Flag: "pin", YAML: "pin", Doc: "a secret number", Value: Int(&d.PIN), Secret: true},
 				{Flag: "nested", YAML: "outer.inner", Doc: "a nested key", Value: String(&d.Nested), Env: "DEMO_NESTED_KEY"},
 				{YAML: "params", Doc: "parameters", Value: StringMap(&d.Params)},
 				{YAML: "claims", Doc: "claims", Value: AnyMap(&d.Claims)},
@@ -191,8 +193,10 @@ func TestProblems(t *testing.T) {
 			[]string{`--skew "soon": not a duration (write e.g. 90s, 20m or 1h30m)`, `--format "jsno": want text or json; did you mean json?`,
 				`--tries "3.5": not a whole number`, `--verbose "maybe": want true or false`,
 				`--nets: "10.0.0.0/33" is not an IP address or CIDR (e.g. 10.0.0.0/8)`, `--nets: "nope" is not an IP address or CIDR (e.g. 10.0.0.0/8)`}},
-		{"secret not repeated", []string{"--secret=hunter2", "--config", "c.yaml"}, map[string]string{"DEMO_SKEW": "later"}, "secret: [hunter4]",
-			[]string{"c.yaml:1:1: secret: want a single value, not a list", `DEMO_SKEW="later": not a duration (write e.g. 90s, 20m or 1h30m)`}},
+		{"secret not repeated", []string{"--secret=hunter2", "--config", "c.yaml", "--pin", "hunter5"}, map[string]string{"DEMO_SKEW": "later", "DEMO_PIN": "hunter6"},
+			"secret: [hunter4]\npin: hunter7",
+			[]string{"c.yaml:1:1: secret: want a single value, not a list", "c.yaml:2:1: pin: not a whole number",
+				`DEMO_SKEW="later": not a duration (write e.g. 90s, 20m or 1h30m)`, "DEMO_PIN: not a whole number", "--pin: not a whole number"}},
 		{"unknown variables warn", nil, map[string]string{"DEMO_ADR": "x", "DEMO_ZZZZZZZ": "y", "OTHER_ADR": "z"}, "",
 			[]string{"warning DEMO_ADR: not a setting of demo, ignored; did you mean DEMO_ADDR?", "warning DEMO_ZZZZZZZ: not a setting of demo, ignored"}},
 		{"the variable of a flag without one", nil, map[string]string{"DEMO_HOST": "h"}, "",
