@@ -107,6 +107,9 @@ func (p *provider) displayName() string {
 	if p.cfg.Name != "" {
 		return p.cfg.Name
 	}
+	if pr, ok := presets[p.cfg.Kind]; ok {
+		return pr.name
+	}
 	return p.cfg.ID
 }
 

@@ -86,6 +86,7 @@ type oauth2Profile struct {
 
 // preset is what rp knows of one provider.
 type preset struct {
+	name      string // shown on the sign-in button when ProviderConfig.Name is empty
 	base      string // default BaseURL
 	issuer    string // default identity namespace
 	auth      string // endpoints: absolute by default, relative to BaseURL when it is set
@@ -103,35 +104,35 @@ type preset struct {
 // presets: the endpoints as each provider documents them (see docs/providers.md for
 // the pages; mockidp's persona_*.go serves the same paths and shapes).
 var presets = map[string]preset{
-	KindGitHub: {base: "https://github.com", auth: "/login/oauth/authorize", token: "/login/oauth/access_token",
+	KindGitHub: {name: "GitHub", base: "https://github.com", auth: "/login/oauth/authorize", token: "/login/oauth/access_token",
 		userinfo: "/api/v3/user", defAuth: "https://github.com/login/oauth/authorize",
 		defToken: "https://github.com/login/oauth/access_token", defUser: "https://api.github.com/user",
 		scopes: []string{"read:user", "user:email"}, pkce: true, authStyle: oauth2.AuthStyleInParams,
 		mapping: ClaimMapping{Subject: "id", PreferredUsername: "login", Name: "name", Picture: "avatar_url"}},
-	KindNaver: {base: "https://nid.naver.com", auth: "/oauth2.0/authorize", token: "/oauth2.0/token", userinfo: "/v1/nid/me",
+	KindNaver: {name: "Naver", base: "https://nid.naver.com", auth: "/oauth2.0/authorize", token: "/oauth2.0/token", userinfo: "/v1/nid/me",
 		defAuth: "https://nid.naver.com/oauth2.0/authorize", defToken: "https://nid.naver.com/oauth2.0/token",
 		defUser: "https://openapi.naver.com/v1/nid/me", authStyle: oauth2.AuthStyleInParams,
 		mapping: ClaimMapping{Subject: "response.id", Email: "response.email", Name: "response.name",
 			PreferredUsername: "response.nickname", Picture: "response.profile_image"}},
-	KindKakao: {base: "https://kauth.kakao.com", auth: "/oauth/authorize", token: "/oauth/token", userinfo: "/v2/user/me",
+	KindKakao: {name: "Kakao", base: "https://kauth.kakao.com", auth: "/oauth/authorize", token: "/oauth/token", userinfo: "/v2/user/me",
 		defAuth: "https://kauth.kakao.com/oauth/authorize", defToken: "https://kauth.kakao.com/oauth/token",
 		defUser: "https://kapi.kakao.com/v2/user/me", scopes: []string{"profile_nickname", "account_email"}, pkce: true,
 		authStyle: oauth2.AuthStyleInParams,
 		mapping: ClaimMapping{Subject: "id", Email: "kakao_account.email",
 			EmailVerified: "kakao_account.is_email_valid,kakao_account.is_email_verified",
 			Name:          "kakao_account.profile.nickname", Picture: "kakao_account.profile.profile_image_url"}},
-	KindDiscord: {base: "https://discord.com", auth: "/oauth2/authorize", token: "/api/oauth2/token", userinfo: "/api/v10/users/@me",
+	KindDiscord: {name: "Discord", base: "https://discord.com", auth: "/oauth2/authorize", token: "/api/oauth2/token", userinfo: "/api/v10/users/@me",
 		defAuth: "https://discord.com/oauth2/authorize", defToken: "https://discord.com/api/oauth2/token",
 		defUser: "https://discord.com/api/v10/users/@me", scopes: []string{"identify", "email"},
 		authStyle: oauth2.AuthStyleInHeader,
 		mapping: ClaimMapping{Subject: "id", Email: "email", EmailVerified: "verified", Name: "global_name",
 			PreferredUsername: "username"}},
-	KindFacebook: {base: "https://www.facebook.com", auth: "/v22.0/dialog/oauth", token: "/v22.0/oauth/access_token",
+	KindFacebook: {name: "Facebook", base: "https://www.facebook.com", auth: "/v22.0/dialog/oauth", token: "/v22.0/oauth/access_token",
 		userinfo: "/v22.0/me", defAuth: "https://www.facebook.com/v22.0/dialog/oauth",
 		defToken: "https://graph.facebook.com/v22.0/oauth/access_token", defUser: "https://graph.facebook.com/v22.0/me",
 		scopes: []string{"public_profile", "email"}, authStyle: oauth2.AuthStyleInParams,
 		mapping: ClaimMapping{Subject: "id", Email: "email", Name: "name", Picture: "picture.data.url"}},
-	KindX: {base: "https://x.com", auth: "/i/oauth2/authorize", token: "/2/oauth2/token", userinfo: "/2/users/me",
+	KindX: {name: "X", base: "https://x.com", auth: "/i/oauth2/authorize", token: "/2/oauth2/token", userinfo: "/2/users/me",
 		defAuth: "https://x.com/i/oauth2/authorize", defToken: "https://api.x.com/2/oauth2/token",
 		defUser: "https://api.x.com/2/users/me", scopes: []string{"tweet.read", "users.read"}, pkce: true,
 		authStyle: oauth2.AuthStyleInHeader,
@@ -141,6 +142,10 @@ var presets = map[string]preset{
 
 // isOAuth2Kind reports whether kind is one of the OAuth 2.0 kinds.
 func isOAuth2Kind(kind string) bool { return slices.Contains(oauth2Kinds, kind) }
+
+// IsOAuth2Kind reports whether a [ProviderConfig.Kind] names an OAuth 2.0 provider
+// ([KindGitHub], ..., [KindOAuth2]), which needs no issuer.
+func IsOAuth2Kind(kind string) bool { return isOAuth2Kind(kind) }
 
 // usesOIDC reports whether pc signs in with OpenID Connect (discovery, ID token).
 func (pc ProviderConfig) usesOIDC() bool {

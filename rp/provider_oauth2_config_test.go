@@ -232,3 +232,16 @@ func TestBackchannelLogoutIgnoresOAuth2(t *testing.T) {
 		}
 	}
 }
+
+func TestOAuth2DisplayNames(t *testing.T) {
+	t.Parallel()
+	for kind, want := range map[string]string{KindGitHub: "GitHub", KindNaver: "Naver", KindKakao: "Kakao", KindDiscord: "Discord",
+		KindFacebook: "Facebook", KindX: "X", KindOAuth2: "default", "": "default"} {
+		if got := (&provider{cfg: ProviderConfig{ID: "default", Kind: kind}}).displayName(); got != want {
+			t.Errorf("%q: %q, want %q", kind, got, want)
+		}
+	}
+	if got := (&provider{cfg: ProviderConfig{ID: "gh", Name: "Our GitHub", Kind: KindGitHub}}).displayName(); got != "Our GitHub" {
+		t.Errorf("configured name: %q", got)
+	}
+}

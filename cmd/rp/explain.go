@@ -158,6 +158,11 @@ func explainProvider(msg string, p *provider, flagged bool, res *settings.Result
 		{"kind", &f.Kind}, {"tenant", &f.Tenants}, {"hosted domain", &f.HostedDomain}, {"groups claim", &f.GroupsClaim},
 		{"apple team id", &f.AppleTeamID}, {"apple key id", &f.AppleKeyID}, {"apple key file", &f.AppleKeyFile},
 		{"apple key settings", &f.AppleKeyFile}, {"apple: token auth", &f.TokenAuth}, {"apple: give a client secret", &f.ClientSecret},
+		{"base URL", &f.BaseURL}, {"authorization URL", &f.AuthorizationURL}, {"token URL", &f.TokenURL}, {"userinfo URL", &f.UserInfoURL},
+		{"graph URL", &f.GraphURL}, {"trust_email", &f.TrustEmail}, {"disable_pkce", &f.DisablePKCE}, {"orgs and teams", &f.Orgs},
+		{"team", &f.Teams}, {"kind oauth2: the claim mapping", &f.ClaimMapping.Subject},
+		{"kind oauth2: authorization URL", &f.AuthorizationURL}, {"kind oauth2: token URL", &f.TokenURL},
+		{"kind oauth2: userinfo URL", &f.UserInfoURL},
 	}, msg)
 	if !ok {
 		res.Errorf(providerLabel(res, p, flagged), "%s", msg)

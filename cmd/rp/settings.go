@@ -53,7 +53,7 @@ type config struct {
 	CookieSecretFile string
 	CookieSecrets    []string // YAML only
 
-	Flagged   provider    // the provider --issuer configures
+	Flagged   provider    // the provider --issuer (or an OAuth 2.0 --provider-kind) configures
 	Providers []*provider // the file's
 
 	Access           rp.Rule    // --email-domains, --allowed-emails, --allowed-groups: a rule for every path
@@ -198,7 +198,35 @@ func providerSettings(p *provider) []settings.Setting {
 		{Flag: "insecure-allow-http-issuer", YAML: "insecure_allow_http",
 			Doc: "accept a plain-http issuer on a non-loopback host (containers); MUST NOT be used in production", Value: settings.Bool(&p.InsecureAllowHTTP)},
 		{Flag: "provider-kind", YAML: "kind", DefaultDoc: "a conformant provider",
-			Doc: "switch on a provider's quirks: entra, google, apple or keycloak", Value: settings.String(&p.Kind)},
+			Doc:   "switch on an OpenID Provider's quirks (entra, google, apple, keycloak), or sign in with an OAuth 2.0 provider (github, naver, kakao, discord, facebook, x, oauth2; no --issuer then)",
+			Value: settings.String(&p.Kind)},
+		{Flag: "provider-base-url", YAML: "base_url", DefaultDoc: "the provider's own hosts",
+			Doc: "github, naver, kakao, discord, facebook, x: another host (GitHub Enterprise Server, a mock)", Value: settings.String(&p.BaseURL)},
+		{Flag: "authorization-url", YAML: "authorization_url", Doc: "oauth2: the authorization endpoint (replaces a preset's)",
+			Value: settings.String(&p.AuthorizationURL)},
+		{Flag: "token-url", YAML: "token_url", Doc: "oauth2: the token endpoint (replaces a preset's)", Value: settings.String(&p.TokenURL)},
+		{Flag: "userinfo-url", YAML: "userinfo_url", Doc: "oauth2: the user-info endpoint that says who the token belongs to (replaces a preset's)",
+			Value: settings.String(&p.UserInfoURL)},
+		{Flag: "claim-sub", YAML: "claims.sub", Doc: "oauth2: path of the user's id in the user-info answer (dotted: response.id)",
+			Value: settings.String(&p.ClaimMapping.Subject)},
+		{Flag: "claim-email", YAML: "claims.email", Doc: "oauth2: path of the email", Value: settings.String(&p.ClaimMapping.Email)},
+		{Flag: "claim-email-verified", YAML: "claims.email_verified",
+			Doc: "oauth2: paths (comma-separated) that must all be true for the email to count", Value: settings.String(&p.ClaimMapping.EmailVerified)},
+		{Flag: "claim-name", YAML: "claims.name", Doc: "oauth2: path of the name", Value: settings.String(&p.ClaimMapping.Name)},
+		{Flag: "claim-preferred-username", YAML: "claims.preferred_username", Doc: "oauth2: path of the user name",
+			Value: settings.String(&p.ClaimMapping.PreferredUsername)},
+		{Flag: "claim-groups", YAML: "claims.groups", Doc: "oauth2: path of the groups (a list of strings)", Value: settings.String(&p.ClaimMapping.Groups)},
+		{Flag: "claim-picture", YAML: "claims.picture", Doc: "oauth2: path of the picture URL", Value: settings.String(&p.ClaimMapping.Picture)},
+		{Flag: "trust-email", YAML: "trust_email",
+			Doc:   "naver, facebook, oauth2: count the provider's email as verified; only for a provider that verifies every address",
+			Value: settings.Bool(&p.TrustEmail)},
+		{Flag: "disable-pkce", YAML: "disable_pkce", Doc: "oauth2: leave PKCE out (a provider that refuses it)", Value: settings.Bool(&p.DisablePKCE)},
+		{Flag: "github-orgs", YAML: "orgs", Doc: "github: only members of these organisations (needs read:org, requested then)",
+			Value: settings.List(&p.Orgs)},
+		{Flag: "github-teams", YAML: "teams", Doc: "github: only members of these teams (org/team-slug)", Value: settings.List(&p.Teams)},
+		{Flag: "graph-url", YAML: "graph_url",
+			Doc:   "entra: resolve the groups overage (over 200 groups) at this Microsoft Graph (https://graph.microsoft.com); the token needs GroupMember.Read.All",
+			Value: settings.String(&p.GraphURL)},
 		{Flag: "tenants", YAML: "tenants", Doc: "entra: tenant ids allowed to sign in", Value: settings.List(&p.Tenants)},
 		{Flag: "hosted-domain", YAML: "hosted_domain", Doc: "google: the Workspace domain people must belong to (hd)", Value: settings.String(&p.HostedDomain)},
 		{Flag: "groups-claim", YAML: "groups_claim", DefaultDoc: "groups (keycloak: realm_access.roles)",

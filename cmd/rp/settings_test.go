@@ -52,6 +52,12 @@ func TestEverySettingPrecedence(t *testing.T) {
 		return prec{name: name, flag: flag, env: env, yaml: "providers: [{" + yamlKey + ": %s}]", flagV: flagV, envV: envV, yamlV: yamlV,
 			get: flagged(f), getFile: firstFile(f), wantFlag: wants[0], wantEnv: wants[1], wantFile: wants[2], wantDefault: wants[3]}
 	}
+	// claim is p for a claims.<key> setting, nested in the YAML file.
+	claim := func(name, key string, f func(*provider) any) prec {
+		r := p(name, "claims."+key, "f."+key, "e."+key, "y."+key, f, "f."+key, "e."+key, "y."+key, "")
+		r.yaml = "providers: [{claims: {" + key + ": %s}}]"
+		return r
+	}
 	rows := []prec{
 		{"addr", "--addr", "RP_ADDR", "addr: %s", "127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3", func(c *config) any { return c.Addr }, nil,
 			"127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3", "127.0.0.1:8080"},
@@ -158,6 +164,27 @@ func TestEverySettingPrecedence(t *testing.T) {
 		p("apple-team-id", "apple_team_id", "F", "E", "Y", func(p *provider) any { return p.AppleTeamID }, "F", "E", "Y", ""),
 		p("apple-key-id", "apple_key_id", "F", "E", "Y", func(p *provider) any { return p.AppleKeyID }, "F", "E", "Y", ""),
 		p("apple-key-file", "apple_key_file", "f.p8", "e.p8", "y.p8", func(p *provider) any { return p.AppleKeyFile }, "f.p8", "e.p8", "y.p8", ""),
+		p("provider-base-url", "base_url", "https://f", "https://e", "https://y", func(p *provider) any { return p.BaseURL },
+			"https://f", "https://e", "https://y", ""),
+		p("authorization-url", "authorization_url", "https://f/a", "https://e/a", "https://y/a", func(p *provider) any { return p.AuthorizationURL },
+			"https://f/a", "https://e/a", "https://y/a", ""),
+		p("token-url", "token_url", "https://f/t", "https://e/t", "https://y/t", func(p *provider) any { return p.TokenURL },
+			"https://f/t", "https://e/t", "https://y/t", ""),
+		p("userinfo-url", "userinfo_url", "https://f/u", "https://e/u", "https://y/u", func(p *provider) any { return p.UserInfoURL },
+			"https://f/u", "https://e/u", "https://y/u", ""),
+		claim("claim-sub", "sub", func(p *provider) any { return p.ClaimMapping.Subject }),
+		claim("claim-email", "email", func(p *provider) any { return p.ClaimMapping.Email }),
+		claim("claim-email-verified", "email_verified", func(p *provider) any { return p.ClaimMapping.EmailVerified }),
+		claim("claim-name", "name", func(p *provider) any { return p.ClaimMapping.Name }),
+		claim("claim-preferred-username", "preferred_username", func(p *provider) any { return p.ClaimMapping.PreferredUsername }),
+		claim("claim-groups", "groups", func(p *provider) any { return p.ClaimMapping.Groups }),
+		claim("claim-picture", "picture", func(p *provider) any { return p.ClaimMapping.Picture }),
+		p("trust-email", "trust_email", "true", "false", "true", func(p *provider) any { return p.TrustEmail }, "true", "false", "true", "false"),
+		p("disable-pkce", "disable_pkce", "true", "false", "true", func(p *provider) any { return p.DisablePKCE }, "true", "false", "true", "false"),
+		p("github-orgs", "orgs", "f,g", "e", "[y]", func(p *provider) any { return p.Orgs }, "[f g]", "[e]", "[y]", "[]"),
+		p("github-teams", "teams", "f/a", "e/b", "[y/c]", func(p *provider) any { return p.Teams }, "[f/a]", "[e/b]", "[y/c]", "[]"),
+		p("graph-url", "graph_url", "https://f", "https://e", "https://y", func(p *provider) any { return p.GraphURL },
+			"https://f", "https://e", "https://y", ""),
 	}
 	covered := map[string]bool{}
 	for _, r := range rows {

@@ -72,7 +72,7 @@ func configure(c *config, res *settings.Result, public string, log *slog.Logger)
 		a.startDev(res)
 	} else {
 		for _, p := range append(c.Providers, &c.Flagged) {
-			if p.Issuer == "" && p == &c.Flagged {
+			if p == &c.Flagged && !flaggedConfigured(c) {
 				continue
 			}
 			a.cfg.Providers = append(a.cfg.Providers, providerConfig(p, res, p == &c.Flagged))
@@ -110,11 +110,11 @@ func configure(c *config, res *settings.Result, public string, log *slog.Logger)
 // plain-http loopback public URL. Any other start without a provider is an
 // error; it reports false then.
 func (a *app) decideMode(c *config, res *settings.Result) bool {
-	configured := len(c.Providers) > 0 || c.Flagged.Issuer != ""
-	if c.Flagged.Issuer == "" {
+	configured := len(c.Providers) > 0 || flaggedConfigured(c)
+	if !flaggedConfigured(c) {
 		for _, s := range providerSettings(&c.Flagged) {
 			if res.IsSet(s.Value.Ptr()) {
-				res.Errorf(res.Where(s.Value.Ptr()), "configures the provider given by --issuer, which is not set")
+				res.Errorf(res.Where(s.Value.Ptr()), "configures the provider given by --issuer (or by an OAuth 2.0 --provider-kind), which is not set")
 				break
 			}
 		}
@@ -132,6 +132,12 @@ func (a *app) decideMode(c *config, res *settings.Result) bool {
 		return false
 	}
 	return true
+}
+
+// flaggedConfigured reports whether the flags configure a provider: --issuer,
+// or --provider-kind naming an OAuth 2.0 provider (which has no issuer).
+func flaggedConfigured(c *config) bool {
+	return c.Flagged.Issuer != "" || rp.IsOAuth2Kind(c.Flagged.Kind)
 }
 
 // loopbackHTTP reports whether raw is a plain-http URL on a loopback host.
@@ -175,7 +181,7 @@ func providerConfig(p *provider, res *settings.Result, flagged bool) rp.Provider
 	}
 	if flagged {
 		pc.ID = "default"
-		if pc.Name == "" {
+		if pc.Name == "" && !rp.IsOAuth2Kind(pc.Kind) { // the OAuth 2.0 kinds have their own names
 			if u, err := url.Parse(pc.Issuer); err == nil && u.Hostname() != "" {
 				pc.Name = u.Hostname()
 			}

@@ -105,7 +105,7 @@ func TestStartupDecision(t *testing.T) {
 			`RP_COOKIE_SECRET: a cookie secret of 5 bytes, need at least 32; "rp secret" prints a new one`},
 		{"short line in the cookie secret file", append([]string{"--cookie-secret-file", secretFile}, issuer...), map[string]string{"RP_CLIENT_SECRET": "s"}, "",
 			`--cookie-secret-file "` + secretFile + `" line 3: a cookie secret of 5 bytes, need at least 32; "rp secret" prints a new one`},
-		{"client id without issuer", []string{"--client-id", "x"}, nil, "", "--client-id: configures the provider given by --issuer, which is not set"},
+		{"client id without issuer", []string{"--client-id", "x"}, nil, "", "--client-id: configures the provider given by --issuer (or by an OAuth 2.0 --provider-kind), which is not set"},
 		{"file with a provider", nil, nil, "public_url: https://app.example.com\ncookie_secrets: [" + secret32 + "]\n" +
 			"providers:\n  - id: corp\n    issuer: https://idp.test\n    client_id: rp\n    client_secret: s\n", "start"},
 		{"file without providers, https", nil, nil, "public_url: https://app.example.com\n", noProvider},
@@ -116,6 +116,17 @@ func TestStartupDecision(t *testing.T) {
 				"or public_client: true if the client is public and uses PKCE only"},
 		{"file public client", nil, nil, "public_url: https://app.example.com\ncookie_secrets: [" + secret32 + "]\n" +
 			"providers:\n  - id: corp\n    issuer: https://idp.test\n    client_id: rp\n    public_client: true\n", "start"},
+		{"an OAuth 2.0 kind needs no issuer", []string{"--provider-kind", "github", "--client-id", "rp", "--public-url", "https://app.example.com"},
+			map[string]string{"RP_CLIENT_SECRET": "s", "RP_COOKIE_SECRET": secret32}, "", "start"},
+		{"an OAuth 2.0 kind on loopback is no dev mode", []string{"--provider-kind", "x", "--client-id", "rp", "--public-client"},
+			map[string]string{"RP_COOKIE_SECRET": secret32}, "", "start"},
+		{"an OpenID kind still needs the issuer", []string{"--provider-kind", "google", "--client-id", "rp", "--public-url", "https://app.example.com"}, nil, "",
+			"2 problems in the configuration:\n  --client-id: configures the provider given by --issuer (or by an OAuth 2.0 --provider-kind), which is not set\n  " + noProvider},
+		{"file with OAuth 2.0 providers", nil, nil, "public_url: https://app.example.com\ncookie_secrets: [" + secret32 + "]\n" +
+			"providers:\n  - id: gh\n    kind: github\n    base_url: https://github.example.com\n    orgs: [acme]\n    client_id: rp\n    client_secret: s\n" +
+			"  - id: corp\n    kind: oauth2\n    authorization_url: https://id.test/authorize\n    token_url: https://id.test/token\n" +
+			"    userinfo_url: https://api.test/me\n    claims: {sub: user.id, email: user.mail, email_verified: user.mail_ok}\n" +
+			"    client_id: rp\n    client_secret: s\n", "start"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -177,6 +188,25 @@ rules:
   - path_prefix: admin
     emails: [nobody]
 `)}, nil},
+		{"OAuth 2.0 providers", []string{"--config", write("oauth2.yaml", `
+public_url: https://app.example.com
+cookie_secrets: [`+secret32+`]
+providers:
+  - id: gh
+    kind: github
+    base_url: http://github.corp:8080
+    teams: [acme]
+    trust_email: true
+    client_id: rp
+    client_secret: s
+  - id: corp
+    kind: oauth2
+    authorization_url: https://id.test/authorize
+    client_id: rp
+    client_secret: s
+`)}, nil},
+		{"OAuth 2.0 flags", append(base, "--provider-kind", "naver", "--client-id", "rp", "--client-secret", "s", "--cookie-secret", secret32,
+			"--issuer", "ftp://nid", "--claim-sub", "a..b", "--disable-pkce", "--graph-url", "https://graph.microsoft.com"), nil},
 		{"apple key file", []string{"--config", write("apple.yaml", "public_url: https://app.example.com\ncookie_secrets: ["+secret32+"]\n"+
 			"providers:\n  - id: apple\n    kind: apple\n    issuer: https://appleid.apple.com\n    client_id: com.example\n"+
 			"    apple_team_id: T\n    apple_key_id: K\n    apple_key_file: "+filepath.Join(dir, "absent.p8")+"\n")}, nil},
