@@ -64,17 +64,23 @@ func (r *redisServer) UsedMemory(ctx context.Context) (int64, error) {
 	return parseUsedMemory(info)
 }
 
-// commands returns total_commands_processed from INFO stats; 0 for a nil
-// server, so that callers need not tell the stores apart.
-func (r *redisServer) commands(ctx context.Context) (int64, error) {
+// stats returns total_commands_processed and total_reads_processed from INFO
+// stats: commands, and socket reads, which are round trips when every
+// request (or pipeline) arrives in one read, as small ones do. Both are 0 for
+// a nil server, so that callers need not tell the stores apart.
+func (r *redisServer) stats(ctx context.Context) (cmds, reads int64, err error) {
 	if r == nil {
-		return 0, nil
+		return 0, 0, nil
 	}
 	info, err := r.client.Info(ctx, "stats").Result()
 	if err != nil {
-		return 0, fmt.Errorf("redis info: %w", err)
+		return 0, 0, fmt.Errorf("redis info: %w", err)
 	}
-	return infoField(info, "total_commands_processed")
+	if cmds, err = infoField(info, "total_commands_processed"); err != nil {
+		return 0, 0, err
+	}
+	reads, err = infoField(info, "total_reads_processed")
+	return cmds, reads, err
 }
 
 // parseUsedMemory finds "used_memory:N" in the text of INFO memory.

@@ -21,7 +21,7 @@ type target struct {
 // targetResult holds the medians of one target's measured runs.
 type targetResult struct {
 	rate, p50, p99, rpCPU float64 // req/s; µs; µs; µs of rp CPU per request
-	redisCmds             float64 // commands Redis processed per request
+	redisCmds, redisReads float64 // commands and socket reads (round trips) Redis processed per request
 	failed                int
 }
 
@@ -126,11 +126,13 @@ func (s *suite) reportTarget(which, store string, t target, res targetResult, re
 	s.facts[which+"/"+store+"/"+t.name+" p99"] = res.p99
 	if redis {
 		s.facts[which+"/"+store+"/"+t.name+" cmds"] = res.redisCmds
+		s.facts[which+"/"+store+"/"+t.name+" trips"] = res.redisReads
 	}
 	if t.name != "direct" {
 		s.report.Add(which, kase, t.name+": rp CPU per request", res.rpCPU, "µs", "")
 		if redis {
 			s.report.Add(which, kase, t.name+": Redis commands per request", res.redisCmds, "", "")
+			s.report.Add(which, kase, t.name+": Redis round trips (socket reads) per request", res.redisReads, "", "≤ 1")
 		}
 	}
 	if res.failed > 0 {
@@ -143,14 +145,14 @@ func (s *suite) reportTarget(which, store string, t target, res targetResult, re
 func (s *suite) runTarget(ctx context.Context, client *http.Client, st *stack.Stack, r *redisServer, t target) (targetResult, error) {
 	do := func(ctx context.Context) error { return wantStatus(ctx, client, t.url, t.cookie, http.StatusOK) }
 	OpenLoop{Rate: s.cfg.Rate, Duration: s.cfg.Warmup}.Run(ctx, do)
-	var rate, p50, p99, cpu, cmds []float64
+	var rate, p50, p99, cpu, cmds, reads []float64
 	var out targetResult
 	for run := range s.cfg.Runs {
 		meter, err := newCPUMeter(st.RP.PID())
 		if err != nil {
 			return out, err
 		}
-		cmds0, err := r.commands(ctx)
+		cmds0, reads0, err := r.stats(ctx)
 		if err != nil {
 			return out, err
 		}
@@ -159,7 +161,7 @@ func (s *suite) runTarget(ctx context.Context, client *http.Client, st *stack.St
 		if err != nil {
 			return out, err
 		}
-		cmds1, err := r.commands(ctx)
+		cmds1, reads1, err := r.stats(ctx)
 		if err != nil {
 			return out, err
 		}
@@ -177,12 +179,13 @@ func (s *suite) runTarget(ctx context.Context, client *http.Client, st *stack.St
 		cpu = append(cpu, us(used[0])/n)
 		if r != nil {
 			cmds = append(cmds, float64(cmds1-cmds0-1)/n) // -1: the second INFO itself
+			reads = append(reads, float64(reads1-reads0-1)/n)
 		}
 		s.logf("%s run %d: %d ok, %.0f req/s, p50 %v, p99 %v, max %v, rp cpu %v; send lag p50 %v p99 %v",
 			t.name, run+1, res.OK, res.Throughput(), res.Latency.P50, res.Latency.P99, res.Latency.Max, used[0], res.Lag.P50, res.Lag.P99)
 	}
 	out.rate, out.p50, out.p99, out.rpCPU = Median(rate), Median(p50), Median(p99), Median(cpu)
-	out.redisCmds = Median(cmds)
+	out.redisCmds, out.redisReads = Median(cmds), Median(reads)
 	return out, nil
 }
 

@@ -10,7 +10,7 @@ func TestVerdicts(t *testing.T) {
 	all := facts{
 		"sessions count": 10000, "forward auth/cpu ratio": 0.5, "forward auth/rate ratio": 1.6, "reverse proxy/cpu ratio": 0.4, "reverse proxy/rate ratio": 2,
 		"verify set-cookies": 0, "idle writes": 0, "idle refused": 0,
-		"verify/redis/verify p99": 1900, "verify/cookie/verify p99": 1000, "verify/redis/verify cmds": 1,
+		"verify/redis/verify p99": 1900, "verify/cookie/verify p99": 1000, "verify/redis/verify cmds": 3, "verify/redis/verify trips": 1.05,
 		"signin/EdDSA rp cpu": 0.6, "foyer/signin rate": 1500, "oauth2-proxy/signin rate": 1000,
 		"rp image": 15, "start p50": 20, "start rss": 15,
 	}
@@ -38,7 +38,8 @@ func TestVerdicts(t *testing.T) {
 		// Every goal exactly at its bound is met.
 		{"1 at the bounds", all, 1, "met"},
 		{"2 no writes", all, 2, "met"},
-		{"3 p99 added 900 µs", all, 3, "n/a (p99 met; round trips"},
+		{"3 p99 added 900 µs, 1.05 round trips (a pipeline of 3 commands)", all, 3, "met"},
+		{"3 two round trips", with("verify/redis/verify trips", 2), 3, "not met"},
 		{"4 at the bounds", all, 4, "met"},
 		{"5 at 15 MB", all, 5, "met"},
 		{"6 at the bounds", all, 6, "met"},
