@@ -16,14 +16,27 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"net/http"
 	"net/url"
+	"path"
 )
 
 // authenticateClient authenticates the client of a token, revocation or
-// introspection request by client_secret_basic, client_secret_post or,
-// for public clients, none (RFC 6749 2.3). It returns the client, or an
-// invalid_client / invalid_request error.
+// introspection request by client_secret_basic,
+// client_secret_post, private_key_jwt or, for public clients, none (RFC
+// 6749 2.3, RFC 7523 2.2). A client with an AuthMethod may use that one
+// only. It returns the client, or an invalid_client / invalid_request
+// error.
 func (p *Provider) authenticateClient(r *http.Request, iss string, form map[string]string) (*Client, error) {
-	id, secret, hasSecret := form["client_id"], "", false
+	_, _, basic := r.BasicAuth()
+	_, post := form["client_secret"]
+	_, assertion := form["client_assertion"]
+	_, assertionType := form["client_assertion_type"]
+	if n := btoi(basic) + btoi(post) + btoi(assertion || assertionType); n > 1 {
+		return nil, newError(errInvalidRequest, "use one client authentication method, not %d", n)
+	}
+	if assertion || assertionType {
+		return p.clientAssertionAuth(iss, path.Base(r.URL.Path), form)
+	}
+	id, secret, method := form["client_id"], form["client_secret"], AuthClientSecretPost
 	if user, pass, ok := r.BasicAuth(); ok {
 		// RFC 6749 2.3.1: both parts are form-encoded before Basic.
 		u, err1 := url.QueryUnescape(user)
@@ -31,15 +44,12 @@ func (p *Provider) authenticateClient(r *http.Request, iss string, form map[stri
 		if err1 != nil || err2 != nil {
 			return nil, newError(errInvalidClient, "malformed Basic credentials")
 		}
-		if _, ok := form["client_secret"]; ok {
-			return nil, newError(errInvalidRequest, "use one client authentication method, not two")
-		}
 		if id != "" && id != u {
 			return nil, newError(errInvalidRequest, "client_id differs from the authenticated client")
 		}
-		id, secret, hasSecret = u, s, true
-	} else if s, ok := form["client_secret"]; ok {
-		secret, hasSecret = s, true
+		id, secret, method = u, s, AuthClientSecretBasic
+	} else if !post {
+		method = AuthNone
 	}
 	if id == "" {
 		return nil, newError(errInvalidClient, "client authentication is required")
@@ -49,13 +59,18 @@ func (p *Provider) authenticateClient(r *http.Request, iss string, form map[stri
 		return nil, newError(errInvalidClient, "unknown client")
 	}
 	if c.isPublic() {
-		if hasSecret {
+		if method != AuthNone {
 			return nil, newError(errInvalidClient, "a public client must not send a secret")
 		}
 		return c, nil
 	}
-	if !hasSecret {
+	if method == AuthNone {
 		return nil, newError(errInvalidClient, "client authentication is required")
+	}
+	if c.AuthMethod != "" && c.AuthMethod != method {
+		e := newError(errInvalidClient, "client authentication failed")
+		e.Err = fmt.Errorf("client %q must use %s, not %s", c.ID, c.AuthMethod, method)
+		return nil, e
 	}
 	if key := p.reg.Load().secretKeys[c.ID]; key != nil {
 		if err := p.checkSecretJWT(key, c.ID, iss, secret); err != nil {
@@ -65,10 +80,17 @@ func (p *Provider) authenticateClient(r *http.Request, iss string, form map[stri
 		}
 		return c, nil
 	}
-	if !secretEqual(secret, c.Secret) {
+	if c.Secret == "" || !secretEqual(secret, c.Secret) {
 		return nil, newError(errInvalidClient, "client authentication failed")
 	}
 	return c, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // secretEqual compares secrets in constant time (hashes hide the length).

@@ -28,8 +28,11 @@ type discoveryDoc struct {
 	SubjectTypesSupported             []string `json:"subject_types_supported"`
 	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported"`
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	TokenEndpointAuthSigningAlgs      []string `json:"token_endpoint_auth_signing_alg_values_supported"`
 	RevocationAuthMethodsSupported    []string `json:"revocation_endpoint_auth_methods_supported"`
+	RevocationAuthSigningAlgs         []string `json:"revocation_endpoint_auth_signing_alg_values_supported"`
 	IntrospectionAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
+	IntrospectionAuthSigningAlgs      []string `json:"introspection_endpoint_auth_signing_alg_values_supported"`
 	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
 	ClaimsSupported                   []string `json:"claims_supported"`
 	PromptValuesSupported             []string `json:"prompt_values_supported"`
@@ -45,7 +48,7 @@ type discoveryDoc struct {
 // discovery returns the metadata for issuer: browser-facing endpoints on
 // the public base, back-channel ones on the internal base.
 func (p *Provider) discovery(iss string) discoveryDoc {
-	auth := []string{"client_secret_basic", "client_secret_post"}
+	auth := []string{"client_secret_basic", "client_secret_post", "private_key_jwt"}
 	base := strings.TrimSuffix(iss, "/") // Auth0's issuer ends with a slash
 	pub, internal := base, base
 	path := strings.TrimSuffix(pathOf(iss), "/") // with Entra's /{tenant}/v2.0
@@ -70,9 +73,12 @@ func (p *Provider) discovery(iss string) discoveryDoc {
 		GrantTypesSupported:               []string{"authorization_code", "refresh_token", "client_credentials"},
 		SubjectTypesSupported:             []string{"public"},
 		IDTokenSigningAlgValuesSupported:  []string{p.cfg.Alg},
-		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
-		RevocationAuthMethodsSupported:    []string{"client_secret_basic", "client_secret_post", "none"},
+		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
+		TokenEndpointAuthSigningAlgs:      assertionAlgs,
+		RevocationAuthMethodsSupported:    []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
+		RevocationAuthSigningAlgs:         assertionAlgs,
 		IntrospectionAuthMethodsSupported: auth,
+		IntrospectionAuthSigningAlgs:      assertionAlgs,
 		CodeChallengeMethodsSupported:     []string{"S256", "plain"},
 		ClaimsSupported: []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "azp",
 			"name", "preferred_username", "email", "email_verified", "groups"},

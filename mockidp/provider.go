@@ -55,6 +55,11 @@ type Provider struct {
 	inserts    int       // counts insertions to trigger sweeps
 	nextSweep  time.Time // no sweep before this
 
+	seenJTI map[string]time.Time // assertion jtis, until their exp; guarded by mu
+
+	jwksMu    sync.Mutex // guards jwksCache
+	jwksCache map[string]*remoteKeySet
+
 	faults faultQueue
 
 	capMu    sync.Mutex // guards captured and capSeq
@@ -85,6 +90,8 @@ func New(cfg Config) (*Provider, error) {
 		queued:     map[string][]User{},
 		queuedHint: map[string][]User{},
 		captured:   map[string][]CapturedRequest{},
+		seenJTI:    map[string]time.Time{},
+		jwksCache:  map[string]*remoteKeySet{},
 		scopes:     supportedScopes,
 		appleSeen:  map[string]bool{},
 		ctlHosts:   controlHosts(&cfg),

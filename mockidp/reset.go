@@ -1,5 +1,7 @@
 package mockidp
 
+import "time"
+
 // Reset returns the provider to the state [New] left it in: no faults,
 // queued logins, captured requests or back-channel records; no sessions,
 // codes or tokens; the clock running with no offset; the initial signing
@@ -17,7 +19,11 @@ func (p *Provider) Reset() {
 	p.queuedHint = map[string][]User{}
 	p.logouts = nil
 	p.appleSeen = map[string]bool{}
+	p.seenJTI = map[string]time.Time{}
 	p.mu.Unlock()
+	p.jwksMu.Lock()
+	p.jwksCache = map[string]*remoteKeySet{}
+	p.jwksMu.Unlock()
 	p.capMu.Lock()
 	p.captured = map[string][]CapturedRequest{}
 	p.capMu.Unlock()
