@@ -47,3 +47,37 @@ func TestPaginationStaysOnOrigin(t *testing.T) {
 		t.Errorf("the other host got Authorization %q", v)
 	}
 }
+
+// TestPaginationFollowsPages: GitHub lists and Graph collections are read to the last
+// page, on the same origin.
+func TestPaginationFollowsPages(t *testing.T) {
+	t.Parallel()
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		page := r.URL.Query().Get("page") + r.URL.Query().Get("$skiptoken")
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/graph/") && page == "":
+			fmt.Fprintf(w, `{"value":[{"id":"g1"},{"@odata.type":"#microsoft.graph.directoryRole","id":"role"}],"@odata.nextLink":%q}`,
+				srv.URL+"/graph/v1.0/me/transitiveMemberOf?$skiptoken=2")
+		case strings.HasPrefix(r.URL.Path, "/graph/"):
+			fmt.Fprint(w, `{"value":[{"@odata.type":"#microsoft.graph.group","id":"g2"}]}`)
+		case page == "":
+			w.Header().Set("Link", fmt.Sprintf(`<%s/user/orgs?page=2>; rel="next", <%s/user/orgs?page=2>; rel="last"`, srv.URL, srv.URL))
+			fmt.Fprint(w, `[{"login":"a"}]`)
+		default:
+			fmt.Fprint(w, `[{"login":"b"}]`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	p := &RP{client: srv.Client(), log: slog.New(slog.DiscardHandler)}
+	c := userinfoCall{req: httptest.NewRequest(http.MethodGet, "/", nil), token: &oauth2.Token{AccessToken: "t"}}
+	orgs, err := p.githubList(c, srv.URL+"/user/orgs")
+	if err != nil || fmtJSON(orgs) != `[{"login":"a"},{"login":"b"}]` {
+		t.Errorf("github: %s %v", fmtJSON(orgs), err)
+	}
+	groups, err := p.graphGroups(context.Background(), srv.URL+"/graph", "t")
+	if err != nil || fmtJSON(groups) != `["g1","g2"]` {
+		t.Errorf("graph: %v %v, want g1 and g2 (no directory role)", groups, err)
+	}
+}
