@@ -44,6 +44,15 @@ type GatewayConfig struct {
 	// it, and a denied user gets 403 naming the rule. Empty: every signed-in user is
 	// allowed everywhere.
 	Rules []Rule
+	// PublicRoutes are requests that pass without a session ([PublicRoute]): the
+	// proxy passes them on and /auth/verify answers 200, with identity headers only
+	// when someone is signed in. Empty: every request needs a session.
+	PublicRoutes []PublicRoute
+	// PublicCORSPreflight lets CORS preflight requests (OPTIONS with Origin and
+	// Access-Control-Request-Method, which browsers send without cookies) pass without
+	// a session, so the app can answer them. Forward auth recognises them only when the
+	// proxy tells the original method (X-Forwarded-Method or X-Original-Method).
+	PublicCORSPreflight bool
 	// Assertion configures the signed identity assertion ([AssertionConfig]), a
 	// short-lived JWT sent upstream in [HeaderAssertion] and verifiable with the keys
 	// at /auth/jwks.json. Zero: off.
@@ -58,6 +67,8 @@ type gateway struct {
 	redirectHosts map[string]bool // lowercase host[:port]
 	apiPrefixes   []string
 	rules         []rule
+	public        []publicRoute
+	corsPreflight bool
 	assertion     *assertionSettings // nil: no assertion
 }
 
@@ -109,6 +120,15 @@ func (c Config) validateGateway() (*gateway, []error) {
 		cr.index = i + 1
 		g.rules = append(g.rules, cr)
 	}
+	for i, r := range gc.PublicRoutes {
+		cr, err := compilePublicRoute(r)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("public route %d (%s): %w", i+1, r, err))
+			continue
+		}
+		g.public = append(g.public, cr)
+	}
+	g.corsPreflight = gc.PublicCORSPreflight
 	a, err := gc.Assertion.settings(c.PublicURL)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("assertion: %w", err))

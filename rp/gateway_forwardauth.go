@@ -14,6 +14,9 @@ import (
 //     when configured, and "Authorization: Bearer" when
 //     Config.Gateway.PassAccessToken is set.
 //   - Signed in but denied by a rule: 403 (a page or JSON) naming the rule.
+//   - On a public route (Config.Gateway.PublicRoutes; method, host and path as a
+//     trusted proxy reports them): 200, with the identity headers only when someone is
+//     signed in and allowed.
 //   - Signed out: 401 with a JSON error, or a 302 to sign in that comes back to the
 //     original URL, when redirecting was asked for (?redirect=1,
 //     Config.Gateway.ForwardAuthRedirect, or Traefik/Caddy headers from a trusted
@@ -36,17 +39,29 @@ func (p *RP) handleVerify(w http.ResponseWriter, r *http.Request) {
 		p.writeError(w, r, ambiguousPathError(o.pathErr))
 		return
 	}
+	public := p.isPublic(o.method, o.host, o.path, r.Header)
 	s, err := p.authenticate(w, r)
-	if err != nil {
+	switch {
+	case err != nil && public:
+		p.log.Warn("public route allowed without identity", "reason", err.Error())
+		w.WriteHeader(http.StatusOK)
+		return
+	case err != nil:
 		p.writeError(w, r, err)
 		return
-	}
-	if s == nil {
+	case s == nil && public:
+		w.WriteHeader(http.StatusOK)
+		return
+	case s == nil:
 		p.verifySignedOut(w, r, o)
 		return
 	}
 	u := userFromSession(s)
 	if err := p.authorize(u, o.path, extra); err != nil {
+		if public {
+			w.WriteHeader(http.StatusOK) // public, but without an identity the rules refuse
+			return
+		}
 		p.writeError(w, r, err)
 		return
 	}

@@ -92,8 +92,10 @@ func (p *RP) Proxy(upstream *url.URL, opts ProxyOptions) http.Handler {
 			stripOwnCookies(pr.Out.Header)
 			u, ok := UserFromContext(pr.In.Context())
 			if !ok {
-				// RequireLogin puts the user on every request that gets here.
-				stripSpoofedHeaders(pr.Out.Header, true)
+				// A public route without a (permitted) user: no identity goes upstream.
+				// The client's Authorization header passes on (a webhook's own
+				// credentials) unless rp owns that header (PassAccessToken).
+				stripSpoofedHeaders(pr.Out.Header, p.settings.Gateway.PassAccessToken)
 				return
 			}
 			p.setUpstreamHeaders(pr.Out.Header, u)

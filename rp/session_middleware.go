@@ -16,7 +16,10 @@ import (
 // error instead. Signed-in users whom an access rule (Config.Gateway.Rules) denies get
 // 403 naming the rule. A path that servers read differently (dot-segments, ";", "\",
 // encoded slashes; see gateway_path.go) gets 400 before anything else, also where no
-// http.ServeMux cleans paths first.
+// http.ServeMux cleans paths first. Requests on a public route
+// (Config.Gateway.PublicRoutes) pass without a session: with the User on their context
+// when someone is signed in and the rules allow them, without one otherwise (also
+// when the session store is down).
 func (p *RP) RequireLogin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		np, err := pathOf(r)
@@ -24,22 +27,51 @@ func (p *RP) RequireLogin(next http.Handler) http.Handler {
 			p.writeError(w, r, err)
 			return
 		}
+		public := p.publicRequest(r, np)
 		s, err := p.authenticate(w, r)
 		if err != nil {
+			if public {
+				p.log.Warn("public route served without identity", "reason", err.Error())
+				next.ServeHTTP(w, r)
+				return
+			}
 			p.writeError(w, r, err)
 			return
 		}
 		if s == nil {
+			if public {
+				next.ServeHTTP(w, r)
+				return
+			}
 			p.signInFirst(w, r, np)
 			return
 		}
 		u := userFromSession(s)
 		if err := p.authorize(u, np.decoded, nil); err != nil {
+			if public {
+				// Public content, but not this user's identity: the rules do not allow it.
+				next.ServeHTTP(w, r)
+				return
+			}
 			p.writeError(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(ContextWithUser(r.Context(), u)))
 	})
+}
+
+// publicRequest reports whether a request rp handles itself is on a public route
+// (GatewayConfig.PublicRoutes) or a CORS preflight let through.
+func (p *RP) publicRequest(r *http.Request, np normalPath) bool {
+	g := p.settings.gw
+	if len(g.public) == 0 && !g.corsPreflight {
+		return false
+	}
+	host := ""
+	if g.needsHost() {
+		host = p.requestHost(r)
+	}
+	return p.isPublic(r.Method, host, np.decoded, r.Header)
 }
 
 // Identify puts the [User] on the request context when someone is signed in, and passes
