@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -9,9 +10,11 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,3 +104,77 @@ rules:
 		t.Error("--check-config accepted a bad email domain")
 	}
 }
+
+// TestPublicRouteSettings runs rp with public routes from a flag, the variable and
+// the file: they reach the upstream without a session, the rest stays protected,
+// and a dot-dot out of a public prefix is refused.
+func TestPublicRouteSettings(t *testing.T) {
+	t.Parallel()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "app "+r.Method+" "+r.URL.Path+" user="+r.Header.Get("X-Forwarded-User"))
+	}))
+	t.Cleanup(up.Close)
+	st := start(t, []string{"--addr", "127.0.0.1:0", "--upstream", up.URL, "--public-cors-preflight",
+		"--public-route", "POST /hooks/github", "--public-route", "/static/, GET /healthz/app", "--public-route", "PUT ~/api/v[0-9]+/ping"}, nil)
+	c := browser()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	tests := []struct {
+		method, path string
+		status       int
+		body         string
+	}{
+		{"POST", "/hooks/github", 200, "app POST /hooks/github user="},
+		{"GET", "/static/app.js", 200, "app GET /static/app.js user="},
+		{"GET", "/healthz/app", 200, "app GET /healthz/app user="},
+		{"PUT", "/api/v2/ping", 200, "app PUT /api/v2/ping user="},
+		{"GET", "/page", 302, ""},
+		{"GET", "/hooks/github", 302, ""},
+		{"POST", "/api/v2/ping", 401, ""},
+	}
+	for _, tt := range tests {
+		resp, body := fetch(t, c, tt.method, st.url+tt.path, nil, "X-Forwarded-User", "forged")
+		if resp.StatusCode != tt.status || (tt.body != "" && body != tt.body) {
+			t.Errorf("%s %s: %d %q, want %d %q", tt.method, tt.path, resp.StatusCode, body, tt.status, tt.body)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodOptions, st.url+"/api/items", nil)
+	req.Header.Set("Origin", "https://spa.example.com")
+	req.Header.Set("Access-Control-Request-Method", "DELETE")
+	if resp, err := c.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("CORS preflight: %v %v, want 200 from the app", resp, err)
+	}
+	// http.ServeMux redirects what it can clean (to the protected path); rp refuses
+	// the rest.
+	for line, want := range map[string]int{
+		"GET /static/../page HTTP/1.1":     http.StatusTemporaryRedirect,
+		"GET /static/%2e%2e/page HTTP/1.1": http.StatusBadRequest,
+		"GET /static/..;/page HTTP/1.1":    http.StatusBadRequest,
+		"GET /static;x/../page HTTP/1.1":   http.StatusTemporaryRedirect,
+		"GET /static%2f..%2fpage HTTP/1.1": http.StatusBadRequest,
+	} {
+		if status, body := rawStatus(t, st.url, line); status != want || strings.Contains(body, "app ") {
+			t.Errorf("%s: %d %q, want %d and nothing from the app", line, status, truncate(body), want)
+		}
+	}
+}
+
+// rawStatus sends a request line as written (nothing cleans it) and returns the status.
+func rawStatus(t *testing.T, base, requestLine string) (int, string) {
+	t.Helper()
+	u, _ := url.Parse(base)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, requestLine+"\r\nHost: "+u.Host+"\r\nConnection: close\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func truncate(s string) string { return s[:min(len(s), 200)] }

@@ -166,6 +166,35 @@ func listOf[T any](p *[]T, kind string, parse func(string) (T, error)) Value {
 		}}
 }
 
+// ListFunc feeds a []T with parsers of its own: text (a flag or a variable) through
+// parse, which may return several items; each element of a YAML sequence (a scalar
+// or a map) through item. Repeated flags add up; a new source replaces the list.
+// For lists whose items are more than words (public routes: "GET /healthz" or a map).
+func ListFunc[T any](p *[]T, kind string, parse func(string) ([]T, error), item func(*yaml.Node) (T, error)) Value {
+	return Value{kind: kind, ptr: p, reset: func() { *p = nil },
+		set: func(s string) error {
+			v, err := parse(s)
+			*p = append(*p, v...)
+			return err
+		},
+		node: func(n *yaml.Node) error {
+			if n.Kind != yaml.SequenceNode {
+				return errors.New("want a list")
+			}
+			*p = []T{}
+			var errs []error
+			for _, el := range n.Content {
+				v, err := item(el)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("line %d: %w", el.Line, err))
+					continue
+				}
+				*p = append(*p, v)
+			}
+			return errors.Join(errs...)
+		}}
+}
+
 // splitList splits "a b,c" into [a b c].
 func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' })
