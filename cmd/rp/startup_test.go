@@ -248,7 +248,7 @@ func TestCheckConfigDiscovers(t *testing.T) {
 	env := []string{"RP_COOKIE_SECRET=" + secret32}
 	var out strings.Builder
 	err := run(context.Background(), []string{"--check-config", "--issuer", idp.Issuer, "--client-id", "demo", "--client-secret", "demo-secret"}, env, &out)
-	want := `provider "default" (` + idp.Issuer + `): discovered; the client authenticates with client_secret_basic; the provider accepts client_secret_basic, client_secret_post, none`
+	want := `provider "default" (` + idp.Issuer + `): discovered; the client authenticates with client_secret_basic; the provider accepts client_secret_basic, client_secret_post, private_key_jwt, none`
 	if err != nil || !strings.Contains(out.String(), want) || !strings.HasSuffix(out.String(), "configuration is valid\n") {
 		t.Errorf("err %v, output:\n%s\nwant %q and valid", err, out.String(), want)
 	}
