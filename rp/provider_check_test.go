@@ -30,8 +30,8 @@ func TestCheckProviders(t *testing.T) {
 		t.Fatalf("CheckProviders: %v, %d checks", err, len(checks))
 	}
 	for i, want := range []struct{ auth, accepted, err string }{
-		{"client_secret_basic", "client_secret_basic client_secret_post none", ""},
-		{"none", "client_secret_basic client_secret_post none", ""},
+		{"client_secret_basic", "client_secret_basic client_secret_post private_key_jwt none", ""},
+		{"none", "client_secret_basic client_secret_post private_key_jwt none", ""},
 		{"client_secret_post", "client_secret_post", ""},
 		{"", "", "the client authenticates with none (a public client: no client secret), but the provider's token endpoint accepts only client_secret_post"},
 		{"", "", "discovery: "},
