@@ -40,7 +40,7 @@ func (p *RP) handleVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	public := p.isPublic(o.method, o.host, o.path, r.Header)
-	s, err := p.authenticate(w, r)
+	s, err := p.authenticateGateway(w, r)
 	switch {
 	case err != nil && public:
 		p.log.Warn("public route allowed without identity", "reason", err.Error())

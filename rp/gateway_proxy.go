@@ -107,7 +107,7 @@ func (p *RP) Proxy(upstream *url.URL, opts ProxyOptions) http.Handler {
 		ErrorHandler: p.proxyError,
 		BufferPool:   &bufferPool{},
 	}
-	return p.RequireLogin(rev)
+	return p.requireLogin(rev, true)
 }
 
 // bufferPool lends ReverseProxy its 32 KiB copy buffers, which it would otherwise

@@ -39,6 +39,8 @@ type RP struct {
 	revocations revocation.List
 	replay      revocation.ReplayCache
 	signedOut   signedOut
+
+	gatewayIdentityOnly bool // see RP.identityOnly
 }
 
 // New validates cfg (reporting every problem at once) and returns an RP. It does not wait
@@ -123,6 +125,7 @@ func New(ctx context.Context, cfg Config) (*RP, error) {
 		met.registerEndpoint(pc.ID, endpointDiscovery, strings.TrimSuffix(prov.cfg.Issuer, "/")+"/.well-known/openid-configuration")
 		go prov.discoverLoop(ctx, &p.settings)
 	}
+	p.gatewayIdentityOnly = p.identityOnly()
 	p.mux = p.routes()
 	p.handler = met.instrumentMux(p.mux)
 	return p, nil

@@ -39,6 +39,13 @@ type Session struct {
 	StoreRef string `json:"-"`
 
 	claims map[string]any // decoded from Tokens.IDToken, plus Extra
+
+	// Set by decodeRecord: the identity part, and the tokens part as stored. While
+	// lazy, Tokens (but Expiry), CSRF and Extra are still packed: see unpack.
+	idn         *identity
+	packed      []byte
+	packedFlags uint8
+	lazy        bool
 }
 
 // Tokens are the tokens a session keeps.
@@ -55,6 +62,7 @@ type Tokens struct {
 // (the cookie store caches it): do not modify it.
 func (s *Session) Claims() map[string]any {
 	if s.claims == nil {
+		_ = s.unpack() // a lazy session's ID token; a part that does not decode has no claims
 		s.claims = map[string]any{}
 		if parts := strings.Split(s.Tokens.IDToken, "."); len(parts) == 3 {
 			if b, err := base64.RawURLEncoding.DecodeString(parts[1]); err == nil {
@@ -83,6 +91,15 @@ type SessionStore interface {
 
 // shortID returns a prefix of a session id that is safe to log.
 func shortID(id string) string { return id[:min(8, len(id))] }
+
+// SessionToucher is implemented by session stores that can record a session's
+// activity (its LastSeen, for the idle timeout) without saving it whole. [RP] calls
+// Touch instead of Save when nothing but LastSeen changed, at most once per touch
+// interval (a twentieth of the idle timeout); stores without it get a Save.
+type SessionToucher interface {
+	// Touch records s.LastSeen for s, which the store loaded.
+	Touch(w http.ResponseWriter, r *http.Request, s *Session) error
+}
 
 // RefreshLocker is implemented by session stores shared by several replicas: a refresh
 // holds the session's lock, so that one replica at a time redeems its refresh token, and

@@ -1,28 +1,24 @@
 package rp
 
 import (
-	"bytes"
-	"compress/flate"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"slices"
 	"strconv"
-	"sync"
+	"strings"
 	"time"
 )
 
 const (
 	sessionCookie = "foyer_session"
+	// seenCookie records a session's last activity between saves of the session
+	// cookie: a small value, written alone (see [CookieStore.Touch]).
+	seenCookie = "foyer_seen"
 	// chunkSize keeps each cookie, with its name and attributes, under 4096 bytes.
 	chunkSize = 3800
 	// maxChunks bounds the cookies of one session (about 22 KB of cookie header).
 	maxChunks = 6
-	// maxSessionJSON bounds the decompressed session, against decompression bombs.
-	maxSessionJSON = 256 << 10
 )
 
 // ErrSessionTooLarge means a session does not fit the cookie store's chunk budget;
@@ -47,24 +43,30 @@ type CookieStoreConfig struct {
 	IdleTimeout time.Duration
 }
 
-// CookieStore keeps the whole session in the browser: JSON, compressed, encrypted and
-// MACed by securecookie as one value, then split into chunks of at most 3800 bytes
-// (foyer_session, foyer_session_1, ...). The MAC covers the whole value, so chunks
-// cannot be mixed, dropped or reordered. It is safe for concurrent use.
+// CookieStore keeps the whole session in the browser: a binary record (see
+// [Session.MarshalBinary]) sealed with AES-256-GCM under a key derived from the first
+// cookie secret, in base64url, split into chunks of at most 3800 bytes (foyer_session,
+// foyer_session_1, ...). The seal covers the whole value, so chunks cannot be mixed,
+// dropped or reordered. A value sealed with any configured secret opens (key rotation).
+// It is safe for concurrent use.
+//
+// The session's last activity (LastSeen, for the idle timeout) is recorded apart, by
+// [CookieStore.Touch]: in a small sealed cookie, foyer_seen, bound to the session id,
+// and in memory, so that the idle clock stays right even when a forward-auth proxy
+// does not pass the cookie on to the browser. Load reports the latest of the three.
 //
 // Decoded sessions are cached by the exact cookie value (see [CookieStoreConfig.CacheSize]):
 // a save writes a new value, and Load hands out a copy each time, so callers may change
 // the session they get. The claims in [Session.Claims] are shared and read-only.
 type CookieStore struct {
-	cookies cookieCodec
-	now     func() time.Time
-	idle    time.Duration
-	names   [maxChunks]string
-	cache   *sessionCache // nil: no cache
-	// inflaters and deflaters pool DEFLATE readers and writers: each holds large
-	// windows and tables, too much to allocate per request.
-	inflaters sync.Pool
-	deflaters sync.Pool
+	cookies  cookieCodec // attributes; its codecs open cookies written before the sealed format
+	seal     *sealer
+	now      func() time.Time
+	idle     time.Duration
+	names    [maxChunks]string
+	seenName string
+	cache    *sessionCache // nil: no cache
+	activity *activity
 }
 
 // NewCookieStore returns a cookie store, or an error when a secret is unusable.
@@ -85,7 +87,11 @@ func NewCookieStore(cfg CookieStoreConfig) (*CookieStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &CookieStore{cookies: cookieCodec{secure: !cfg.InsecureHTTP, codecs: cs}, now: cfg.Now, idle: cfg.IdleTimeout}
+	sl, err := newSealer(cfg.Secrets)
+	if err != nil {
+		return nil, fmt.Errorf("rp: cookie store: %w", err)
+	}
+	st := &CookieStore{cookies: cookieCodec{secure: !cfg.InsecureHTTP, codecs: cs}, seal: sl, now: cfg.Now, idle: cfg.IdleTimeout}
 	if st.cookies.secure {
 		st.cookies.prefix = "__Host-"
 	}
@@ -96,6 +102,7 @@ func NewCookieStore(cfg CookieStoreConfig) (*CookieStore, error) {
 			st.names[i] = st.cookies.name(sessionCookie + "_" + strconv.Itoa(i))
 		}
 	}
+	st.seenName = st.cookies.name(seenCookie)
 	switch {
 	case cfg.CacheSize == 0:
 		st.cache = newSessionCache(defaultSessionCacheSize)
@@ -105,12 +112,16 @@ func NewCookieStore(cfg CookieStoreConfig) (*CookieStore, error) {
 	if st.now == nil {
 		st.now = time.Now
 	}
-	st.inflaters.New = func() any { return flate.NewReader(bytes.NewReader(nil)) }
-	st.deflaters.New = func() any {
-		zw, _ := flate.NewWriter(nil, flate.DefaultCompression) // the level is valid
-		return zw
-	}
+	st.activity = newActivity(orDefault(cfg.IdleTimeout, DefaultIdleTimeout))
 	return st, nil
+}
+
+// orDefault returns d, or def when d is not positive.
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }
 
 // chunkName returns the name of the i-th session cookie.
@@ -119,106 +130,146 @@ func (c *CookieStore) chunkName(i int) string { return c.names[i] }
 // Load reassembles and decodes the session cookies. Anything that does not decode is
 // reported as no session. A value decoded before comes from the cache, as a copy.
 func (c *CookieStore) Load(r *http.Request) (*Session, error) {
-	value := c.cookieValue(r)
-	if len(value) == 0 {
-		return nil, nil
+	return c.load(r, false), nil
+}
+
+// load is Load; with lazy set, the session's tokens part is left packed (see
+// [Session.unpack]) and the cache is not used: decoding the rest costs less than
+// hashing the value for the cache.
+func (c *CookieStore) load(r *http.Request, lazy bool) *Session {
+	cookies := r.Cookies()
+	value := c.cookieValue(cookies)
+	if value == "" {
+		return nil
 	}
-	if c.cache == nil {
-		return c.decode(value), nil
+	var s *Session
+	switch {
+	case lazy || c.cache == nil:
+		s = c.decode(value, lazy)
+	default:
+		s = c.cached(value)
 	}
-	key := cacheKey(sha256.Sum256(value))
+	if s == nil {
+		return nil
+	}
+	c.lastSeen(cookies, s)
+	return s
+}
+
+// cached returns a copy of the session value decodes to, from the cache when it is
+// there, else decoded and cached.
+func (c *CookieStore) cached(value string) *Session {
+	key := cacheKey(sha256.Sum256([]byte(value)))
 	if s := c.cache.get(key); s != nil {
 		if c.cacheable(s) {
 			cp := *s
-			return &cp, nil
+			return &cp
 		}
 		c.cache.remove(key)
 	}
-	s := c.decode(value)
+	s := c.decode(value, false)
 	if s == nil || !c.cacheable(s) {
-		return s, nil
+		return s
 	}
 	s.Claims() // computed once, before the session is shared
 	c.cache.put(key, s)
 	cp := *s
-	return &cp, nil
+	return &cp
 }
 
-// cookieValue returns the request's session chunks, concatenated.
-func (c *CookieStore) cookieValue(r *http.Request) []byte {
-	// Parse the Cookie header once; the first valid cookie of each name counts, as
-	// with r.Cookie.
-	cookies := r.Cookies()
+// cookieValue returns the session chunks among cookies, concatenated. The first
+// cookie of each name counts, as with r.Cookie.
+func (c *CookieStore) cookieValue(cookies []*http.Cookie) string {
 	var parts [maxChunks]string
-	n, size := 0, 0
+	n := 0
 	for ; n < maxChunks; n++ {
-		i := slices.IndexFunc(cookies, func(ck *http.Cookie) bool { return ck.Name == c.names[n] })
-		if i < 0 {
+		v, ok := cookieNamed(cookies, c.names[n])
+		if !ok {
 			break
 		}
-		parts[n] = cookies[i].Value
-		size += len(parts[n])
+		parts[n] = v
 	}
-	if size == 0 {
-		return nil
+	if n == 1 {
+		return parts[0]
 	}
-	value := make([]byte, 0, size)
-	for _, p := range parts[:n] {
-		value = append(value, p...)
+	return strings.Join(parts[:n], "")
+}
+
+// cookieNamed returns the value of the first cookie called name.
+func cookieNamed(cookies []*http.Cookie, name string) (string, bool) {
+	for _, ck := range cookies {
+		if ck.Name == name {
+			return ck.Value, true
+		}
 	}
-	return value
+	return "", false
 }
 
 // cacheable reports whether a session may be served from the cache: not past its
 // absolute lifetime, nor idle too long. Either way [RP] still checks it on every request.
 func (c *CookieStore) cacheable(s *Session) bool {
 	now := c.now()
-	return now.Before(s.ExpiresAt) && (c.idle <= 0 || now.Sub(s.LastSeen) < c.idle)
+	if !now.Before(s.ExpiresAt) {
+		return false
+	}
+	if c.idle <= 0 {
+		return true
+	}
+	last := s.LastSeen
+	if t, ok := c.activity.get(s.ID); ok && t.After(last) {
+		last = t
+	}
+	return now.Sub(last) < c.idle
 }
 
-// decode verifies, decrypts, inflates and unmarshals a session cookie's value; nil when
-// any step fails.
-func (c *CookieStore) decode(value []byte) *Session {
-	raw, err := c.cookies.decode(c.names[0], string(value))
+// decode opens and decodes a session cookie's value; nil when it does not.
+func (c *CookieStore) decode(value string, lazy bool) *Session {
+	if value[0] != 'A' { // a sealed value's version byte, 2, makes its first character 'A'
+		return c.decodeV1(value)
+	}
+	plain, err := c.seal.open(purposeSession, value)
 	if err != nil {
 		return nil // undecodable means signed out
 	}
-	zr := c.inflaters.Get().(io.ReadCloser)
-	defer c.inflaters.Put(zr)
-	if err := zr.(flate.Resetter).Reset(bytes.NewReader(raw), nil); err != nil {
+	s, err := decodeRecord(plain, lazy)
+	if err != nil {
 		return nil
 	}
-	js, err := io.ReadAll(io.LimitReader(zr, maxSessionJSON+1))
-	if err != nil || len(js) > maxSessionJSON {
-		return nil
+	return s
+}
+
+// lastSeen moves s.LastSeen to the latest activity recorded for s: in the
+// request's last-seen cookie, if it belongs to s, or in memory.
+func (c *CookieStore) lastSeen(cookies []*http.Cookie, s *Session) {
+	if t, ok := c.activity.get(s.ID); ok && t.After(s.LastSeen) {
+		s.LastSeen = t
 	}
-	var s Session
-	if err := json.Unmarshal(js, &s); err != nil || s.ID == "" {
-		return nil
+	v, ok := cookieNamed(cookies, c.seenName)
+	if !ok || v == "" {
+		return
 	}
-	return &s
+	plain, err := c.seal.open(purposeSeen, v)
+	if err != nil {
+		return
+	}
+	r := recordReader{b: plain, text: string(plain)}
+	id, t := r.str(), r.time()
+	if r.bad || r.off != len(plain) || id != s.ID {
+		return
+	}
+	if t.After(s.LastSeen) {
+		s.LastSeen = t
+	}
 }
 
 // Save encodes s into as many chunks as needed and expires chunks left from a larger
 // earlier session.
 func (c *CookieStore) Save(w http.ResponseWriter, r *http.Request, s *Session) error {
-	js, err := json.Marshal(s)
+	plain, err := s.appendRecord(nil)
 	if err != nil {
 		return fmt.Errorf("rp: cookie store: %w", err)
 	}
-	var zb bytes.Buffer
-	zw := c.deflaters.Get().(*flate.Writer)
-	zw.Reset(&zb)
-	_, _ = zw.Write(js)
-	err = zw.Close()
-	c.deflaters.Put(zw)
-	if err != nil {
-		return fmt.Errorf("rp: cookie store: %w", err)
-	}
-	value, err := c.cookies.encode(c.chunkName(0), zb.Bytes())
-	if err != nil {
-		return fmt.Errorf("rp: cookie store: %w", err)
-	}
+	value := c.seal.seal(purposeSession, plain)
 	n := (len(value) + chunkSize - 1) / chunkSize
 	if n > maxChunks {
 		return fmt.Errorf("%w: %d bytes encoded, at most %d", ErrSessionTooLarge, len(value), maxChunks*chunkSize)
@@ -235,9 +286,31 @@ func (c *CookieStore) Save(w http.ResponseWriter, r *http.Request, s *Session) e
 	return nil
 }
 
-// Delete clears every session cookie.
+// Touch records s.LastSeen without saving the session again: in memory, and in the
+// last-seen cookie, one small Set-Cookie however large the session is. A proxy that
+// drops it (forward auth) costs nothing but that header: the memory keeps the idle
+// clock of this process right, and [RP] touches at most once per touch interval.
+func (c *CookieStore) Touch(w http.ResponseWriter, _ *http.Request, s *Session) error {
+	maxAge := s.ExpiresAt.Sub(c.now())
+	if maxAge <= 0 {
+		return nil
+	}
+	c.activity.record(s.ID, s.LastSeen)
+	plain := appendStr(make([]byte, 0, 16+len(s.ID)), s.ID)
+	plain, err := appendTime(plain, s.LastSeen)
+	if err != nil {
+		return fmt.Errorf("rp: cookie store: %w", err)
+	}
+	c.cookies.set(w, c.seenName, c.seal.seal(purposeSeen, plain), maxAge, http.SameSiteLaxMode)
+	return nil
+}
+
+// Delete clears every session cookie and the last-seen cookie.
 func (c *CookieStore) Delete(w http.ResponseWriter, r *http.Request, _ *Session) error {
 	c.clearFrom(w, r, 0)
+	if _, err := r.Cookie(c.seenName); err == nil {
+		c.cookies.set(w, c.seenName, "", 0, http.SameSiteLaxMode)
+	}
 	return nil
 }
 
@@ -256,9 +329,9 @@ func (c *CookieStore) clearFrom(w http.ResponseWriter, r *http.Request, i int) {
 
 // cookieNames returns the names of the cookies this store may write.
 func (c *CookieStore) cookieNames() []string {
-	out := make([]string, maxChunks)
+	out := make([]string, maxChunks, maxChunks+1)
 	for i := range out {
 		out[i] = c.chunkName(i)
 	}
-	return out
+	return append(out, c.seenName)
 }

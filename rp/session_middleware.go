@@ -21,6 +21,12 @@ import (
 // when someone is signed in and the rules allow them, without one otherwise (also
 // when the session store is down).
 func (p *RP) RequireLogin(next http.Handler) http.Handler {
+	return p.requireLogin(next, false)
+}
+
+// requireLogin is RequireLogin; for the gateway (the proxy), which needs only what
+// [RP.authenticateGateway] loads.
+func (p *RP) requireLogin(next http.Handler, gateway bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		np, err := pathOf(r)
 		if err != nil {
@@ -28,7 +34,11 @@ func (p *RP) RequireLogin(next http.Handler) http.Handler {
 			return
 		}
 		public := p.publicRequest(r, np)
-		s, err := p.authenticate(w, r)
+		authenticate := p.authenticate
+		if gateway {
+			authenticate = p.authenticateGateway
+		}
+		s, err := authenticate(w, r)
 		if err != nil {
 			if public {
 				p.log.Warn("public route served without identity", "reason", err.Error())
@@ -106,9 +116,46 @@ func (p *RP) signInFirst(w http.ResponseWriter, r *http.Request, np normalPath) 
 // per-request path, in order, with its steps below it in this file: load the session,
 // end it past its absolute lifetime or idle timeout, or when a logout revoked it
 // ([RP.revoked]), note the activity ([RP.touchInterval]), refresh the tokens if due
-// ([RP.maybeRefresh]) and save what changed ([RP.saveSession]).
+// ([RP.maybeRefresh]) and save what changed ([RP.saveSession], or for the activity
+// alone [SessionToucher.Touch]).
 func (p *RP) authenticate(w http.ResponseWriter, r *http.Request) (*Session, error) {
-	s, err := p.store.Load(r)
+	return p.authenticateAs(w, r, false)
+}
+
+// authenticateGateway is authenticate for forward auth and the proxy, which need
+// the identity only: with the cookie store and unless an access rule reads other
+// claims or the access token goes upstream, the session's tokens part is not
+// decoded (a lazy session, see [Session.unpack]); userFromSession then builds a
+// User without Claims.
+func (p *RP) authenticateGateway(w http.ResponseWriter, r *http.Request) (*Session, error) {
+	return p.authenticateAs(w, r, p.gatewayIdentityOnly)
+}
+
+// identityOnly reports whether the gateway needs nothing but a session's identity
+// part: no rule reads other claims (or an unverified email), and the access token
+// does not go upstream.
+func (p *RP) identityOnly() bool {
+	if p.settings.Gateway.PassAccessToken {
+		return false
+	}
+	for _, cr := range p.settings.gw.rules {
+		if len(cr.Claims) > 0 || cr.AllowUnverifiedEmail {
+			return false
+		}
+	}
+	return true
+}
+
+// authenticateAs is authenticate, with a lazy session when identityOnly is set and
+// the store can give one.
+func (p *RP) authenticateAs(w http.ResponseWriter, r *http.Request, identityOnly bool) (*Session, error) {
+	var s *Session
+	var err error
+	if cs, ok := p.store.(*CookieStore); ok {
+		s = cs.load(r, identityOnly)
+	} else {
+		s, err = p.store.Load(r)
+	}
 	if err != nil {
 		return nil, newError(http.StatusServiceUnavailable, "session_store_unavailable",
 			"Sessions cannot be checked right now. Please try again in a moment.", err)
@@ -136,10 +183,10 @@ func (p *RP) authenticate(w http.ResponseWriter, r *http.Request) (*Session, err
 		p.endSession(w, r, s, "provider no longer configured")
 		return nil, nil
 	}
-	dirty := false
+	touched := false
 	if now.Sub(s.LastSeen) >= p.touchInterval() {
 		s.LastSeen = now
-		dirty = true
+		touched = true
 	}
 	refreshed, err := p.maybeRefresh(w, r, s)
 	switch {
@@ -148,14 +195,17 @@ func (p *RP) authenticate(w http.ResponseWriter, r *http.Request) (*Session, err
 		return nil, nil
 	case err != nil:
 		p.log.Warn("token refresh failed; keeping the session", "session", shortID(s.ID), "reason", err.Error())
-	case refreshed:
-		dirty = true
 	}
-	if dirty {
-		if err := p.saveSession(w, r, s, refreshed); err != nil {
-			return nil, newError(http.StatusServiceUnavailable, "session_store_unavailable",
-				"Sessions cannot be saved right now. Please try again in a moment.", err)
-		}
+	var saveErr error
+	switch t, ok := p.store.(SessionToucher); {
+	case refreshed || (touched && !ok):
+		saveErr = p.saveSession(w, r, s, refreshed)
+	case touched:
+		saveErr = t.Touch(w, r, s)
+	}
+	if err := saveErr; err != nil {
+		return nil, newError(http.StatusServiceUnavailable, "session_store_unavailable",
+			"Sessions cannot be saved right now. Please try again in a moment.", err)
 	}
 	return s, nil
 }
@@ -193,12 +243,15 @@ const (
 // refused (invalid_grant) or the refreshed ID token broke continuity.
 func (p *RP) maybeRefresh(w http.ResponseWriter, r *http.Request, s *Session) (bool, error) {
 	ctx := r.Context()
-	if s.Tokens.RefreshToken == "" || s.Tokens.Expiry.IsZero() ||
+	if !s.hasRefreshToken() || s.Tokens.Expiry.IsZero() ||
 		p.settings.Now().Before(s.Tokens.Expiry.Add(-p.settings.RefreshBefore)) {
 		return false, nil
 	}
+	if err := s.unpack(); err != nil {
+		return false, fmt.Errorf("%w: the session's tokens do not decode", errSessionEnded)
+	}
 	if t, ok := p.recentFor(s); ok {
-		s.Tokens, s.claims = t, nil
+		s.setTokens(t)
 		return true, nil
 	}
 	v, err, _ := p.refreshes.Do(s.ID, func() (any, error) {
@@ -233,7 +286,7 @@ func (p *RP) maybeRefresh(w http.ResponseWriter, r *http.Request, s *Session) (b
 			// Persist before the lock is released, so the next holder's re-read sees
 			// the rotated refresh token.
 			saved := *s
-			saved.Tokens, saved.claims = t, nil
+			saved.setTokens(t)
 			if err := p.store.Save(w, r.WithContext(ctx), &saved); err != nil {
 				return nil, fmt.Errorf("save refreshed session: %w", err)
 			}
@@ -244,8 +297,7 @@ func (p *RP) maybeRefresh(w http.ResponseWriter, r *http.Request, s *Session) (b
 	if err != nil {
 		return false, err
 	}
-	s.Tokens = v.(Tokens)
-	s.claims = nil
+	s.setTokens(v.(Tokens))
 	return true, nil
 }
 
@@ -273,7 +325,7 @@ func (p *RP) saveSession(w http.ResponseWriter, r *http.Request, s *Session, ref
 	case cur == nil || cur.ID != s.ID:
 		return nil // ended elsewhere meanwhile; the next request is signed out
 	case cur.Tokens.RefreshToken != s.Tokens.RefreshToken:
-		s.Tokens, s.claims = cur.Tokens, nil
+		s.setTokens(cur.Tokens)
 	}
 	return p.store.Save(w, r, s)
 }

@@ -77,26 +77,27 @@ func (u *User) SetIdentityHeaders(h http.Header, withToken bool) {
 }
 
 // userFromSession builds the User of a session. Its Claims are a copy of the session's
-// (which the session store may share between requests).
+// (which the session store may share between requests). A lazy session (see
+// [Session.unpack]) gives a User without Claims nor access token, from the identity
+// its record holds.
 func userFromSession(s *Session) *User {
-	c := s.Claims()
 	u := &User{
-		Provider:    s.Provider,
-		Issuer:      s.Issuer,
-		Subject:     s.Subject,
-		Claims:      maps.Clone(c),
-		ExpiresAt:   s.ExpiresAt,
-		Groups:      stringList(c["groups"]),
-		accessToken: s.Tokens.AccessToken,
-		sessionID:   s.ID,
+		Provider:  s.Provider,
+		Issuer:    s.Issuer,
+		Subject:   s.Subject,
+		ExpiresAt: s.ExpiresAt,
+		sessionID: s.ID,
 	}
-	u.Name, _ = c["name"].(string)
-	u.PreferredUsername, _ = c["preferred_username"].(string)
-	if verified, _ := c["email_verified"].(bool); verified {
-		u.Email, _ = c["email"].(string)
+	idn := s.idn
+	if !s.lazy {
+		c := s.Claims()
+		u.Claims = maps.Clone(c)
+		u.accessToken = s.Tokens.AccessToken
+		idn = identityOf(c)
 	}
-	if u.Groups == nil {
-		u.Groups = []string{}
+	u.Name, u.PreferredUsername, u.Groups = idn.name, idn.preferredUsername, idn.groups
+	if idn.emailVerified {
+		u.Email = idn.email
 	}
 	return u
 }

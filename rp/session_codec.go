@@ -1,0 +1,332 @@
+package rp
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// The binary session record, what the cookie store seals and what a server-side store
+// may keep ([Session.MarshalBinary]):
+//
+//	format (1) | uvarint len(identity) | identity | tokens
+//
+// identity is what every request needs, in fields that decode without parsing JSON:
+//
+//	uvarint flags | str ID, Provider, Issuer, Subject, SID |
+//	time CreatedAt, ExpiresAt, LastSeen, Tokens.Expiry |
+//	str email, name, preferred_username | uvarint n | str × n groups
+//
+// (str: uvarint length and bytes; time: uvarint 0 for the zero time, else zigzag
+// UnixNano + 1). email, name, preferred_username and groups are the claims
+// userFromSession reads, taken from [Session.Claims] when the record is written.
+// tokens is what only a refresh, a sign-out or a page showing the claims needs:
+//
+//	str AccessToken, RefreshToken, IDToken, CSRF, Extra (JSON, "" when nil)
+//
+// DEFLATE-compressed when flagCompressed is set. rp reads the tokens part only when
+// a request needs it ([Session.unpack]); a session decoded without it is "lazy".
+const (
+	recordFormat = 1
+
+	flagEmailVerified = 1 << iota
+	flagRefreshToken  // Tokens.RefreshToken is set
+	flagCompressed    // the tokens part is DEFLATE-compressed
+	flagsKnown        = flagEmailVerified | flagRefreshToken | flagCompressed
+
+	// maxTokensPart bounds the inflated tokens part, against decompression bombs.
+	maxTokensPart = 256 << 10
+	// maxGroups bounds the groups a record may list.
+	maxGroups = 4096
+)
+
+// errRecord means bytes are not a session record.
+var errRecord = errors.New("rp: malformed session record")
+
+// identity is the part of the claims that requests need: identity headers and
+// access rules on email and groups.
+type identity struct {
+	email             string // the email claim, verified or not
+	emailVerified     bool
+	name              string
+	preferredUsername string
+	groups            []string // never nil
+}
+
+// identityOf reads the identity from claims.
+func identityOf(c map[string]any) *identity {
+	id := &identity{groups: stringList(c["groups"])}
+	id.email, _ = c["email"].(string)
+	id.emailVerified, _ = c["email_verified"].(bool)
+	id.name, _ = c["name"].(string)
+	id.preferredUsername, _ = c["preferred_username"].(string)
+	if id.groups == nil {
+		id.groups = []string{}
+	}
+	return id
+}
+
+// MarshalBinary encodes s as a session record (format 1), for server-side stores.
+// It is the cookie store's plaintext too.
+func (s *Session) MarshalBinary() ([]byte, error) {
+	return s.appendRecord(nil)
+}
+
+// UnmarshalBinary decodes a record written by [Session.MarshalBinary], tokens included.
+func (s *Session) UnmarshalBinary(b []byte) error {
+	d, err := decodeRecord(b, false)
+	if err != nil {
+		return err
+	}
+	*s = *d
+	return nil
+}
+
+// appendRecord appends s's record to b. A lazy session keeps the identity and tokens
+// parts it was decoded with; any other session's are computed again.
+func (s *Session) appendRecord(b []byte) ([]byte, error) {
+	idn, packed, flags := s.idn, s.packed, s.packedFlags
+	if !s.lazy || idn == nil {
+		claims := s.freshClaims()
+		idn = identityOf(claims)
+		var err error
+		if packed, flags, err = packTokens(s); err != nil {
+			return nil, err
+		}
+	}
+	if idn.emailVerified {
+		flags |= flagEmailVerified
+	}
+	if s.Tokens.RefreshToken != "" || (s.lazy && s.packedFlags&flagRefreshToken != 0) {
+		flags |= flagRefreshToken
+	}
+	var ib []byte
+	ib = binary.AppendUvarint(ib, uint64(flags))
+	for _, f := range [...]string{s.ID, s.Provider, s.Issuer, s.Subject, s.SID} {
+		ib = appendStr(ib, f)
+	}
+	for _, t := range [...]time.Time{s.CreatedAt, s.ExpiresAt, s.LastSeen, s.Tokens.Expiry} {
+		var err error
+		if ib, err = appendTime(ib, t); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range [...]string{idn.email, idn.name, idn.preferredUsername} {
+		ib = appendStr(ib, f)
+	}
+	if len(idn.groups) > maxGroups {
+		return nil, fmt.Errorf("rp: session: %d groups, at most %d", len(idn.groups), maxGroups)
+	}
+	ib = binary.AppendUvarint(ib, uint64(len(idn.groups)))
+	for _, g := range idn.groups {
+		ib = appendStr(ib, g)
+	}
+	b = append(b, recordFormat)
+	b = binary.AppendUvarint(b, uint64(len(ib)))
+	b = append(b, ib...)
+	return append(b, packed...), nil
+}
+
+// freshClaims decodes s's claims without the cache of [Session.Claims], which a caller
+// may have filled before changing the session.
+func (s *Session) freshClaims() map[string]any {
+	c := s.claims
+	s.claims = nil
+	fresh := s.Claims()
+	s.claims = c
+	return fresh
+}
+
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendTime(b []byte, t time.Time) ([]byte, error) {
+	if t.IsZero() {
+		return append(b, 0), nil
+	}
+	if y := t.Year(); y < 1678 || y > 2261 { // outside what UnixNano can hold
+		return nil, fmt.Errorf("rp: session: time %v out of range", t)
+	}
+	ns := t.UnixNano()
+	return binary.AppendUvarint(b, uint64(ns<<1^ns>>63)+1), nil
+}
+
+// deflaters pools DEFLATE writers, inflaters readers: each holds large windows and
+// tables, too much to allocate per session.
+var (
+	deflaters = sync.Pool{New: func() any {
+		zw, _ := flate.NewWriter(nil, flate.DefaultCompression) // the level is valid
+		return zw
+	}}
+	inflaters = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
+)
+
+// packTokens encodes s's tokens part, compressed when that makes it smaller.
+func packTokens(s *Session) ([]byte, uint8, error) {
+	var extra []byte
+	if s.Extra != nil {
+		var err error
+		if extra, err = json.Marshal(s.Extra); err != nil {
+			return nil, 0, fmt.Errorf("rp: session: extra claims: %w", err)
+		}
+	}
+	var raw []byte
+	for _, f := range [...]string{s.Tokens.AccessToken, s.Tokens.RefreshToken, s.Tokens.IDToken, s.CSRF} {
+		raw = appendStr(raw, f)
+	}
+	raw = appendStr(raw, string(extra))
+	var zb bytes.Buffer
+	zw := deflaters.Get().(*flate.Writer)
+	zw.Reset(&zb)
+	_, _ = zw.Write(raw)
+	err := zw.Close()
+	deflaters.Put(zw)
+	if err != nil {
+		return nil, 0, fmt.Errorf("rp: session: %w", err)
+	}
+	if zb.Len() < len(raw) {
+		return zb.Bytes(), flagCompressed, nil
+	}
+	return raw, 0, nil
+}
+
+// recordReader reads the fields of a record. Strings are substrings of str, the
+// identity part converted once.
+type recordReader struct {
+	b    []byte
+	text string
+	off  int
+	bad  bool
+}
+
+func (r *recordReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b[r.off:])
+	if n <= 0 {
+		r.bad = true
+		r.off = len(r.b)
+		return 0
+	}
+	r.off += n
+	return v
+}
+
+func (r *recordReader) str() string {
+	n := r.uvarint()
+	if r.bad || n > uint64(len(r.b)-r.off) {
+		r.bad = true
+		r.off = len(r.b)
+		return ""
+	}
+	s := r.text[r.off : r.off+int(n)]
+	r.off += int(n)
+	return s
+}
+
+func (r *recordReader) time() time.Time {
+	v := r.uvarint()
+	if v == 0 || r.bad {
+		return time.Time{}
+	}
+	v--
+	return time.Unix(0, int64(v>>1)^-int64(v&1))
+}
+
+// decodeRecord decodes a session record. With lazy set, the tokens part stays
+// packed until [Session.unpack]; Tokens.Expiry is set either way.
+func decodeRecord(b []byte, lazy bool) (*Session, error) {
+	if len(b) < 2 || b[0] != recordFormat {
+		return nil, errRecord
+	}
+	n, k := binary.Uvarint(b[1:])
+	if k <= 0 || n > uint64(len(b)-1-k) {
+		return nil, errRecord
+	}
+	start := 1 + k
+	end := start + int(n)
+	r := recordReader{b: b[start:end], text: string(b[start:end])}
+	flags := r.uvarint()
+	s := &Session{}
+	s.ID, s.Provider, s.Issuer, s.Subject, s.SID = r.str(), r.str(), r.str(), r.str(), r.str()
+	s.CreatedAt, s.ExpiresAt, s.LastSeen, s.Tokens.Expiry = r.time(), r.time(), r.time(), r.time()
+	idn := &identity{emailVerified: flags&flagEmailVerified != 0}
+	idn.email, idn.name, idn.preferredUsername = r.str(), r.str(), r.str()
+	ng := r.uvarint()
+	if ng > maxGroups || ng > uint64(len(r.b)-r.off) { // each group takes at least a byte
+		return nil, errRecord
+	}
+	idn.groups = make([]string, ng)
+	for i := range idn.groups {
+		idn.groups[i] = r.str()
+	}
+	if r.bad || r.off != len(r.b) || flags&^flagsKnown != 0 || s.ID == "" {
+		return nil, errRecord
+	}
+	s.idn = idn
+	s.packed = b[end:]
+	s.packedFlags = uint8(flags)
+	s.lazy = true
+	if !lazy {
+		if err := s.unpack(); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// unpack decodes the tokens part of a lazy session into Tokens, CSRF and Extra.
+func (s *Session) unpack() error {
+	if !s.lazy {
+		return nil
+	}
+	raw := s.packed
+	if s.packedFlags&flagCompressed != 0 {
+		zr := inflaters.Get().(io.ReadCloser)
+		defer inflaters.Put(zr)
+		if err := zr.(flate.Resetter).Reset(bytes.NewReader(s.packed), nil); err != nil {
+			return errRecord
+		}
+		var err error
+		raw, err = io.ReadAll(io.LimitReader(zr, maxTokensPart+1))
+		if err != nil || len(raw) > maxTokensPart {
+			return errRecord
+		}
+	}
+	r := recordReader{b: raw, text: string(raw)}
+	at, rt, idt, csrf, extra := r.str(), r.str(), r.str(), r.str(), r.str()
+	if r.bad || r.off != len(r.b) || (rt != "") != (s.packedFlags&flagRefreshToken != 0) {
+		return errRecord
+	}
+	var x map[string]any
+	if extra != "" {
+		if err := json.Unmarshal([]byte(extra), &x); err != nil || x == nil {
+			return errRecord
+		}
+	}
+	s.Tokens.AccessToken, s.Tokens.RefreshToken, s.Tokens.IDToken = at, rt, idt
+	s.CSRF, s.Extra = csrf, x
+	s.packed, s.lazy = nil, false
+	return nil
+}
+
+// hasRefreshToken reports whether s has a refresh token, unpacked or not.
+func (s *Session) hasRefreshToken() bool {
+	if s.lazy {
+		return s.packedFlags&flagRefreshToken != 0
+	}
+	return s.Tokens.RefreshToken != ""
+}
+
+// setTokens replaces s's tokens (after a refresh): the claims and the packed tokens
+// part are computed again from them.
+func (s *Session) setTokens(t Tokens) {
+	s.Tokens, s.claims = t, nil
+	s.idn, s.packed, s.packedFlags, s.lazy = nil, nil, 0, false
+}
