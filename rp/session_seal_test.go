@@ -101,3 +101,18 @@ func substitute(c byte) string {
 	}
 	return "A"
 }
+
+// Two secrets whose key ids collide (one chance in 2^32) both still open their values.
+func TestSealKeyIDCollision(t *testing.T) {
+	t.Parallel()
+	a, _ := newSealer([][]byte{[]byte("0123456789abcdef0123456789abcdef-sealA")})
+	b, _ := newSealer([][]byte{[]byte("0123456789abcdef0123456789abcdef-sealB")})
+	both, _ := newSealer([][]byte{[]byte("0123456789abcdef0123456789abcdef-sealB"), []byte("0123456789abcdef0123456789abcdef-sealA")})
+	both.keys[0].id = both.keys[1].id // as if they collided
+	b.keys[0].id = both.keys[1].id
+	for name, v := range map[string]string{"first key's": b.seal(purposeSession, []byte("b")), "second key's": a.seal(purposeSession, []byte("a"))} {
+		if _, err := both.open(purposeSession, v); err != nil {
+			t.Errorf("%s value: %v", name, err)
+		}
+	}
+}
