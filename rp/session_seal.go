@@ -116,13 +116,24 @@ func (sl *sealer) open(purpose, value string) ([]byte, error) {
 	ad := additionalData(adBuf[:], purpose, raw[:sealHeader])
 	nonce := raw[sealHeader : sealHeader+sealNonceLen]
 	ct := raw[sealHeader+sealNonceLen:]
+	// Key ids are 32 bits: two secrets may share one. A failed Open clears its
+	// output, so only the last candidate opens in place.
+	last := -1
 	for i := range sl.keys {
+		if [sealKeyIDLen]byte(raw[1:sealHeader]) == sl.keys[i].id {
+			last = i
+		}
+	}
+	for i := 0; i <= last; i++ {
 		k := &sl.keys[i]
 		if [sealKeyIDLen]byte(raw[1:sealHeader]) != k.id {
 			continue
 		}
-		// In place: the plaintext overwrites the ciphertext's first bytes.
-		if plain, err := k.aead.Open(ct[:0], nonce, ct, ad); err == nil {
+		var dst []byte
+		if i == last {
+			dst = ct[:0] // the plaintext overwrites the ciphertext's first bytes
+		}
+		if plain, err := k.aead.Open(dst, nonce, ct, ad); err == nil {
 			return plain, nil
 		}
 	}
