@@ -46,6 +46,9 @@ type Session struct {
 	packed      []byte
 	packedFlags uint8
 	lazy        bool
+	// cookieSeen is the last activity the request's cookies carried (cookie store):
+	// the session's LastSeen as saved, or a later last-seen cookie's.
+	cookieSeen time.Time
 }
 
 // Tokens are the tokens a session keeps.

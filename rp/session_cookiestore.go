@@ -216,8 +216,8 @@ func (c *CookieStore) cacheable(s *Session) bool {
 		return true
 	}
 	last := s.LastSeen
-	if t, ok := c.activity.get(s.ID); ok && t.After(last) {
-		last = t
+	if e, ok := c.activity.get(s.ID); ok && e.at.After(last) {
+		last = e.at
 	}
 	return now.Sub(last) < c.idle
 }
@@ -241,25 +241,33 @@ func (c *CookieStore) decode(value string, lazy bool) *Session {
 // lastSeen moves s.LastSeen to the latest activity recorded for s: in the
 // request's last-seen cookie, if it belongs to s, or in memory.
 func (c *CookieStore) lastSeen(cookies []*http.Cookie, s *Session) {
-	if t, ok := c.activity.get(s.ID); ok && t.After(s.LastSeen) {
-		s.LastSeen = t
+	s.cookieSeen = s.LastSeen
+	if t, ok := c.seenCookieTime(cookies, s.ID); ok && t.After(s.cookieSeen) {
+		s.cookieSeen = t
 	}
+	s.LastSeen = s.cookieSeen
+	if e, ok := c.activity.get(s.ID); ok && e.at.After(s.LastSeen) {
+		s.LastSeen = e.at
+	}
+}
+
+// seenCookieTime returns the time the request's last-seen cookie carries, if it is
+// one sealed here for session id.
+func (c *CookieStore) seenCookieTime(cookies []*http.Cookie, id string) (time.Time, bool) {
 	v, ok := cookieNamed(cookies, c.seenName)
 	if !ok || v == "" {
-		return
+		return time.Time{}, false
 	}
 	plain, err := c.seal.open(purposeSeen, v)
 	if err != nil {
-		return
+		return time.Time{}, false
 	}
 	r := recordReader{b: plain, text: string(plain)}
-	id, t := r.str(), r.time()
-	if r.bad || r.off != len(plain) || id != s.ID {
-		return
+	sid, t := r.str(), r.time()
+	if r.bad || r.off != len(plain) || sid != id {
+		return time.Time{}, false
 	}
-	if t.After(s.LastSeen) {
-		s.LastSeen = t
-	}
+	return t, true
 }
 
 // Save encodes s into as many chunks as needed and expires chunks left from a larger
@@ -286,23 +294,42 @@ func (c *CookieStore) Save(w http.ResponseWriter, r *http.Request, s *Session) e
 	return nil
 }
 
-// Touch records s.LastSeen without saving the session again: in memory, and in the
-// last-seen cookie, one small Set-Cookie however large the session is. A proxy that
-// drops it (forward auth) costs nothing but that header: the memory keeps the idle
-// clock of this process right, and [RP] touches at most once per touch interval.
+// Touch records s.LastSeen without saving the session again: in memory, which keeps
+// this process's idle clock right whatever becomes of cookies, and, at most once per
+// cookie interval (an eighth of the idle timeout), in the last-seen cookie, one small
+// Set-Cookie however large the session is, which carries the activity to other
+// replicas and across restarts. When the request shows that the last such cookie
+// written here never came back (a forward-auth proxy that does not pass /auth/verify's
+// Set-Cookie on), no more are written for the session: that would be a write at every
+// touch for nothing.
 func (c *CookieStore) Touch(w http.ResponseWriter, _ *http.Request, s *Session) error {
 	maxAge := s.ExpiresAt.Sub(c.now())
 	if maxAge <= 0 {
 		return nil
 	}
 	c.activity.record(s.ID, s.LastSeen)
+	e, _ := c.activity.get(s.ID)
+	switch {
+	case !e.written.IsZero() && s.cookieSeen.Before(e.written):
+		return nil // the last one did not come back
+	case s.LastSeen.Sub(s.cookieSeen) < c.cookieInterval():
+		return nil // the browser's cookies are recent enough
+	}
 	plain := appendStr(make([]byte, 0, 16+len(s.ID)), s.ID)
 	plain, err := appendTime(plain, s.LastSeen)
 	if err != nil {
 		return fmt.Errorf("rp: cookie store: %w", err)
 	}
 	c.cookies.set(w, c.seenName, c.seal.seal(purposeSeen, plain), maxAge, http.SameSiteLaxMode)
+	c.activity.wrote(s.ID, s.LastSeen)
 	return nil
+}
+
+// cookieInterval is how stale the last-seen cookie may get before Touch writes it
+// again: after a restart, or on a replica that has not seen the session, the idle
+// timeout may then end up to this much early.
+func (c *CookieStore) cookieInterval() time.Duration {
+	return max(c.activity.period/8, time.Second)
 }
 
 // Delete clears every session cookie and the last-seen cookie.

@@ -1,6 +1,7 @@
 package rp
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -40,42 +41,64 @@ func idleHarness(t *testing.T) (*harness, []*http.Cookie) {
 	return h, jarCookies(h, h.client)
 }
 
-// Forward auth writes no cookie unless something changed; the activity, once per
-// touch interval, is one small cookie apart from the session's.
+// Forward auth writes no cookie unless something changed. The activity goes to
+// memory at every touch (a twentieth of the idle timeout: 1 minute here) and to the
+// last-seen cookie at most every eighth (2.5 minutes), and no more once a written one
+// does not come back.
 func TestVerifyWritesNoCookieUnlessTouched(t *testing.T) {
 	t.Parallel()
-	h, cookies := idleHarness(t)
-	steps := []struct {
-		advance time.Duration
-		touch   bool
+	tests := []struct {
+		name   string
+		passes bool  // the proxy passes Set-Cookie on to the browser
+		writes []int // the minutes after sign-in at which a last-seen cookie is written
 	}{
-		{0, false},
-		{30 * time.Second, false},
-		{29 * time.Second, false}, // 59s since the sign-in: within the touch interval
-		{time.Second, true},       // 1m: touched
-		{time.Second, false},      // the cookie was dropped, but this process remembers
-		{58 * time.Second, false},
-		{time.Second, true}, // 2m
+		{"proxy passes Set-Cookie", true, []int{3, 6, 9, 12}},
+		{"proxy drops Set-Cookie", false, []int{3}},
 	}
-	for i, st := range steps {
-		h.clock.Advance(st.advance)
-		rec := verifyWithCookies(t, h, cookies)
-		if rec.Code != http.StatusOK {
-			t.Fatalf("step %d: status %d, want 200", i, rec.Code)
-		}
-		set := rec.Result().Cookies()
-		switch {
-		case !st.touch && len(set) != 0:
-			t.Errorf("step %d: %d Set-Cookie (first %s), want none", i, len(set), set[0].Name)
-		case st.touch && (len(set) != 1 || set[0].Name != "foyer_seen"):
-			t.Errorf("step %d: Set-Cookie %v, want foyer_seen alone", i, set)
-		case st.touch:
-			c := set[0]
-			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.MaxAge <= 0 || len(c.String()) > 300 {
-				t.Errorf("step %d: last-seen cookie %q, want HttpOnly SameSite=Lax Path=/ with a Max-Age, under 300 bytes", i, c.String())
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h, cookies := idleHarness(t)
+			var writes []int
+			for minute := 1; minute <= 12; minute++ {
+				h.clock.Advance(30 * time.Second)
+				if rec := verifyWithCookies(t, h, cookies); rec.Code != http.StatusOK || len(rec.Result().Cookies()) != 0 {
+					t.Fatalf("minute %d.5: status %d, Set-Cookie %v; want 200 and none (within the touch interval)", minute-1, rec.Code, rec.Result().Cookies())
+				}
+				h.clock.Advance(30 * time.Second)
+				rec := verifyWithCookies(t, h, cookies)
+				if rec.Code != http.StatusOK {
+					t.Fatalf("minute %d: status %d, want 200", minute, rec.Code)
+				}
+				set := rec.Result().Cookies()
+				if len(set) == 0 {
+					continue
+				}
+				writes = append(writes, minute)
+				c := set[0]
+				if len(set) != 1 || c.Name != "foyer_seen" || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.MaxAge <= 0 || len(c.String()) > 300 {
+					t.Errorf("minute %d: Set-Cookie %v, want foyer_seen alone, HttpOnly SameSite=Lax Path=/ with a Max-Age, under 300 bytes", minute, set)
+				}
+				if tc.passes {
+					cookies = withCookie(cookies, c)
+				}
 			}
+			if fmt.Sprint(writes) != fmt.Sprint(tc.writes) {
+				t.Errorf("last-seen cookies written at minutes %v, want %v", writes, tc.writes)
+			}
+		})
+	}
+}
+
+// withCookie returns cookies with c in place of the one of its name.
+func withCookie(cookies []*http.Cookie, c *http.Cookie) []*http.Cookie {
+	out := []*http.Cookie{c}
+	for _, o := range cookies {
+		if o.Name != c.Name {
+			out = append(out, o)
 		}
 	}
+	return out
 }
 
 // activeThenIdle keeps a session busy through forward auth for twice the idle
@@ -202,28 +225,33 @@ func TestActivityForgetsAfterTwoPeriods(t *testing.T) {
 	t.Parallel()
 	t0 := time.Now()
 	a := newActivity(time.Hour)
+	at := func(id string) (time.Time, bool) {
+		e, ok := a.get(id)
+		return e.at, ok
+	}
 	a.record("old", t0)
+	a.wrote("old", t0)
 	a.record("x", t0.Add(59*time.Minute))
-	if _, ok := a.get("old"); !ok {
+	if _, ok := at("old"); !ok {
 		t.Fatal("forgotten within its period")
 	}
 	a.record("x", t0.Add(61*time.Minute)) // a new period: "old" moves to the previous map
-	if got, ok := a.get("old"); !ok || !got.Equal(t0) {
-		t.Fatalf("forgotten one period on: %v %v", got, ok)
+	if got, ok := a.get("old"); !ok || !got.at.Equal(t0) || !got.written.Equal(t0) {
+		t.Fatalf("forgotten one period on: %+v %v", got, ok)
 	}
-	if got, _ := a.get("x"); !got.Equal(t0.Add(61 * time.Minute)) {
+	if got, _ := at("x"); !got.Equal(t0.Add(61 * time.Minute)) {
 		t.Errorf("x: %v, want the latest record", got)
 	}
 	a.record("y", t0.Add(122*time.Minute)) // two periods on
-	if _, ok := a.get("old"); ok {
+	if _, ok := at("old"); ok {
 		t.Error("remembered two periods on")
 	}
-	if _, ok := a.get("x"); !ok {
+	if _, ok := at("x"); !ok {
 		t.Error("x forgotten one period after its last record")
 	}
 	// An older record never moves the time back.
 	a.record("y", t0)
-	if got, _ := a.get("y"); !got.Equal(t0.Add(122 * time.Minute)) {
+	if got, _ := at("y"); !got.Equal(t0.Add(122 * time.Minute)) {
 		t.Errorf("y moved back to %v", got)
 	}
 	// Bounded: a full map starts a new period.
