@@ -25,8 +25,15 @@ type nginxStack struct {
 	url string // nginx, the URL people use (rp's public URL)
 }
 
+// nginxOptions change what startNginxStack starts: rp's configuration, and the
+// example's nginx.conf text.
+type nginxOptions struct {
+	rp   func(*rp.Config)
+	conf func(string) string
+}
+
 // startNginxStack starts the app, the mock provider, rp (with rules) and nginx.
-func startNginxStack(t *testing.T, rules []rp.Rule) *nginxStack {
+func startNginxStack(t *testing.T, rules []rp.Rule, opts ...nginxOptions) *nginxStack {
 	t.Helper()
 	nginx := stack.Require(t, stack.Nginx)
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -44,12 +51,18 @@ func startNginxStack(t *testing.T, rules []rp.Rule) *nginxStack {
 	idp := mockidp.NewTestServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	auth, err := rp.New(ctx, rp.Config{
+	cfg := rp.Config{
 		PublicURL:     public,
 		Providers:     []rp.ProviderConfig{{ID: "mock", Issuer: idp.Issuer, ClientID: idp.ClientID, ClientSecret: idp.ClientSecret}},
 		CookieSecrets: [][]byte{[]byte(testCookieSecret)},
 		Gateway:       rp.GatewayConfig{Rules: rules, Assertion: rp.AssertionConfig{Enabled: true}},
-	})
+	}
+	for _, o := range opts {
+		if o.rp != nil {
+			o.rp(&cfg)
+		}
+	}
+	auth, err := rp.New(ctx, cfg)
 	if err != nil {
 		t.Fatalf("rp.New: %v", err)
 	}
@@ -72,6 +85,11 @@ func startNginxStack(t *testing.T, rules []rp.Rule) *nginxStack {
 		"127.0.0.1:8080", strings.TrimPrefix(rpSrv.URL, "http://"),
 		"127.0.0.1:8000", strings.TrimPrefix(app.URL, "http://"),
 	).Replace(string(conf))
+	for _, o := range opts {
+		if o.conf != nil {
+			s = o.conf(s)
+		}
+	}
 	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(s), 0o600); err != nil {
 		t.Fatal(err)
 	}
