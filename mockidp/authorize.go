@@ -93,7 +93,7 @@ func (p *Provider) parseAuthRequest(params url.Values, iss string) (*authRequest
 	case rt != "code":
 		return req, newError(errUnsupportedResponseType, "only response_type=code is supported")
 	}
-	if req.scopes, err = parseScopes(v["scope"], p.scopes); err != nil {
+	if req.scopes, err = parseScopes(v["scope"], p.scopesFor(client)); err != nil {
 		return req, err
 	}
 	if err := p.appleResponseMode(req, params); err != nil {

@@ -111,6 +111,12 @@ type Config struct {
 	// cannot be combined with the auto issuer.
 	PublicURL, InternalURL string
 
+	// TrustedIssuers are other issuers whose JWTs the provider accepts as
+	// token exchange subject and actor tokens (RFC 8693) and as JWT bearer
+	// assertions (RFC 7523), e.g. a second mockidp or a workload identity
+	// issuer. Tokens the provider issued itself are always accepted.
+	TrustedIssuers []TrustedIssuer
+
 	// Persona imitates a real provider's discovery and token quirks:
 	// "" (none), [PersonaEntra], [PersonaGoogle], [PersonaApple],
 	// [PersonaKeycloak] or [PersonaAuth0]. See doc.go.
@@ -188,6 +194,18 @@ type Client struct {
 	// replace iss, exp, iat, jti or client_id. A claim set queued with
 	// [Provider.QueueClientClaims] is laid over them for one token.
 	Claims map[string]any
+}
+
+// TrustedIssuer is an issuer whose signed JWTs the provider accepts in a
+// token exchange or as JWT bearer assertions. Trusting a mockidp that
+// signs with its embedded development key trusts anyone: that key is
+// public; give such an issuer a key of its own (Config.SigningKeyPEM).
+type TrustedIssuer struct {
+	// Issuer is the exact iss of its tokens.
+	Issuer string
+	// JWKS is its public key set (JSON), or JWKSURI where it publishes one.
+	JWKS    []byte
+	JWKSURI string
 }
 
 // Values of [Client.AuthMethod].
@@ -336,6 +354,14 @@ func (cfg *Config) validate() error {
 		seen[c.ID] = true
 		errs = append(errs, validateClient(c, i)...)
 	}
+	seenIss := map[string]bool{}
+	for i, ti := range cfg.TrustedIssuers {
+		errs = append(errs, validateTrustedIssuer(ti, i)...)
+		if seenIss[ti.Issuer] {
+			errs = append(errs, fmt.Errorf("TrustedIssuers[%d]: duplicate issuer %q", i, ti.Issuer))
+		}
+		seenIss[ti.Issuer] = true
+	}
 	if len(cfg.Users) == 0 {
 		errs = append(errs, errors.New("Users: at least one user is required"))
 	}
@@ -421,6 +447,29 @@ func validateClient(c Client, i int) []error {
 		if sc == "" || strings.ContainsAny(sc, " \t\r\n\"\\") {
 			bad("Scopes: %q is not a scope token", sc)
 		}
+	}
+	return errs
+}
+
+// validateTrustedIssuer reports the problems of TrustedIssuers[i].
+func validateTrustedIssuer(ti TrustedIssuer, i int) []error {
+	var errs []error
+	if ti.Issuer == "" {
+		errs = append(errs, fmt.Errorf("TrustedIssuers[%d]: empty Issuer", i))
+	}
+	switch {
+	case len(ti.JWKS) > 0 && ti.JWKSURI != "":
+		errs = append(errs, fmt.Errorf("TrustedIssuers[%d]: set JWKS or JWKSURI, not both", i))
+	case len(ti.JWKS) > 0:
+		if _, err := parsePublicJWKS(ti.JWKS); err != nil {
+			errs = append(errs, fmt.Errorf("TrustedIssuers[%d]: JWKS: %w", i, err))
+		}
+	case ti.JWKSURI != "":
+		if err := validateRegisteredURI(ti.JWKSURI); err != nil {
+			errs = append(errs, fmt.Errorf("TrustedIssuers[%d]: JWKSURI: %w", i, err))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("TrustedIssuers[%d]: JWKS or JWKSURI is required", i))
 	}
 	return errs
 }

@@ -45,17 +45,18 @@ func (p *Provider) serveControl(w http.ResponseWriter, r *http.Request, rel stri
 	routes := map[string][]route{
 		"/_mock/faults": {
 			{http.MethodPost, p.ctlAddFault}, {http.MethodGet, p.ctlListFaults}, {http.MethodDelete, p.ctlClearFaults}},
-		"/_mock/login":       {{http.MethodPost, p.ctlLogin}},
-		"/_mock/rotate":      {{http.MethodPost, p.ctlRotate}},
-		"/_mock/clock":       {{http.MethodPost, p.ctlClock}, {http.MethodGet, p.ctlClock}},
-		"/_mock/requests":    {{http.MethodGet, p.ctlRequests}},
-		"/_mock/backchannel": {{http.MethodGet, p.ctlBackchannel}},
-		"/_mock/mint":        {{http.MethodPost, p.ctlMint}},
-		"/_mock/reset":       {{http.MethodPost, p.ctlReset}},
-		"/_mock/clients":     {{http.MethodPost, p.ctlAddClient}, {http.MethodGet, p.ctlListClients}},
-		"/_mock/clients/":    {{http.MethodDelete, p.ctlRemoveClient}},
-		"/_mock/users":       {{http.MethodPost, p.ctlAddUser}, {http.MethodGet, p.ctlListUsers}},
-		"/_mock/users/":      {{http.MethodDelete, p.ctlRemoveUser}},
+		"/_mock/login":         {{http.MethodPost, p.ctlLogin}},
+		"/_mock/client_claims": {{http.MethodPost, p.ctlClientClaims}},
+		"/_mock/rotate":        {{http.MethodPost, p.ctlRotate}},
+		"/_mock/clock":         {{http.MethodPost, p.ctlClock}, {http.MethodGet, p.ctlClock}},
+		"/_mock/requests":      {{http.MethodGet, p.ctlRequests}},
+		"/_mock/backchannel":   {{http.MethodGet, p.ctlBackchannel}},
+		"/_mock/mint":          {{http.MethodPost, p.ctlMint}},
+		"/_mock/reset":         {{http.MethodPost, p.ctlReset}},
+		"/_mock/clients":       {{http.MethodPost, p.ctlAddClient}, {http.MethodGet, p.ctlListClients}},
+		"/_mock/clients/":      {{http.MethodDelete, p.ctlRemoveClient}},
+		"/_mock/users":         {{http.MethodPost, p.ctlAddUser}, {http.MethodGet, p.ctlListUsers}},
+		"/_mock/users/":        {{http.MethodDelete, p.ctlRemoveUser}},
 	}
 	for _, prefix := range []string{"/_mock/clients/", "/_mock/users/"} {
 		if id, ok := strings.CutPrefix(rel, prefix); ok && id != "" {
@@ -246,6 +247,29 @@ func (p *Provider) ctlLogin(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		p.QueueLogin(req.ClientID, u)
 	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// ctlClientClaims queues the claims of a client's next client_credentials
+// token: POST {"client_id", "claims"}.
+func (p *Provider) ctlClientClaims(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		ClientID string         `json:"client_id"`
+		Claims   map[string]any `json:"claims"`
+	}
+	if err := decodeBody(r, &req, false); err != nil {
+		return err
+	}
+	switch {
+	case req.ClientID == "":
+		return errors.New("client_id is required")
+	case p.client(req.ClientID) == nil:
+		return fmt.Errorf("client_id %q is not registered", req.ClientID)
+	case req.Claims == nil:
+		return errors.New("claims (a JSON object) is required")
+	}
+	p.QueueClientClaims(req.ClientID, req.Claims)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -12,7 +12,8 @@
 //	/jwks                              the public signing key
 //	/authorize                         authorization code flow, query or form_post
 //	/login                             the login form's POST
-//	/token                             authorization_code, refresh_token, client_credentials
+//	/token                             authorization_code, refresh_token, client_credentials,
+//	                                   token exchange (RFC 8693), JWT bearer (RFC 7523)
 //	/userinfo                          claims for a Bearer access token
 //	/revoke, /introspect               RFC 7009, RFC 7662
 //	/end_session                       RP-initiated logout, back-channel logout
@@ -53,6 +54,20 @@
 //     groups.
 //   - Parameters given twice are refused (RFC 6749 3.1); unknown ones are
 //     ignored.
+//
+// # Services and client authentication
+//
+// Clients authenticate with client_secret_basic, client_secret_post,
+// private_key_jwt (RFC 7523 2.2: [Client.JWKS] or [Client.JWKSURI]; alg,
+// aud, exp, nbf, iat and jti replay checked; see clientassert.go) or none,
+// and [Client.AuthMethod] pins one. A client_credentials token carries
+// [Client.Claims] and, once, a set queued with
+// [Provider.QueueClientClaims]. A token exchange (RFC 8693) trades a token
+// of this provider or of one of [Config.TrustedIssuers] for an access
+// token for the audience and resource asked for, with an act claim for an
+// actor token and may_act honoured; the JWT bearer grant (RFC 7523 2.1)
+// takes an assertion signed by a trusted issuer or by the client itself.
+// [Client.GrantTypes] and [Client.Scopes] say what each client may ask.
 //
 // # Tests
 //
@@ -101,6 +116,7 @@
 //	GET    /_mock/faults       the queued faults
 //	DELETE /_mock/faults       remove every fault -> 204
 //	POST   /_mock/login        {"client_id"|"login_hint", "sub", "claims"} -> 204
+//	POST   /_mock/client_claims {"client_id", "claims"}: the next client_credentials token's claims -> 204
 //	POST   /_mock/rotate       {"overlap":"10m"} (optional) -> {"kid", "published"}
 //	GET    /_mock/clock        {"now", "frozen"}
 //	POST   /_mock/clock        {"freeze":true|false, "advance":"10m"} -> {"now", "frozen"}

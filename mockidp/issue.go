@@ -35,13 +35,22 @@ func (p *Provider) issue(iss string, c *Client, g *grant, scopes []string, withR
 		atClaims["sid"] = g.sid
 	}
 	p.personaClaims(atClaims, reqIss, c, g, false)
+	for k, v := range g.extra {
+		switch {
+		case slices.Contains(protectedClaims, k):
+		case v == nil:
+			delete(atClaims, k)
+		default:
+			atClaims[k] = v
+		}
+	}
 	access, err := key.sign(typAccess, atClaims)
 	if err != nil {
 		return nil, err
 	}
 	resp := &tokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: int64(p.cfg.AccessTokenTTL / time.Second),
 		Scope: strings.Join(scopes, " ")}
-	if slices.Contains(scopes, "openid") && !(fault != nil && fault.OmitIDToken) {
+	if slices.Contains(scopes, "openid") && !g.machine && !(fault != nil && fault.OmitIDToken) {
 		claims := p.idTokenClaims(iss, c, g, scopes, nonce, now)
 		p.personaClaims(claims, reqIss, c, g, true)
 		claims["at_hash"] = key.atHash(access)

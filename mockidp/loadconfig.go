@@ -49,6 +49,11 @@ type fileConfig struct {
 		Scopes                 []string       `yaml:"scopes"`
 		Claims                 map[string]any `yaml:"claims"`
 	} `yaml:"clients"`
+	TrustedIssuers []struct {
+		Issuer  string `yaml:"issuer"`
+		JWKS    any    `yaml:"jwks"`
+		JWKSURI string `yaml:"jwks_uri"`
+	} `yaml:"trusted_issuers"`
 	Users []struct {
 		Sub    string         `yaml:"sub"`
 		Claims map[string]any `yaml:"claims"`
@@ -82,6 +87,9 @@ type fileConfig struct {
 //	    grant_types: [client_credentials, urn:ietf:params:oauth:grant-type:token-exchange]
 //	    scopes: [orders:read]
 //	    claims: {roles: [reader]}
+//	trusted_issuers:                 # JWTs accepted in token exchange and JWT bearer grants
+//	  - issuer: https://sts.example
+//	    jwks_uri: http://127.0.0.1:8082/jwks.json
 //	users:
 //	  - sub: carol
 //	    claims: {email: carol@example.com, email_verified: true, groups: [users]}
@@ -131,19 +139,9 @@ func parseConfig(b []byte, dir string) (Config, error) {
 	if fc.Clients != nil {
 		cfg.Clients = make([]Client, 0, len(fc.Clients))
 		for _, c := range fc.Clients {
-			var jwks []byte
-			switch v := c.JWKS.(type) {
-			case nil:
-			case string: // JSON text
-				jwks = []byte(v)
-			case map[string]any:
-				b, err := json.Marshal(v)
-				if err != nil {
-					return Config{}, fmt.Errorf("client %q: jwks: %w", c.ID, err)
-				}
-				jwks = b
-			default:
-				return Config{}, fmt.Errorf("client %q: jwks: want a JSON Web Key Set (a map, or JSON text)", c.ID)
+			jwks, err := jwksBytes(c.JWKS)
+			if err != nil {
+				return Config{}, fmt.Errorf("client %q: %w", c.ID, err)
 			}
 			cfg.Clients = append(cfg.Clients, Client{ID: c.ID, Secret: c.Secret, RedirectURIs: c.RedirectURIs,
 				PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, AllowLoopbackRedirects: c.AllowLoopbackRedirects,
@@ -152,6 +150,13 @@ func parseConfig(b []byte, dir string) (Config, error) {
 				GrantTypes: c.GrantTypes, Scopes: c.Scopes, Claims: c.Claims})
 		}
 	}
+	for _, ti := range fc.TrustedIssuers {
+		jwks, err := jwksBytes(ti.JWKS)
+		if err != nil {
+			return Config{}, fmt.Errorf("trusted issuer %q: %w", ti.Issuer, err)
+		}
+		cfg.TrustedIssuers = append(cfg.TrustedIssuers, TrustedIssuer{Issuer: ti.Issuer, JWKS: jwks, JWKSURI: ti.JWKSURI})
+	}
 	if fc.Users != nil {
 		cfg.Users = make([]User, 0, len(fc.Users))
 		for _, u := range fc.Users {
@@ -159,4 +164,21 @@ func parseConfig(b []byte, dir string) (Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// jwksBytes turns a YAML jwks value (a map, or JSON text) into JSON.
+func jwksBytes(v any) ([]byte, error) {
+	switch v := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return []byte(v), nil
+	case map[string]any:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("jwks: %w", err)
+		}
+		return b, nil
+	}
+	return nil, errors.New("jwks: want a JSON Web Key Set (a map, or JSON text)")
 }

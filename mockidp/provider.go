@@ -34,6 +34,7 @@ type Provider struct {
 	appleSeen  map[string]bool          // apple persona: client+sub that got the user field; guarded by mu
 	initKeys   *keySet                  // the keys New loaded, for Reset
 	ctlHosts   []string                 // host names the control API answers besides loopback ones
+	trusted    map[string]keySource     // Config.TrustedIssuers, by issuer
 
 	clockMu sync.Mutex // guards clock
 	clock   clockState
@@ -42,18 +43,19 @@ type Provider struct {
 	rogue   *signingKey   // never published: the unknown-key fault
 	decoys  []*signingKey // published by the JWKSExtraKeys fault only
 
-	mu         sync.Mutex // guards the maps below and the mutable fields they point to
-	codes      map[string]*authCode
-	access     map[tokenKey]*accessToken // by SHA-256 of the JWT, to keep the map small
-	refresh    map[string]*refreshToken
-	sessions   map[string]*browserSession // by cookie value
-	bySID      map[string]*browserSession // by sid claim
-	pending    map[string]*pendingAuth    // authorization requests waiting for the login form
-	queued     map[string][]User          // QueueLogin, by client ID ("" = any)
-	queuedHint map[string][]User          // QueueLoginHint, by login_hint
-	logouts    []BackchannelLogout
-	inserts    int       // counts insertions to trigger sweeps
-	nextSweep  time.Time // no sweep before this
+	mu           sync.Mutex // guards the maps below and the mutable fields they point to
+	codes        map[string]*authCode
+	access       map[tokenKey]*accessToken // by SHA-256 of the JWT, to keep the map small
+	refresh      map[string]*refreshToken
+	sessions     map[string]*browserSession  // by cookie value
+	bySID        map[string]*browserSession  // by sid claim
+	pending      map[string]*pendingAuth     // authorization requests waiting for the login form
+	queued       map[string][]User           // QueueLogin, by client ID ("" = any)
+	queuedHint   map[string][]User           // QueueLoginHint, by login_hint
+	queuedClaims map[string][]map[string]any // QueueClientClaims, by client ID
+	logouts      []BackchannelLogout
+	inserts      int       // counts insertions to trigger sweeps
+	nextSweep    time.Time // no sweep before this
 
 	seenJTI map[string]time.Time // assertion jtis, until their exp; guarded by mu
 
@@ -79,22 +81,24 @@ func New(cfg Config) (*Provider, error) {
 		return nil, fmt.Errorf("mockidp: %w", err)
 	}
 	p := &Provider{
-		cfg:        cfg,
-		log:        cfg.Logger,
-		codes:      map[string]*authCode{},
-		access:     map[tokenKey]*accessToken{},
-		refresh:    map[string]*refreshToken{},
-		sessions:   map[string]*browserSession{},
-		bySID:      map[string]*browserSession{},
-		pending:    map[string]*pendingAuth{},
-		queued:     map[string][]User{},
-		queuedHint: map[string][]User{},
-		captured:   map[string][]CapturedRequest{},
-		seenJTI:    map[string]time.Time{},
-		jwksCache:  map[string]*remoteKeySet{},
-		scopes:     supportedScopes,
-		appleSeen:  map[string]bool{},
-		ctlHosts:   controlHosts(&cfg),
+		cfg:          cfg,
+		log:          cfg.Logger,
+		codes:        map[string]*authCode{},
+		access:       map[tokenKey]*accessToken{},
+		refresh:      map[string]*refreshToken{},
+		sessions:     map[string]*browserSession{},
+		bySID:        map[string]*browserSession{},
+		pending:      map[string]*pendingAuth{},
+		queued:       map[string][]User{},
+		queuedHint:   map[string][]User{},
+		queuedClaims: map[string][]map[string]any{},
+		captured:     map[string][]CapturedRequest{},
+		seenJTI:      map[string]time.Time{},
+		jwksCache:    map[string]*remoteKeySet{},
+		scopes:       supportedScopes,
+		appleSeen:    map[string]bool{},
+		ctlHosts:     controlHosts(&cfg),
+		trusted:      map[string]keySource{},
 	}
 	p.scopes = personaScopes(cfg.Persona)
 	set, err := newKeySet(key)
@@ -106,6 +110,13 @@ func New(cfg Config) (*Provider, error) {
 	clients := make([]Client, len(cfg.Clients))
 	for i, c := range cfg.Clients {
 		clients[i] = cloneClient(c)
+	}
+	for _, ti := range cfg.TrustedIssuers {
+		src := keySource{uri: ti.JWKSURI}
+		if len(ti.JWKS) > 0 {
+			src.static, _ = parsePublicJWKS(ti.JWKS) // validated
+		}
+		p.trusted[ti.Issuer] = src
 	}
 	p.initReg = newRegistry(clients, cfg.Users)
 	p.reg.Store(p.initReg)

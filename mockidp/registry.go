@@ -131,6 +131,7 @@ func (p *Provider) RemoveClient(id string) error {
 		}
 	}
 	delete(p.queued, id)
+	delete(p.queuedClaims, id)
 	return nil
 }
 
@@ -206,6 +207,7 @@ func (p *Provider) ResetTag(tag string) {
 	p.mu.Lock()
 	for _, id := range clients {
 		delete(p.queued, id)
+		delete(p.queuedClaims, id)
 	}
 	p.mu.Unlock()
 }

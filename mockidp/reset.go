@@ -17,6 +17,7 @@ func (p *Provider) Reset() {
 	p.pending = map[string]*pendingAuth{}
 	p.queued = map[string][]User{}
 	p.queuedHint = map[string][]User{}
+	p.queuedClaims = map[string][]map[string]any{}
 	p.logouts = nil
 	p.appleSeen = map[string]bool{}
 	p.seenJTI = map[string]time.Time{}

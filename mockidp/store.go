@@ -18,8 +18,15 @@ type grant struct {
 	authTime  time.Time
 	sid       string // browser session ID; "" for client_credentials
 	loginHint string // login_hint of the authorization request, for fault matching
-	revoked   bool   // guarded by Provider.mu
+	// extra are claims laid over the access token's (client_credentials
+	// claims; aud and act of a token exchange); protectedClaims excepted.
+	extra   map[string]any
+	machine bool // token exchange, JWT bearer: no ID token
+	revoked bool // guarded by Provider.mu
 }
+
+// protectedClaims are access token claims that extra claims never replace.
+var protectedClaims = []string{"iss", "exp", "iat", "jti", "client_id"}
 
 // authCode is an authorization code waiting to be redeemed.
 type authCode struct {

@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -18,6 +20,8 @@ type tokenResponse struct {
 	RefreshToken string `json:"refresh_token,omitempty"`
 	IDToken      string `json:"id_token,omitempty"`
 	Scope        string `json:"scope,omitempty"`
+	// IssuedTokenType is set by a token exchange (RFC 8693 2.2.1).
+	IssuedTokenType string `json:"issued_token_type,omitempty"`
 	// Keycloak persona.
 	RefreshExpiresIn int64  `json:"refresh_expires_in,omitempty"`
 	NotBeforePolicy  *int   `json:"not-before-policy,omitempty"`
@@ -27,10 +31,15 @@ type tokenResponse struct {
 // serveToken handles the token endpoint (RFC 6749 3.2).
 func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request, iss string) {
 	clientID := ""
-	form, err := readForm(w, r)
+	form, err := readForm(w, r, "audience", "resource")
 	if err == nil {
 		var c *Client
-		if c, err = p.authenticateClient(r, iss, form); err == nil {
+		if form["grant_type"] == GrantJWTBearer && noClientAuth(r, form) {
+			c, err = p.assertingClient(form) // RFC 7523 3.1: client authentication is optional
+		} else {
+			c, err = p.authenticateClient(r, iss, form)
+		}
+		if err == nil {
 			clientID = c.ID
 			err = p.token(w, r, iss, c, form)
 		}
@@ -41,8 +50,9 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request, iss string
 }
 
 // readForm checks an endpoint request is a POST with a form body and
-// returns its parameters, refusing repeated ones.
-func readForm(w http.ResponseWriter, r *http.Request) (map[string]string, error) {
+// returns its parameters, refusing repeated ones except those named in
+// repeatable (whose first value it returns; all are in r.PostForm).
+func readForm(w http.ResponseWriter, r *http.Request, repeatable ...string) (map[string]string, error) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		e := newError(errInvalidRequest, "method must be POST")
@@ -57,7 +67,17 @@ func readForm(w http.ResponseWriter, r *http.Request) (map[string]string, error)
 		e.Err = err
 		return nil, e
 	}
-	return singleValues(r.PostForm)
+	single := r.PostForm
+	if len(repeatable) > 0 {
+		single = url.Values{}
+		for k, vs := range r.PostForm {
+			if slices.Contains(repeatable, k) {
+				vs = vs[:1]
+			}
+			single[k] = vs
+		}
+	}
+	return singleValues(single)
 }
 
 // token runs one grant for an authenticated client and writes the response.
@@ -73,15 +93,25 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request, iss string, c *
 		resp *tokenResponse
 		err  error
 	)
+	if gt != "" && slices.Contains(allGrantTypes, gt) && c.GrantTypes != nil && !slices.Contains(c.GrantTypes, gt) {
+		return newError(errUnauthorizedClient, "the client may not use grant_type %s", gt)
+	}
+	if gt != GrantTokenExchange && (len(r.PostForm["audience"]) > 1 || len(r.PostForm["resource"]) > 1) {
+		return newError(errInvalidRequest, "audience and resource may be repeated in a token exchange only")
+	}
 	switch gt {
 	case "":
 		return newError(errInvalidRequest, "grant_type is required")
-	case "authorization_code":
+	case GrantAuthorizationCode:
 		resp, err = p.codeGrant(iss, c, form, fault)
-	case "refresh_token":
+	case GrantRefreshToken:
 		resp, err = p.refreshGrant(iss, c, form, fault)
-	case "client_credentials":
+	case GrantClientCredentials:
 		resp, err = p.clientCredentialsGrant(iss, c, form)
+	case GrantTokenExchange:
+		resp, err = p.tokenExchangeGrant(iss, c, form, r.PostForm)
+	case GrantJWTBearer:
+		resp, err = p.jwtBearerGrant(iss, c, form)
 	default:
 		return newError(errUnsupportedGrantType, "grant_type %q is not supported", gt)
 	}
@@ -190,7 +220,7 @@ func (p *Provider) refreshGrant(iss string, c *Client, form map[string]string, f
 	}
 	scopes := rt.scopes
 	if s, ok := form["scope"]; ok {
-		req, err := parseScopes(s, p.scopes)
+		req, err := parseScopes(s, p.scopesFor(c))
 		if err != nil {
 			return nil, err
 		}
@@ -205,7 +235,8 @@ func (p *Provider) refreshGrant(iss string, c *Client, form map[string]string, f
 }
 
 // clientCredentialsGrant issues an access token to a confidential client
-// for itself (RFC 6749 4.4).
+// for itself (RFC 6749 4.4), with the client's Claims and, laid over them,
+// the next claim set queued for it ([Provider.QueueClientClaims]).
 func (p *Provider) clientCredentialsGrant(iss string, c *Client, form map[string]string) (*tokenResponse, error) {
 	if c.isPublic() {
 		return nil, newError(errUnauthorizedClient, "public clients cannot use client_credentials")
@@ -213,13 +244,47 @@ func (p *Provider) clientCredentialsGrant(iss string, c *Client, form map[string
 	var scopes []string
 	if s := strings.TrimSpace(form["scope"]); s != "" {
 		var err error
-		if scopes, err = parseScopes(s, p.scopes); err != nil {
+		if scopes, err = parseScopes(s, p.scopesFor(c)); err != nil {
 			return nil, err
 		}
 		scopes = slices.DeleteFunc(scopes, func(s string) bool { return s == "openid" || s == "offline_access" })
 	}
-	g := &grant{clientID: c.ID, user: User{Subject: c.ID}, scopes: scopes}
+	claims := maps.Clone(c.Claims)
+	if claims == nil {
+		claims = map[string]any{}
+	}
+	p.mu.Lock()
+	if q := p.queuedClaims[c.ID]; len(q) > 0 {
+		applyClaims(claims, q[0])
+		p.queuedClaims[c.ID] = q[1:]
+	}
+	p.mu.Unlock()
+	sub := c.ID
+	if s, ok := claims["sub"].(string); ok && s != "" {
+		sub = s
+	}
+	delete(claims, "sub")
+	g := &grant{clientID: c.ID, user: User{Subject: sub}, scopes: scopes, extra: claims}
 	return p.issue(iss, c, g, scopes, false, "", nil)
+}
+
+// QueueClientClaims makes the next client_credentials token of clientID
+// carry claims, laid over the client's own Claims (a nil value deletes
+// one); "sub" replaces the subject (the client ID by default). iss, exp,
+// iat, jti and client_id cannot be replaced. Sets queue up in order.
+func (p *Provider) QueueClientClaims(clientID string, claims map[string]any) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.queuedClaims[clientID] = append(p.queuedClaims[clientID], maps.Clone(claims))
+}
+
+// scopesFor returns the scopes client c may ask for: the provider's and
+// the client's own.
+func (p *Provider) scopesFor(c *Client) []string {
+	if len(c.Scopes) == 0 {
+		return p.scopes
+	}
+	return slices.Concat(p.scopes, c.Scopes)
 }
 
 // hintOf returns the login_hint of the sign-in behind a code or refresh

@@ -39,6 +39,9 @@ func (c *config) resolve(res *settings.Result) mockidp.Config {
 			cfg.Clients = append(cfg.Clients, *cl)
 		}
 	}
+	for _, ti := range c.TrustedIssuers {
+		cfg.TrustedIssuers = append(cfg.TrustedIssuers, *ti)
+	}
 	if c.Users != nil {
 		cfg.Users = make([]mockidp.User, 0, len(c.Users))
 		for _, u := range c.Users {

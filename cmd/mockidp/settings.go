@@ -40,6 +40,7 @@ type config struct {
 	SigningKeyFile string
 	Clients        []*mockidp.Client // nil: mockidp.DefaultClients
 	Users          []*mockidp.User   // nil: mockidp.DefaultUsers
+	TrustedIssuers []*mockidp.TrustedIssuer
 
 	TLS             bool     // --tls: serve HTTPS
 	TLSCAOut        string   // --tls-ca-out: write the CA certificate here
@@ -117,6 +118,8 @@ func table(c *config) *settings.Table {
 			{Title: "Clients and users", Settings: []settings.Setting{
 				{YAML: "clients", DefaultDoc: "demo and demo-public", Doc: "the registered clients", Value: settings.Items(&c.Clients, clientSettings)},
 				{YAML: "users", DefaultDoc: "alice and bob", Doc: "the users a person can sign in as", Value: settings.Items(&c.Users, userSettings)},
+				{YAML: "trusted_issuers", DefaultDoc: "none", Doc: "issuers whose JWTs are accepted as token exchange subject/actor tokens and JWT bearer assertions",
+					Value: settings.Items(&c.TrustedIssuers, trustedIssuerSettings)},
 			}},
 		}}
 }
@@ -139,6 +142,15 @@ func clientSettings(cl *mockidp.Client) []settings.Setting {
 		{YAML: "grant_types", DefaultDoc: "every grant served", Doc: "the grant types the client may use", Value: settings.List(&cl.GrantTypes)},
 		{YAML: "scopes", Doc: "scopes the client may ask for besides the provider's (e.g. orders:read)", Value: settings.List(&cl.Scopes)},
 		{YAML: "claims", Doc: "claims added to the client's own (client_credentials) access tokens", Value: settings.AnyMap(&cl.Claims)},
+	}
+}
+
+// trustedIssuerSettings are the keys of each item of trusted_issuers.
+func trustedIssuerSettings(ti *mockidp.TrustedIssuer) []settings.Setting {
+	return []settings.Setting{
+		{YAML: "issuer", Doc: "the exact iss of its tokens", Value: settings.String(&ti.Issuer)},
+		{YAML: "jwks", Doc: "its public keys as JWKS JSON text", Value: settings.Bytes(&ti.JWKS)},
+		{YAML: "jwks_uri", Doc: "where it publishes its JWKS (instead of jwks)", Value: settings.String(&ti.JWKSURI)},
 	}
 }
 

@@ -100,6 +100,13 @@ func TestEverySettingPrecedence(t *testing.T) {
 				}
 				return *c.Users[0]
 			}, "", "", "{carol map[email:c@x]}", "nil"},
+		{"", "", "trusted_issuers: %s", "", "", "[{issuer: https://sts.example, jwks_uri: http://127.0.0.1/j}]",
+			func(c *config) any {
+				if c.TrustedIssuers == nil {
+					return "nil"
+				}
+				return c.TrustedIssuers[0].Issuer + " " + c.TrustedIssuers[0].JWKSURI
+			}, "", "", "https://sts.example http://127.0.0.1/j", "nil"},
 	}
 	covered := map[string]bool{}
 	for _, r := range rows {
@@ -311,6 +318,18 @@ clients:
     post_logout_redirect_uris: [http://127.0.0.1:8080/]
     allow_loopback_redirects: true
     backchannel_logout_uri: http://127.0.0.1:8080/auth/backchannel-logout
+  - id: svc
+    auth_method: private_key_jwt
+    jwks: '{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","x":"MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4","y":"4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM"}]}'
+    auth_signing_alg: ES256
+    grant_types: [client_credentials, urn:ietf:params:oauth:grant-type:token-exchange]
+    scopes: ["orders:read"]
+    claims: {roles: [reader]}
+  - id: svc2
+    jwks_uri: http://127.0.0.1:8081/jwks.json
+trusted_issuers:
+  - issuer: https://sts.example
+    jwks_uri: http://127.0.0.1:8082/jwks.json
 users:
   - sub: carol
     claims: {email: carol@example.com, email_verified: true, groups: [users]}
@@ -331,6 +350,9 @@ users:
 		for i := range cfg.Clients {
 			if len(cfg.Clients[i].SecretJWTKeyPEM) == 0 {
 				cfg.Clients[i].SecretJWTKeyPEM = nil // LoadConfig gives []byte{}
+			}
+			if len(cfg.Clients[i].JWKS) == 0 {
+				cfg.Clients[i].JWKS = nil
 			}
 		}
 	}
