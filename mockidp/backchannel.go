@@ -66,10 +66,12 @@ func (p *Provider) sendBackchannelLogouts(ctx context.Context, iss string, ended
 
 func (p *Provider) sendBackchannelLogout(ctx context.Context, iss string, c *Client, s *browserSession, now time.Time) {
 	rec := BackchannelLogout{ClientID: c.ID, URI: c.BackchannelLogoutURI, Subject: s.user.Subject, SessionID: s.sid}
-	tok, err := p.liveKeys().current.sign(typLogout, map[string]any{
+	claims := map[string]any{
 		"iss": iss, "aud": c.ID, "iat": now.Unix(), "exp": now.Add(2 * time.Minute).Unix(), "jti": randomToken()[:22],
 		"sub": s.user.Subject, "sid": s.sid, "events": map[string]any{backchannelEvent: map[string]any{}},
-	})
+	}
+	fault := p.faults.take(faultLogoutToken, faultScope{clientID: c.ID})
+	tok, err := p.signLogoutToken(c, s, claims, fault, now)
 	if err == nil {
 		rec.LogoutToken = tok
 		rec.StatusCode, err = p.postLogoutToken(ctx, c.BackchannelLogoutURI, tok)
@@ -106,4 +108,28 @@ func errText(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// EndSessions ends every live browser session of the user sub, as if the
+// provider had signed them out (an administrator, an expiry, another
+// device): their grants are revoked and the relying parties that took
+// part get back-channel logout tokens, with any queued logout token
+// faults applied. It returns how many sessions ended.
+func (p *Provider) EndSessions(ctx context.Context, sub string) int {
+	now := p.Now()
+	var ended []*browserSession
+	p.mu.Lock()
+	for _, s := range p.bySID {
+		if s.user.Subject == sub && !s.ended && !now.After(s.expires) {
+			s.ended = true
+			p.revokeSIDLocked(s.sid)
+			ended = append(ended, s)
+		}
+	}
+	p.mu.Unlock()
+	slices.SortFunc(ended, func(a, b *browserSession) int { return strings.Compare(a.sid, b.sid) })
+	for _, s := range ended {
+		p.sendBackchannelLogouts(ctx, s.iss, []*browserSession{s}, now)
+	}
+	return len(ended)
 }

@@ -47,6 +47,7 @@ func (p *Provider) serveControl(w http.ResponseWriter, r *http.Request, rel stri
 			{http.MethodPost, p.ctlAddFault}, {http.MethodGet, p.ctlListFaults}, {http.MethodDelete, p.ctlClearFaults}},
 		"/_mock/login":         {{http.MethodPost, p.ctlLogin}},
 		"/_mock/client_claims": {{http.MethodPost, p.ctlClientClaims}},
+		"/_mock/logout":        {{http.MethodPost, p.ctlLogout}},
 		"/_mock/rotate":        {{http.MethodPost, p.ctlRotate}},
 		"/_mock/clock":         {{http.MethodPost, p.ctlClock}, {http.MethodGet, p.ctlClock}},
 		"/_mock/requests":      {{http.MethodGet, p.ctlRequests}},
@@ -203,7 +204,8 @@ type queuedFault struct {
 }
 
 var faultKindNames = map[faultKind]string{faultAuthorize: "authorize", faultToken: "token", faultUserinfo: "userinfo",
-	faultDiscovery: "discovery", faultJWKS: "jwks"}
+	faultDiscovery: "discovery", faultJWKS: "jwks", faultEndSession: "end_session", faultRevoke: "revoke",
+	faultIntrospect: "introspect", faultLogoutToken: "logout_token"}
 
 func (p *Provider) ctlListFaults(w http.ResponseWriter, _ *http.Request) error {
 	p.faults.mu.Lock()
@@ -271,6 +273,22 @@ func (p *Provider) ctlClientClaims(w http.ResponseWriter, r *http.Request) error
 	}
 	p.QueueClientClaims(req.ClientID, req.Claims)
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// ctlLogout ends a user's sessions and sends the back-channel logout
+// tokens: POST {"sub"} -> {"ended": n}.
+func (p *Provider) ctlLogout(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		Sub string `json:"sub"`
+	}
+	if err := decodeBody(r, &req, false); err != nil {
+		return err
+	}
+	if req.Sub == "" {
+		return errors.New("sub is required")
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"ended": p.EndSessions(r.Context(), req.Sub)})
 	return nil
 }
 

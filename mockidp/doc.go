@@ -97,7 +97,13 @@
 // content type, no id_token, a delay, refresh-only), userinfo (claims,
 // status, body), the authorization response (state, iss, error), and
 // discovery and /jwks (members, status, body, delay, keys without kid,
-// decoy keys). Discovery and /jwks faults cannot be scoped: use one
+// decoy keys), end_session (an error page, a wrong or missing state, a
+// redirect elsewhere), revocation (status, error, body), introspection
+// (inactive, claims, status, garbage body, a delay) and the back-channel
+// logout tokens sent to a client (claims such as a missing events or a
+// nonce, times such as an old iat, a replayed jti, the sid of another
+// session, broken signatures; [Provider.EndSessions] sends them without a
+// browser). Discovery and /jwks faults cannot be scoped: use one
 // provider per test (or one issuer per test in a [Multi]) to isolate them.
 //
 // # Control API
@@ -117,6 +123,7 @@
 //	DELETE /_mock/faults       remove every fault -> 204
 //	POST   /_mock/login        {"client_id"|"login_hint", "sub", "claims"} -> 204
 //	POST   /_mock/client_claims {"client_id", "claims"}: the next client_credentials token's claims -> 204
+//	POST   /_mock/logout       {"sub"}: end the user's sessions, send logout tokens -> {"ended": n}
 //	POST   /_mock/rotate       {"overlap":"10m"} (optional) -> {"kid", "published"}
 //	GET    /_mock/clock        {"now", "frozen"}
 //	POST   /_mock/clock        {"freeze":true|false, "advance":"10m"} -> {"now", "frozen"}

@@ -1,6 +1,7 @@
 package mockidp
 
 import (
+	"cmp"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -29,6 +30,19 @@ func (p *Provider) serveEndSession(w http.ResponseWriter, r *http.Request, iss s
 		p.errorPage(w, r, http.StatusBadRequest, msg, nil)
 		return
 	}
+	scope := faultScope{}
+	if client != nil {
+		scope.clientID = client.ID
+	}
+	fault := p.faults.take(faultEndSession, scope)
+	fault.sleep(r.Context())
+	if fault != nil && (fault.EndSessionStatus != 0 || fault.EndSessionBody != "") {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(cmp.Or(fault.EndSessionStatus, http.StatusInternalServerError))
+		_, _ = w.Write([]byte(fault.EndSessionBody))
+		return
+	}
 	now := p.Now()
 	var ended []*browserSession
 	p.mu.Lock()
@@ -53,9 +67,16 @@ func (p *Provider) serveEndSession(w http.ResponseWriter, r *http.Request, iss s
 	}
 	p.log.LogAttrs(r.Context(), levelFor(http.StatusOK), "signed out", slog.String("client_id", clientID),
 		slog.Int("sessions", len(ended)))
-	if plr := v["post_logout_redirect_uri"]; plr != "" {
+	plr, st := v["post_logout_redirect_uri"], v["state"]
+	if fault != nil {
+		st = faultValue(st, fault.EndSessionState)
+		if fault.EndSessionRedirect != "" {
+			plr = fault.EndSessionRedirect
+		}
+	}
+	if plr != "" {
 		target := plr
-		if st := v["state"]; st != "" {
+		if st != "" {
 			sep := "?"
 			if strings.Contains(plr, "?") {
 				sep = "&"

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 )
@@ -123,6 +124,51 @@ type Fault struct {
 	// decoys are generated on first use (tens of milliseconds each for RSA)
 	// and kept.
 	JWKSExtraKeys int `json:"jwks_extra_keys,omitempty"`
+
+	// EndSessionStatus and EndSessionBody replace the end_session answer
+	// (an error page, by default status 500) and end no session.
+	EndSessionStatus int    `json:"end_session_status,omitempty"`
+	EndSessionBody   string `json:"end_session_body,omitempty"`
+	// EndSessionState is "" (unchanged), [FaultOmit], or a state to send
+	// back to the post-logout redirect URI instead.
+	EndSessionState string `json:"end_session_state,omitempty"`
+	// EndSessionRedirect sends the browser there after logout instead of
+	// the registered post_logout_redirect_uri (the session still ends).
+	EndSessionRedirect string `json:"end_session_redirect,omitempty"`
+
+	// RevokeStatus, RevokeError and RevokeBody replace the revocation
+	// response (as the Token* fields do for the token endpoint); the token
+	// is not revoked.
+	RevokeStatus int    `json:"revoke_status,omitempty"`
+	RevokeError  string `json:"revoke_error,omitempty"`
+	RevokeBody   string `json:"revoke_body,omitempty"`
+
+	// IntrospectInactive answers {"active": false} for any token.
+	IntrospectInactive bool `json:"introspect_inactive,omitempty"`
+	// IntrospectClaims overrides members of the introspection response of
+	// an active token (a nil value deletes).
+	IntrospectClaims map[string]any `json:"introspect_claims,omitempty"`
+	// IntrospectStatus and IntrospectBody replace the introspection
+	// response (e.g. a body that is not JSON).
+	IntrospectStatus int    `json:"introspect_status,omitempty"`
+	IntrospectBody   string `json:"introspect_body,omitempty"`
+
+	// LogoutTokenClaims overrides claims of the back-channel logout tokens
+	// sent to the client (a nil value deletes), e.g. {"events": nil},
+	// {"nonce": "n"}, {"aud": "other"}.
+	LogoutTokenClaims map[string]any `json:"logout_token_claims,omitempty"`
+	// LogoutTokenTimes sets time claims of the logout token to the sending
+	// time plus an offset, e.g. {"iat": -time.Hour}. In JSON the offsets
+	// are duration strings.
+	LogoutTokenTimes map[string]time.Duration `json:"-"`
+	// LogoutTokenSigning is "" or one of the Signing* constants.
+	LogoutTokenSigning string `json:"logout_token_signing,omitempty"`
+	// LogoutTokenReplayJTI reuses the jti of the previous logout token sent
+	// to the same client.
+	LogoutTokenReplayJTI bool `json:"logout_token_replay_jti,omitempty"`
+	// LogoutTokenOtherSID puts the sid of another live session (of another
+	// user when there is one) in the logout token, keeping sub.
+	LogoutTokenOtherSID bool `json:"logout_token_other_sid,omitempty"`
 }
 
 type faultKind int
@@ -133,6 +179,10 @@ const (
 	faultUserinfo
 	faultDiscovery
 	faultJWKS
+	faultEndSession
+	faultRevoke
+	faultIntrospect
+	faultLogoutToken
 )
 
 type faultEntry struct {
@@ -187,7 +237,13 @@ func (f *Fault) kinds() []faultKind {
 	userinfo := f.UserinfoClaims != nil || f.UserinfoStatus != 0 || f.UserinfoBody != ""
 	discovery := f.DiscoveryClaims != nil || f.DiscoveryStatus != 0 || f.DiscoveryBody != ""
 	jwks := f.JWKSStatus != 0 || f.JWKSBody != "" || f.JWKSNoKID || f.JWKSExtraKeys > 0
-	if token || (len(kinds) == 0 && !userinfo && !discovery && !jwks && f.Delay > 0) {
+	endSession := f.EndSessionStatus != 0 || f.EndSessionBody != "" || f.EndSessionState != "" || f.EndSessionRedirect != ""
+	revoke := f.RevokeStatus != 0 || f.RevokeError != "" || f.RevokeBody != ""
+	introspect := f.IntrospectInactive || f.IntrospectClaims != nil || f.IntrospectStatus != 0 || f.IntrospectBody != ""
+	logout := f.LogoutTokenClaims != nil || f.LogoutTokenTimes != nil || f.LogoutTokenSigning != "" || f.LogoutTokenReplayJTI ||
+		f.LogoutTokenOtherSID
+	others := userinfo || discovery || jwks || endSession || revoke || introspect || logout
+	if token || (len(kinds) == 0 && !others && f.Delay > 0) {
 		kinds = append(kinds, faultToken)
 	}
 	if userinfo {
@@ -199,17 +255,32 @@ func (f *Fault) kinds() []faultKind {
 	if jwks {
 		kinds = append(kinds, faultJWKS)
 	}
+	for _, k := range []struct {
+		on   bool
+		kind faultKind
+	}{{endSession, faultEndSession}, {revoke, faultRevoke}, {introspect, faultIntrospect}, {logout, faultLogoutToken}} {
+		if k.on {
+			kinds = append(kinds, k.kind)
+		}
+	}
 	return kinds
 }
 
 // check reports the problems of a fault received by the control API.
 func (f *Fault) check() error {
 	var errs []error
-	switch f.IDTokenSigning {
-	case "", SigningBadSignature, SigningNone, SigningUnknownKey, SigningNoKID, SigningHS256ClientSecret:
-	default:
-		errs = append(errs, fmt.Errorf("id_token_signing %q: want one of %q, %q, %q, %q, %q", f.IDTokenSigning,
-			SigningBadSignature, SigningNone, SigningUnknownKey, SigningNoKID, SigningHS256ClientSecret))
+	for _, sg := range []struct{ name, v string }{{"id_token_signing", f.IDTokenSigning}, {"logout_token_signing", f.LogoutTokenSigning}} {
+		switch sg.v {
+		case "", SigningBadSignature, SigningNone, SigningUnknownKey, SigningNoKID, SigningHS256ClientSecret:
+		default:
+			errs = append(errs, fmt.Errorf("%s %q: want one of %q, %q, %q, %q, %q", sg.name, sg.v,
+				SigningBadSignature, SigningNone, SigningUnknownKey, SigningNoKID, SigningHS256ClientSecret))
+		}
+	}
+	if f.EndSessionRedirect != "" {
+		if u, err := url.Parse(f.EndSessionRedirect); err != nil || !u.IsAbs() {
+			errs = append(errs, errors.New("end_session_redirect must be an absolute URL"))
+		}
 	}
 	if f.Times < 0 {
 		errs = append(errs, errors.New("times must not be negative"))
@@ -223,7 +294,9 @@ func (f *Fault) check() error {
 	for _, st := range []struct {
 		name string
 		v    int
-	}{{"token_status", f.TokenStatus}, {"userinfo_status", f.UserinfoStatus}, {"discovery_status", f.DiscoveryStatus}, {"jwks_status", f.JWKSStatus}} {
+	}{{"token_status", f.TokenStatus}, {"userinfo_status", f.UserinfoStatus}, {"discovery_status", f.DiscoveryStatus},
+		{"jwks_status", f.JWKSStatus}, {"end_session_status", f.EndSessionStatus}, {"revoke_status", f.RevokeStatus},
+		{"introspect_status", f.IntrospectStatus}} {
 		if st.v != 0 && (st.v < 200 || st.v > 599) {
 			errs = append(errs, fmt.Errorf("%s %d: want 200 to 599", st.name, st.v))
 		}

@@ -15,8 +15,9 @@ type faultFields Fault
 // duration string.
 type faultJSON struct {
 	*faultFields
-	Delay        string            `json:"delay,omitempty"`
-	IDTokenTimes map[string]string `json:"id_token_times,omitempty"`
+	Delay            string            `json:"delay,omitempty"`
+	IDTokenTimes     map[string]string `json:"id_token_times,omitempty"`
+	LogoutTokenTimes map[string]string `json:"logout_token_times,omitempty"`
 }
 
 // MarshalJSON encodes f with snake_case member names and Delay as a
@@ -26,12 +27,7 @@ func (f Fault) MarshalJSON() ([]byte, error) {
 	if f.Delay != 0 {
 		w.Delay = f.Delay.String()
 	}
-	if f.IDTokenTimes != nil {
-		w.IDTokenTimes = map[string]string{}
-		for k, d := range f.IDTokenTimes {
-			w.IDTokenTimes[k] = d.String()
-		}
-	}
+	w.IDTokenTimes, w.LogoutTokenTimes = durationStrings(f.IDTokenTimes), durationStrings(f.LogoutTokenTimes)
 	return json.Marshal(w)
 }
 
@@ -52,16 +48,39 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 		}
 		v.Delay = d
 	}
-	if w.IDTokenTimes != nil {
-		v.IDTokenTimes = map[string]time.Duration{}
-		for k, s := range w.IDTokenTimes {
-			d, err := time.ParseDuration(s)
-			if err != nil {
-				return fmt.Errorf("id_token_times %s: %w", k, err)
-			}
-			v.IDTokenTimes[k] = d
-		}
+	var err error
+	if v.IDTokenTimes, err = parseDurations("id_token_times", w.IDTokenTimes); err != nil {
+		return err
+	}
+	if v.LogoutTokenTimes, err = parseDurations("logout_token_times", w.LogoutTokenTimes); err != nil {
+		return err
 	}
 	*f = v
 	return nil
+}
+
+func durationStrings(m map[string]time.Duration) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := map[string]string{}
+	for k, d := range m {
+		out[k] = d.String()
+	}
+	return out
+}
+
+func parseDurations(name string, m map[string]string) (map[string]time.Duration, error) {
+	if m == nil {
+		return nil, nil
+	}
+	out := map[string]time.Duration{}
+	for k, s := range m {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", name, k, err)
+		}
+		out[k] = d
+	}
+	return out, nil
 }

@@ -139,31 +139,37 @@ func (p *Provider) signIDToken(key *signingKey, c *Client, claims map[string]any
 	for k, d := range fault.IDTokenTimes {
 		claims[k] = now.Add(d).Unix()
 	}
-	switch fault.IDTokenSigning {
+	return p.signFaulty(key, c, typJWT, claims, fault.IDTokenSigning)
+}
+
+// signFaulty signs claims as a JWT of type typ the way signing (one of the
+// Signing* constants, or "" for a correct signature) asks.
+func (p *Provider) signFaulty(key *signingKey, c *Client, typ string, claims map[string]any, signing string) (string, error) {
+	switch signing {
 	case SigningBadSignature:
-		tok, err := key.sign(typJWT, claims)
+		tok, err := key.sign(typ, claims)
 		if err != nil {
 			return "", err
 		}
 		return corruptSignature(tok), nil
 	case SigningNone:
-		return unsignedJWT(map[string]any{"alg": "none", "typ": typJWT}, claims, nil)
+		return unsignedJWT(map[string]any{"alg": "none", "typ": typ}, claims, nil)
 	case SigningUnknownKey:
 		k, err := p.unknownKey()
 		if err != nil {
 			return "", err
 		}
-		return k.sign(typJWT, claims)
+		return k.sign(typ, claims)
 	case SigningNoKID:
-		return key.sign(typJWTNoKID, claims)
+		return key.sign(typ+noKID, claims)
 	case SigningHS256ClientSecret:
 		secret := c.Secret
 		if c.isPublic() {
 			secret = c.ID
 		}
-		return unsignedJWT(map[string]any{"alg": "HS256", "typ": typJWT}, claims, []byte(secret))
+		return unsignedJWT(map[string]any{"alg": "HS256", "typ": typ}, claims, []byte(secret))
 	}
-	return key.sign(typJWT, claims)
+	return key.sign(typ, claims)
 }
 
 // corruptSignature flips bits of the last signature byte of a compact JWS.

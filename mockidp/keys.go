@@ -40,7 +40,8 @@ const (
 	typJWT       = "JWT"
 	typAccess    = "at+jwt"
 	typLogout    = "logout+jwt"
-	typJWTNoKID  = "JWT (no kid)" // signer key only: typ JWT without a kid header
+	noKID        = " (no kid)" // signer key suffix: that typ without a kid header
+	typJWTNoKID  = typJWT + noKID
 	devKeyFormat = "devkeys/%s.pem"
 )
 
@@ -112,11 +113,13 @@ func newSigningKey(alg jose.SignatureAlgorithm, priv crypto.Signer, kid string) 
 		}
 		k.signers[typ] = s
 	}
-	s, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: priv}, (&jose.SignerOptions{}).WithType(typJWT))
-	if err != nil {
-		return nil, fmt.Errorf("signer for %s: %w", alg, err)
+	for _, typ := range []string{typJWT, typLogout} { // for the no-kid faults
+		s, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: priv}, (&jose.SignerOptions{}).WithType(jose.ContentType(typ)))
+		if err != nil {
+			return nil, fmt.Errorf("signer for %s: %w", alg, err)
+		}
+		k.signers[typ+noKID] = s
 	}
-	k.signers[typJWTNoKID] = s
 	return k, nil
 }
 

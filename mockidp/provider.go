@@ -43,19 +43,20 @@ type Provider struct {
 	rogue   *signingKey   // never published: the unknown-key fault
 	decoys  []*signingKey // published by the JWKSExtraKeys fault only
 
-	mu           sync.Mutex // guards the maps below and the mutable fields they point to
-	codes        map[string]*authCode
-	access       map[tokenKey]*accessToken // by SHA-256 of the JWT, to keep the map small
-	refresh      map[string]*refreshToken
-	sessions     map[string]*browserSession  // by cookie value
-	bySID        map[string]*browserSession  // by sid claim
-	pending      map[string]*pendingAuth     // authorization requests waiting for the login form
-	queued       map[string][]User           // QueueLogin, by client ID ("" = any)
-	queuedHint   map[string][]User           // QueueLoginHint, by login_hint
-	queuedClaims map[string][]map[string]any // QueueClientClaims, by client ID
-	logouts      []BackchannelLogout
-	inserts      int       // counts insertions to trigger sweeps
-	nextSweep    time.Time // no sweep before this
+	mu            sync.Mutex // guards the maps below and the mutable fields they point to
+	codes         map[string]*authCode
+	access        map[tokenKey]*accessToken // by SHA-256 of the JWT, to keep the map small
+	refresh       map[string]*refreshToken
+	sessions      map[string]*browserSession  // by cookie value
+	bySID         map[string]*browserSession  // by sid claim
+	pending       map[string]*pendingAuth     // authorization requests waiting for the login form
+	queued        map[string][]User           // QueueLogin, by client ID ("" = any)
+	queuedHint    map[string][]User           // QueueLoginHint, by login_hint
+	queuedClaims  map[string][]map[string]any // QueueClientClaims, by client ID
+	logouts       []BackchannelLogout
+	lastLogoutJTI map[string]string // jti of the last logout token sent, by client ID
+	inserts       int               // counts insertions to trigger sweeps
+	nextSweep     time.Time         // no sweep before this
 
 	seenJTI map[string]time.Time // assertion jtis, until their exp; guarded by mu
 
@@ -81,24 +82,25 @@ func New(cfg Config) (*Provider, error) {
 		return nil, fmt.Errorf("mockidp: %w", err)
 	}
 	p := &Provider{
-		cfg:          cfg,
-		log:          cfg.Logger,
-		codes:        map[string]*authCode{},
-		access:       map[tokenKey]*accessToken{},
-		refresh:      map[string]*refreshToken{},
-		sessions:     map[string]*browserSession{},
-		bySID:        map[string]*browserSession{},
-		pending:      map[string]*pendingAuth{},
-		queued:       map[string][]User{},
-		queuedHint:   map[string][]User{},
-		queuedClaims: map[string][]map[string]any{},
-		captured:     map[string][]CapturedRequest{},
-		seenJTI:      map[string]time.Time{},
-		jwksCache:    map[string]*remoteKeySet{},
-		scopes:       supportedScopes,
-		appleSeen:    map[string]bool{},
-		ctlHosts:     controlHosts(&cfg),
-		trusted:      map[string]keySource{},
+		cfg:           cfg,
+		log:           cfg.Logger,
+		codes:         map[string]*authCode{},
+		access:        map[tokenKey]*accessToken{},
+		refresh:       map[string]*refreshToken{},
+		sessions:      map[string]*browserSession{},
+		bySID:         map[string]*browserSession{},
+		pending:       map[string]*pendingAuth{},
+		queued:        map[string][]User{},
+		queuedHint:    map[string][]User{},
+		lastLogoutJTI: map[string]string{},
+		queuedClaims:  map[string][]map[string]any{},
+		captured:      map[string][]CapturedRequest{},
+		seenJTI:       map[string]time.Time{},
+		jwksCache:     map[string]*remoteKeySet{},
+		scopes:        supportedScopes,
+		appleSeen:     map[string]bool{},
+		ctlHosts:      controlHosts(&cfg),
+		trusted:       map[string]keySource{},
 	}
 	p.scopes = personaScopes(cfg.Persona)
 	set, err := newKeySet(key)

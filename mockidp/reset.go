@@ -19,6 +19,7 @@ func (p *Provider) Reset() {
 	p.queuedHint = map[string][]User{}
 	p.queuedClaims = map[string][]map[string]any{}
 	p.logouts = nil
+	p.lastLogoutJTI = map[string]string{}
 	p.appleSeen = map[string]bool{}
 	p.seenJTI = map[string]time.Time{}
 	p.mu.Unlock()

@@ -1,9 +1,13 @@
 package mockidp
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 )
+
+// errAnswered means a fault already wrote the response.
+var errAnswered = errors.New("answered by a fault")
 
 // serveRevoke handles token revocation (RFC 7009). Revoking a refresh
 // token revokes its whole grant (access tokens included); revoking an
@@ -21,6 +25,12 @@ func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request, iss strin
 			return err
 		}
 		clientID = c.ID
+		fault := p.faults.take(faultRevoke, faultScope{clientID: c.ID})
+		fault.sleep(r.Context())
+		if fault != nil && (fault.RevokeStatus != 0 || fault.RevokeError != "" || fault.RevokeBody != "") {
+			writeFaultyToken(w, &Fault{TokenStatus: fault.RevokeStatus, TokenError: fault.RevokeError, TokenBody: fault.RevokeBody})
+			return errAnswered
+		}
 		tok := form["token"]
 		if tok == "" {
 			return newError(errInvalidRequest, "token is required")
@@ -34,6 +44,9 @@ func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request, iss strin
 		}
 		return nil
 	}()
+	if errors.Is(err, errAnswered) {
+		return
+	}
 	if err != nil {
 		p.writeOAuthError(w, r, "revoke", clientID, err)
 		return
@@ -63,8 +76,26 @@ func (p *Provider) serveIntrospect(w http.ResponseWriter, r *http.Request, iss s
 		if tok == "" {
 			return nil, newError(errInvalidRequest, "token is required")
 		}
-		return p.introspect(iss, tok), nil
+		fault := p.faults.take(faultIntrospect, faultScope{clientID: c.ID})
+		fault.sleep(r.Context())
+		switch {
+		case fault == nil:
+			return p.introspect(iss, tok), nil
+		case fault.IntrospectStatus != 0 || fault.IntrospectBody != "":
+			writeRaw(w, fault.IntrospectStatus, fault.IntrospectBody)
+			return nil, errAnswered
+		case fault.IntrospectInactive:
+			return map[string]any{"active": false}, nil
+		}
+		resp := p.introspect(iss, tok)
+		if resp["active"] == true {
+			applyClaims(resp, fault.IntrospectClaims)
+		}
+		return resp, nil
 	}()
+	if errors.Is(err, errAnswered) {
+		return
+	}
 	if err != nil {
 		p.writeOAuthError(w, r, "introspect", clientID, err)
 		return

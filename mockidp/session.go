@@ -30,6 +30,7 @@ func (p *Provider) currentSession(r *http.Request, now time.Time) *browserSessio
 // startSession signs user in for this browser: a new session and cookie.
 func (p *Provider) startSession(w http.ResponseWriter, iss string, user User, now time.Time) *browserSession {
 	s := &browserSession{
+		iss:      iss,
 		sid:      randomToken()[:22],
 		user:     user,
 		authTime: now.Truncate(time.Second),

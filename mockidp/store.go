@@ -58,6 +58,7 @@ type refreshToken struct {
 
 // browserSession is the provider's sign-in state for one browser.
 type browserSession struct {
+	iss      string // the issuer the browser signed in at
 	sid      string
 	user     User
 	authTime time.Time
