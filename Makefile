@@ -35,7 +35,7 @@ IMAGES    := rp mockidp whoami
 # Run apt-get as root, or through sudo otherwise.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help build run test check bench bench-start bench-load fuzz soak images ci-deps clean
+.PHONY: help build generate run test check bench bench-start bench-load fuzz soak images ci-deps clean
 
 help: ## Show this list of targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -47,6 +47,9 @@ build: ## Build static binaries into bin/ (CGO_ENABLED=0, -trimpath, version sta
 		echo "go build -o $(BIN)/$$name $$pkg"; \
 		CGO_ENABLED=0 $(GO) build $(BUILDFLAGS) -o $(BIN)/$$name $$pkg || exit 1; \
 	done
+
+generate: ## Regenerate the pages' Go code (*_templ.go) from their .templ files; templ is pinned in go.mod.
+	$(GO) tool templ generate
 
 run: build ## Build and start rp on http://127.0.0.1:8080 in dev mode (mock IdP embedded).
 	./$(BIN)/rp --addr 127.0.0.1:8080

@@ -273,7 +273,7 @@ func (p *Provider) respond(w http.ResponseWriter, r *http.Request, req *authRequ
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	if req.responseMode == "form_post" {
-		p.formPost(w, req.redirectURI, params)
+		p.formPost(w, r, req.redirectURI, params)
 		return
 	}
 	sep := "?"

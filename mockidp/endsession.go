@@ -87,7 +87,7 @@ func (p *Provider) serveEndSession(w http.ResponseWriter, r *http.Request, iss s
 		http.Redirect(w, r, target, http.StatusFound)
 		return
 	}
-	messagePage(w, "Signed out", "You are signed out of mockidp.", "signed-out")
+	messagePage(w, r, "idp.signed_out.heading", "idp.signed_out.text", "signed-out")
 }
 
 // checkLogoutRequest validates the logout parameters. It returns the

@@ -34,7 +34,7 @@ func TestLoginPage(t *testing.T) {
 	ts := NewTestServer(t, WithLogin(LoginForm))
 	rp := newRP(t, ts)
 	resp, body := get(t, newBrowser(t), rp.conf.AuthCodeURL("st", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
-	for _, want := range []string{"Alice Example", "Bob Example", `name="sub"`, `name="claims"`, "Deny access", `<html lang="en">`, `<label for="claims">`} {
+	for _, want := range []string{"Alice Example", "Bob Example", `name="sub"`, `name="claims"`, "Deny access", `<html lang="en" dir="ltr">`, `<label for="claims">`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("login page lacks %q", want)
 		}

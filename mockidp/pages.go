@@ -1,77 +1,103 @@
 package mockidp
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"embed"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/a-h/templ"
+
+	"github.com/foyer-oidc/foyer/internal/ui"
 )
 
-//go:embed templates/*.html
-var templateFS embed.FS
-
-// pages holds the parsed HTML templates; it is built once and only read.
-var pages = template.Must(template.ParseFS(templateFS, "templates/*.html"))
+// pageKit is the look and the languages of the provider's pages: rp's
+// stylesheet under the name "mockidp", the shared message catalogues.
+var pageKit = func() struct {
+	theme    *ui.Theme
+	catalogs *ui.Catalogs
+} {
+	theme, err := ui.NewTheme(ui.Branding{}, "mockidp", "")
+	if err != nil {
+		panic(err) // built-in values; a test renders every page
+	}
+	cats, err := ui.LoadCatalogs(nil)
+	if err != nil {
+		panic(err)
+	}
+	return struct {
+		theme    *ui.Theme
+		catalogs *ui.Catalogs
+	}{theme, cats}
+}()
 
 // formPostScript is the only script the provider serves; its hash goes into
 // the Content-Security-Policy of the form_post page.
 const formPostScript = "document.forms[0].submit()"
 
-var formPostCSP = func() string {
-	sum := sha256.Sum256([]byte(formPostScript))
-	return "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-" +
-		base64.StdEncoding.EncodeToString(sum[:]) + "'"
-}()
+// locale picks the request's language from Accept-Language.
+func locale(r *http.Request) *ui.Locale {
+	return pageKit.catalogs.Match(r.Header.Get("Accept-Language"))
+}
 
-// pageCSP has no form-action: browsers apply it to the redirect after the
-// login form's POST, which goes to the client's redirect URI.
-const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
-
-// render writes template name with data, or a plain 500 if it fails.
-func render(w http.ResponseWriter, status int, csp, name string, data any) {
-	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
+// render writes body as a page titled title, or a plain 500 if it fails. The
+// CSP allows the stylesheet by hash, and script when it is not "" (its hash).
+// It has no form-action: browsers apply it to the redirect after the login
+// form's POST, which goes to the client's redirect URI.
+func render(w http.ResponseWriter, r *http.Request, status int, l *ui.Locale, title, script string, body templ.Component) {
+	csp := pageKit.theme.CSP()
+	if script != "" {
+		csp = pageKit.theme.CSPWithScript(script)
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", csp)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	f := ui.Frame{Theme: pageKit.theme, Locale: l, Title: title}
+	if err := ui.Render(w, r, status, csp, f, body); err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	}
+}
+
+// messageView is an informational or error page.
+type messageView struct {
+	Title, Text, Detail, TestID string
+	Problem                     bool
 }
 
 // errorPage shows msg to the person (used where no redirect is allowed)
-// and logs cause.
+// and logs cause. msg is a developer's diagnostic, in English.
 func (p *Provider) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string, cause error) {
 	reason := msg
 	if cause != nil {
 		reason = cause.Error()
 	}
 	p.log.LogAttrs(r.Context(), levelFor(status), "request refused", slog.String("path", r.URL.Path), slog.String("reason", reason))
-	render(w, status, pageCSP, "message.html", map[string]string{"Title": "Request refused", "Message": msg, "TestID": "error"})
+	l := locale(r)
+	v := messageView{Title: l.T("idp.error.heading"), Text: l.T("idp.error.text"), Detail: msg, TestID: "error", Problem: true}
+	render(w, r, status, l, v.Title, "", messagePageBody(v))
 }
 
-// messagePage shows an informational page; testID marks its heading for
-// browser tests.
-func messagePage(w http.ResponseWriter, title, msg, testID string) {
-	render(w, http.StatusOK, pageCSP, "message.html", map[string]string{"Title": title, "Message": msg, "TestID": testID})
+// messagePage shows an informational page from two message keys; testID
+// marks its heading for browser tests.
+func messagePage(w http.ResponseWriter, r *http.Request, titleKey, textKey, testID string) {
+	l := locale(r)
+	v := messageView{Title: l.T(titleKey), Text: l.T(textKey), TestID: testID}
+	render(w, r, http.StatusOK, l, v.Title, "", messagePageBody(v))
 }
+
+type formField struct{ Name, Value string }
 
 // formPost sends params to action by an auto-submitting form (OAuth 2.0
 // Form Post Response Mode).
-func (p *Provider) formPost(w http.ResponseWriter, action string, params url.Values) {
-	render(w, http.StatusOK, formPostCSP, "formpost.html", map[string]any{"Action": action, "Params": params})
+func (p *Provider) formPost(w http.ResponseWriter, r *http.Request, action string, params url.Values) {
+	var fields []formField
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		fields = append(fields, formField{k, params.Get(k)})
+	}
+	l := locale(r)
+	render(w, r, http.StatusOK, l, l.T("idp.formpost.title"), formPostScript, formPostPage(l, action, fields))
 }
 
 // pendingAuth is an authorization request waiting for the login form.
@@ -85,6 +111,12 @@ const pendingTTL = 10 * time.Minute
 
 type loginUser struct{ Subject, Name, Detail string }
 
+// loginView is what the login page shows.
+type loginView struct {
+	ClientID, Action, Request, Error, Sub, Claims string
+	Users                                         []loginUser
+}
+
 // showLogin stores req and renders the login form for it.
 func (p *Provider) showLogin(w http.ResponseWriter, r *http.Request, req *authRequest, errMsg string) {
 	id := randomToken()
@@ -93,10 +125,10 @@ func (p *Provider) showLogin(w http.ResponseWriter, r *http.Request, req *authRe
 	p.pending[id] = &pendingAuth{req: req, expires: now.Add(pendingTTL)}
 	p.noteInsertLocked(now)
 	p.mu.Unlock()
-	p.renderLogin(w, http.StatusOK, req, id, errMsg, "", "")
+	p.renderLogin(w, r, http.StatusOK, req, id, errMsg, "", "")
 }
 
-func (p *Provider) renderLogin(w http.ResponseWriter, status int, req *authRequest, id, errMsg, sub, claims string) {
+func (p *Provider) renderLogin(w http.ResponseWriter, r *http.Request, status int, req *authRequest, id, errMsg, sub, claims string) {
 	users := make([]loginUser, 0, len(p.userList()))
 	for _, u := range p.userList() {
 		lu := loginUser{Subject: u.Subject, Name: u.Subject}
@@ -109,10 +141,9 @@ func (p *Provider) renderLogin(w http.ResponseWriter, status int, req *authReque
 		users = append(users, lu)
 	}
 	action := strings.TrimSuffix(pathOf(req.iss), "/") + "/login" // under Entra's tenant path too
-	render(w, status, pageCSP, "login.html", map[string]any{
-		"ClientID": req.client.ID, "Action": action, "Request": id, "Users": users,
-		"Error": errMsg, "Sub": sub, "Claims": claims,
-	})
+	l := locale(r)
+	v := loginView{ClientID: req.client.ID, Action: action, Request: id, Users: users, Error: errMsg, Sub: sub, Claims: claims}
+	render(w, r, status, l, l.T("idp.login.title"), "", loginPageBody(l, v))
 }
 
 // serveLogin handles the login form's POST: a configured user, a custom
@@ -146,7 +177,7 @@ func (p *Provider) serveLogin(w http.ResponseWriter, r *http.Request, iss string
 		sub, raw := r.PostForm.Get("sub"), r.PostForm.Get("claims")
 		u, err := customUser(sub, raw)
 		if err != nil {
-			p.renderLogin(w, http.StatusBadRequest, req, id, err.Error(), sub, raw)
+			p.renderLogin(w, r, http.StatusBadRequest, req, id, err.Error(), sub, raw)
 			return
 		}
 		user = u
@@ -158,7 +189,7 @@ func (p *Provider) serveLogin(w http.ResponseWriter, r *http.Request, iss string
 			}
 		}
 		if !found {
-			p.renderLogin(w, http.StatusBadRequest, req, id, "Pick one of the users below.", "", "")
+			p.renderLogin(w, r, http.StatusBadRequest, req, id, "Pick one of the users below.", "", "")
 			return
 		}
 	}

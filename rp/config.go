@@ -127,6 +127,10 @@ type Config struct {
 	// No label ever holds user data.
 	Registerer prometheus.Registerer
 
+	// Pages puts the app's name, logo and colour on rp's pages and points to an
+	// operator's overrides ([PagesConfig]). The zero value shows the public URL's host.
+	Pages PagesConfig
+
 	// Gateway configures the reverse proxy ([RP.Proxy]), forward auth (/auth/verify),
 	// access rules and the signed identity assertion. Its zero value trusts forwarded
 	// headers from loopback only, allows every signed-in user and sends neither the
@@ -238,6 +242,7 @@ type settings struct {
 	secure       bool // cookies Secure; https public URL
 	cookiePrefix string
 	gw           *gateway // compiled gateway settings
+	pages        *pageKit // theme, message catalogues and overrides of the pages
 }
 
 // Validate reports every problem of c at once (joined with [errors.Join]), as [New] does,
@@ -276,6 +281,11 @@ func (c Config) validate() (settings, error) {
 		seen[pc.ID] = true
 		if err := pc.validate(); err != nil {
 			errs = append(errs, fmt.Errorf("provider %d (%q): %w", i, pc.ID, err))
+		}
+	}
+	if s.public != nil {
+		if s.pages, err = buildPages(c.Pages, s.public.Host); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if len(c.CookieSecrets) == 0 {

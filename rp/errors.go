@@ -82,7 +82,7 @@ func (p *RP) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, e.Status, map[string]string{"error": e.Code, "error_description": e.Message})
 		return
 	}
-	p.render(w, r, e.Status, "error", pageData{Title: http.StatusText(e.Status), Error: e})
+	p.renderError(w, r, e)
 }
 
 func errString(err error) string {

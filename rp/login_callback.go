@@ -127,9 +127,13 @@ func lostAuthError(code, description string) error {
 	return err
 }
 
+// errProviderAnswer marks an error the provider sent back to the callback (e.g. the
+// person cancelled), as opposed to one of this site's checks; pages word them apart.
+var errProviderAnswer = errors.New("provider returned error")
+
 // authError turns an error response from the provider into plain words.
 func authError(code, description string) error {
-	err := fmt.Errorf("provider returned error %q: %q", truncate(code, 64), truncate(description, 200))
+	err := fmt.Errorf("%w %q: %q", errProviderAnswer, truncate(code, 64), truncate(description, 200))
 	switch code {
 	case "access_denied":
 		return newError(http.StatusForbidden, code, "Sign-in was cancelled or access was denied at the provider.", err)

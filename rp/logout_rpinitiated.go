@@ -22,13 +22,18 @@ func (p *RP) handleLogoutPage(w http.ResponseWriter, r *http.Request) {
 		p.writeError(w, r, err)
 		return
 	}
-	data := pageData{Title: "Sign out"}
+	l := p.locale(r)
+	v := logoutView{App: p.settings.pages.theme.AppName}
 	if s != nil {
-		data.User = userFromSession(s)
-		data.CSRF = s.CSRF
+		v.User, v.CSRF = userFromSession(s), s.CSRF
+		v.Who, v.Provider = greeting(v.User), p.providerName(s.Provider)
+		if prov, ok := p.providers[s.Provider]; ok {
+			if m, err := prov.metadata(); err == nil && m.endSession != "" {
+				v.ProviderToo = true
+			}
+		}
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	p.render(w, r, http.StatusOK, "logout", data)
+	p.renderPage(w, r, http.StatusOK, l, l.T("rp.logout.title"), logoutPage(l, v))
 }
 
 // handleLogout signs out: POST /auth/logout with the CSRF token. It ends the session and,
@@ -99,6 +104,7 @@ func (p *RP) handleLoggedOut(w http.ResponseWriter, r *http.Request) {
 		confirmed = st != "" && subtle.ConstantTimeCompare([]byte(st), []byte(c.Value)) == 1
 		p.cookies.set(w, name, "", 0, http.SameSiteLaxMode)
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	p.render(w, r, http.StatusOK, "signedout", pageData{Title: "Signed out", ProviderSignedOut: confirmed})
+	l := p.locale(r)
+	v := signedOutView{App: p.settings.pages.theme.AppName, ProviderToo: confirmed}
+	p.renderPage(w, r, http.StatusOK, l, l.T("rp.signed_out.title"), signedOutPage(l, v))
 }

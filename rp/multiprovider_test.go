@@ -89,8 +89,8 @@ func TestChooserAndEachProvider(t *testing.T) {
 		t.Fatalf("chooser: %d", resp.StatusCode)
 	}
 	for _, want := range []string{
-		`data-testid="provider-a" href="/auth/login?provider=a&amp;rd=%2fapp%2f">Provider A</a>`,
-		`data-testid="provider-b" href="/auth/login?provider=b&amp;rd=%2fapp%2f">Provider &lt;B&gt;</a>`,
+		`data-testid="provider-a" href="/auth/login?provider=a&amp;rd=%2Fapp%2F">Continue with Provider A</a>`,
+		`data-testid="provider-b" href="/auth/login?provider=b&amp;rd=%2Fapp%2F">Continue with Provider &lt;B&gt;</a>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("chooser lacks %s", want)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -103,12 +104,17 @@ func (p *provider) freshAppleSecret(m *metadata) (*metadata, error) {
 	return m, nil
 }
 
+// displayName is how pages name the provider: its Name, else its issuer's host
+// (people know "accounts.google.com", not an internal id).
 func (p *provider) displayName() string {
 	if p.cfg.Name != "" {
 		return p.cfg.Name
 	}
 	if pr, ok := presets[p.cfg.Kind]; ok {
 		return pr.name
+	}
+	if u, err := url.Parse(p.cfg.Issuer); err == nil && u.Host != "" {
+		return u.Host
 	}
 	return p.cfg.ID
 }

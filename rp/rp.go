@@ -3,7 +3,6 @@ package rp
 import (
 	"context"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -27,7 +26,6 @@ type RP struct {
 	cookies   cookieCodec           // rp's own cookies: names, attributes, encryption
 	logins    *sessions.CookieStore // sign-in attempts (gorilla/sessions)
 	store     SessionStore
-	pages     *template.Template
 	mux       *http.ServeMux
 	handler   http.Handler // mux, measured when metrics are on
 	metrics   *metrics     // nil: no metrics
@@ -100,9 +98,6 @@ func New(ctx context.Context, cfg Config) (*RP, error) {
 		if err != nil {
 			return nil, err
 		}
-	}
-	if p.pages, err = parsePages(); err != nil {
-		return nil, err
 	}
 	for _, pc := range s.Providers {
 		prov := &provider{cfg: pc, client: p.client, ready: make(chan struct{}), metrics: met, social: newOAuth2Profile(pc)}
