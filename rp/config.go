@@ -143,7 +143,8 @@ type ProviderConfig struct {
 	// ID names the provider in URLs (?provider=ID) and sessions: lowercase letters,
 	// digits, '-' and '_'.
 	ID string
-	// Name is shown on the sign-in button. Empty: ID.
+	// Name is how rp's pages call the provider ("Sign in with Name"). Empty: the
+	// issuer's host name.
 	Name string
 	// Issuer is the exact issuer URL; discovery is at Issuer + "/.well-known/openid-configuration".
 	// It must be https, or plain http on a loopback host. The OAuth 2.0 kinds have none

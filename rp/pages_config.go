@@ -40,33 +40,44 @@ type pageKit struct {
 // .gif, .webp or .svg).
 func LogoDataURL(name string, b []byte) (string, error) { return ui.LogoDataURL(name, b) }
 
-// buildPages checks c and loads the overrides; host names the app when c does not.
+// buildPages checks c and loads the overrides; host names the app when c does
+// not. Every problem is reported at once, each as "pages: ...".
 func buildPages(c PagesConfig, host string) (*pageKit, error) {
+	var errs []error
 	var over fs.FS
 	css := ""
 	if c.TemplatesDir != "" {
-		st, err := os.Stat(c.TemplatesDir)
-		if err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("pages: templates directory %q: not a readable directory", c.TemplatesDir)
-		}
-		over = os.DirFS(c.TemplatesDir)
-		if b, err := fs.ReadFile(over, "style.css"); err == nil {
-			css = string(b)
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("pages: %w", err)
-		}
-		if err := checkTemplateFiles(over); err != nil {
-			return nil, fmt.Errorf("pages: templates directory %q: %w", c.TemplatesDir, err)
+		dirErr := func(err error) error { return fmt.Errorf("templates directory %q: %w", c.TemplatesDir, err) }
+		if st, err := os.Stat(c.TemplatesDir); err != nil || !st.IsDir() {
+			errs = append(errs, dirErr(errors.New("not a readable directory")))
+		} else {
+			over = os.DirFS(c.TemplatesDir)
+			if err := checkTemplateFiles(over); err != nil {
+				errs = append(errs, dirErr(err))
+				over = nil
+			} else if b, err := fs.ReadFile(over, "style.css"); err == nil {
+				css = string(b)
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, dirErr(err))
+			}
 		}
 	}
 	b := ui.Branding{AppName: c.AppName, LogoURL: c.LogoURL, AccentColor: c.AccentColor}
 	theme, err := ui.NewTheme(b, host, css)
-	if err != nil {
-		return nil, fmt.Errorf("pages: %w", err)
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = append(errs, j.Unwrap()...)
+	} else if err != nil {
+		errs = append(errs, err)
 	}
 	cats, err := ui.LoadCatalogs(over)
 	if err != nil {
-		return nil, fmt.Errorf("pages: templates directory %q: %w", c.TemplatesDir, err)
+		errs = append(errs, fmt.Errorf("templates directory %q: %w", c.TemplatesDir, err))
+	}
+	if len(errs) > 0 {
+		for i, e := range errs {
+			errs[i] = fmt.Errorf("pages: %w", e)
+		}
+		return nil, errors.Join(errs...)
 	}
 	return &pageKit{theme: theme, catalogs: cats}, nil
 }

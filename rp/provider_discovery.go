@@ -113,8 +113,8 @@ func (p *provider) displayName() string {
 	if pr, ok := presets[p.cfg.Kind]; ok {
 		return pr.name
 	}
-	if u, err := url.Parse(p.cfg.Issuer); err == nil && u.Host != "" {
-		return u.Host
+	if u, err := url.Parse(p.cfg.Issuer); err == nil && u.Hostname() != "" {
+		return u.Hostname()
 	}
 	return p.cfg.ID
 }

@@ -65,6 +65,11 @@ func explain(err error, c *config, a *app, res *settings.Result) {
 					res.Errorf(label, "%s", inner)
 				}
 			}
+		case strings.HasPrefix(msg, "pages: "):
+			for _, inner := range innerErrors(e, msg, strings.TrimPrefix(msg, "pages: ")) {
+				inner = strings.TrimPrefix(inner, "pages: ")
+				res.Errorf(pagesWhere(inner, c, res), "%s", inner)
+			}
 		case strings.HasPrefix(msg, "assertion: "):
 			for _, inner := range innerErrors(e, msg, strings.TrimPrefix(msg, "assertion: ")) {
 				where := res.Where(&c.RP.Gateway.Assertion.Lifetime)

@@ -59,6 +59,8 @@ type config struct {
 	Access           rp.Rule    // --email-domains, --allowed-emails, --allowed-groups: a rule for every path
 	Rules            []*rp.Rule // the file's rules
 	AssertionKeyFile string
+
+	LogoFile string // --logo-file: put inline as a data: URL
 }
 
 // provider is one provider as configured; ProviderConfig is what rp gets.
@@ -132,6 +134,18 @@ func table(c *config) *settings.Table {
 				{Flag: "metadata-refresh-interval", YAML: "metadata_refresh_interval", Default: settings.FormatDuration(rp.DefaultMetadataRefreshInterval),
 					Doc: "run discovery again this often", Value: settings.Duration(&r.MetadataRefreshInterval)},
 			}},
+			{Title: "Pages", Settings: []settings.Setting{
+				{Flag: "app-name", YAML: "app_name", DefaultDoc: "the public URL's host",
+					Doc: "the app's name in the header and tab title of rp's pages", Value: settings.String(&r.Pages.AppName)},
+				{Flag: "logo", YAML: "logo", Doc: "logo beside the name: an https:// URL, a path on this site (/logo.png) or a data:image/...;base64 URL",
+					Value: settings.String(&r.Pages.LogoURL)},
+				{Flag: "logo-file", YAML: "logo_file", Doc: "image file (.png .jpg .gif .webp .svg, at most 96 KiB) shown inline as the logo",
+					Value: settings.String(&c.LogoFile)},
+				{Flag: "accent-color", YAML: "accent_color", DefaultDoc: "blue", Doc: "colour of buttons and links: #rgb or #rrggbb",
+					Value: settings.String(&r.Pages.AccentColor)},
+				{Flag: "templates-dir", YAML: "templates_dir", Doc: "directory with style.css and messages.<language>.json overriding the pages (docs/pages.md)",
+					Value: settings.String(&r.Pages.TemplatesDir)},
+			}},
 			{Title: "Metrics", Settings: []settings.Setting{
 				{Flag: "metrics", YAML: "metrics", Doc: "serve Prometheus metrics at /metrics on the main listener (anyone who reaches rp can read them)",
 					Value: settings.Bool(&c.Metrics)},
@@ -183,7 +197,7 @@ func providerSettings(p *provider) []settings.Setting {
 	return []settings.Setting{
 		{YAML: "id", DefaultDoc: "--issuer: default", Doc: "the provider's id in URLs (?provider=) and sessions: lowercase letters, digits, - and _",
 			Value: settings.String(&p.ID)},
-		{Flag: "provider-name", YAML: "name", DefaultDoc: "--issuer: its host; file: the id",
+		{Flag: "provider-name", YAML: "name", DefaultDoc: "the issuer's host",
 			Doc: "the provider's name on rp's pages", Value: settings.String(&p.Name)},
 		{Flag: "issuer", YAML: "issuer", Doc: "the exact issuer URL", Value: settings.String(&p.Issuer)},
 		{Flag: "client-id", YAML: "client_id", Doc: "rp's client id at the provider", Value: settings.String(&p.ClientID)},

@@ -95,6 +95,7 @@ func configure(c *config, res *settings.Result, public string, log *slog.Logger)
 		}
 	}
 	a.gateway(c, res)
+	a.pages(c, res)
 	if c.Metrics || c.MetricsAddr != "" {
 		a.metrics = newRegistry()
 		a.cfg.Registerer = a.metrics

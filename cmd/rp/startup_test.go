@@ -144,6 +144,9 @@ func TestConfigErrors(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, body string) string {
 		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -207,6 +210,12 @@ providers:
 `)}, nil},
 		{"OAuth 2.0 flags", append(base, "--provider-kind", "naver", "--client-id", "rp", "--client-secret", "s", "--cookie-secret", secret32,
 			"--issuer", "ftp://nid", "--claim-sub", "a..b", "--disable-pkce", "--graph-url", "https://graph.microsoft.com"), nil},
+		{"pages", append(prov, "--logo", "javascript:alert(1)", "--accent-color", "teal", "--app-name", " ",
+			"--templates-dir", filepath.Dir(write("tpl/style.ccs", "p{}"))), nil},
+		{"pages from the file", []string{"--config", write("pages.yaml", "public_url: https://app.example.com\ncookie_secrets: ["+secret32+"]\n"+
+			"providers: [{id: corp, issuer: https://idp.test, client_id: rp, client_secret: s}]\n"+
+			"logo_file: "+filepath.Join(dir, "absent.png")+"\ntemplates_dir: "+filepath.Dir(write("tpl2/messages.ko.json", `{"rp.home.welcom": "x"}`))+"\n")}, nil},
+		{"logo twice", append(prov, "--logo", "/logo.png", "--logo-file", write("logo.png", "png")), nil},
 		{"apple key file", []string{"--config", write("apple.yaml", "public_url: https://app.example.com\ncookie_secrets: ["+secret32+"]\n"+
 			"providers:\n  - id: apple\n    kind: apple\n    issuer: https://appleid.apple.com\n    client_id: com.example\n"+
 			"    apple_team_id: T\n    apple_key_id: K\n    apple_key_file: "+filepath.Join(dir, "absent.p8")+"\n")}, nil},
