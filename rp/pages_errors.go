@@ -35,6 +35,7 @@ var errorKinds = map[string]errorKind{
 	"forbidden":      {"rp.error.forbidden.heading", "rp.error.forbidden.text", []string{"home", "switch_account"}},
 	"not_allowed":    {"rp.error.not_allowed.heading", "rp.error.not_allowed.text", []string{"switch_account", "home"}},
 	"sign_in_again":  {"rp.error.sign_in_again.heading", "rp.error.sign_in_again.text", []string{"sign_in"}},
+	"permission":     {"rp.error.permission.heading", "rp.error.permission.text", []string{"sign_in", "home"}},
 	"expired":        {"rp.error.expired.heading", "rp.error.expired.text", []string{"sign_in", "home"}},
 	"sign_in_failed": {"rp.error.sign_in_failed.heading", "rp.error.sign_in_failed.text", []string{"retry_sign_in", "home"}},
 	"provider_down":  {"rp.error.provider_down.heading", "rp.error.provider_down.text", []string{"retry_sign_in", "home"}},
@@ -66,8 +67,10 @@ func pageKind(e *Error) string {
 			return "cancelled" // the provider answered access_denied: cancelled or refused there
 		}
 		return "forbidden" // a rule of this site refused the user
-	case "not_allowed":
+	case "not_allowed", "github_not_member":
 		return "not_allowed"
+	case "github_scope_missing":
+		return "permission"
 	case "login_required":
 		return "sign_in_again"
 	case "login_expired":
@@ -87,6 +90,8 @@ func pageKind(e *Error) string {
 		return "csrf"
 	}
 	switch {
+	case errors.Is(e, errNotAllowed):
+		return "not_allowed" // the provider's account is not one this site accepts
 	case e.Status == http.StatusNotFound:
 		return "not_found"
 	case e.Status == http.StatusForbidden:
