@@ -22,6 +22,8 @@ type inprocConfig struct {
 	formPost    bool              // rp asks for response_mode=form_post
 	backchannel bool              // the mock's client registers rp's back-channel logout URI
 	authParams  map[string]string // extra authorization request parameters
+	pages       rp.PagesConfig    // branding and templates directory
+	second      string            // when set, the name of a second provider (same mock) for the chooser
 }
 
 // inprocStack is rp and mockidp on httptest servers in the test's process.
@@ -48,13 +50,20 @@ func startInProcess(t *testing.T, cfg inprocConfig) *inprocStack {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
+	providers := []rp.ProviderConfig{{
+		ID: "mock", Issuer: idp.Issuer, ClientID: client.ID, ClientSecret: client.Secret,
+		FormPost: cfg.formPost, AuthParams: cfg.authParams,
+	}}
+	if cfg.second != "" {
+		second := providers[0]
+		second.ID, second.Name = "second", cfg.second
+		providers = append(providers, second)
+	}
 	p, err := rp.New(ctx, rp.Config{
-		PublicURL: rpURL,
-		Providers: []rp.ProviderConfig{{
-			ID: "mock", Issuer: idp.Issuer, ClientID: client.ID, ClientSecret: client.Secret,
-			FormPost: cfg.formPost, AuthParams: cfg.authParams,
-		}},
+		PublicURL:     rpURL,
+		Providers:     providers,
 		CookieSecrets: [][]byte{[]byte(testCookieSecret)},
+		Pages:         cfg.pages,
 	})
 	if err != nil {
 		t.Fatalf("rp.New: %v", err)

@@ -201,6 +201,8 @@ func TestErrorPageHeadings(t *testing.T) {
 			"sign_in_failed", "Signing in did not work", "로그인하지 못했습니다", []string{"retry_sign_in", "home"}},
 		{"provider down", providerError("token exchange", errors.New("connection refused")), "/auth/callback", nil,
 			"provider_down", "Mock IdP is not answering", "Mock IdP이(가) 응답하지 않습니다", []string{"retry_sign_in", "home"}},
+		{"provider down while signed in", providerError("refresh", errors.New("connection refused")), "/app/", alice,
+			"provider_down", "Mock IdP is not answering", "Mock IdP이(가) 응답하지 않습니다", []string{"home"}},
 		{"proxy 502 while signed in", newError(502, "upstream_unavailable", "cannot be reached", nil), "/app/page?x=1", alice,
 			"app_down", "The app is not answering", "앱이 응답하지 않습니다", []string{"reload", "home"}},
 		{"proxy 504", newError(504, "upstream_unavailable", "too slow", nil), "/app/", alice,
