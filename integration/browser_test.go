@@ -36,6 +36,7 @@ func browserStory(t *testing.T, b *browser.Browser, rpURL string, u user) {
 	if got := b.Text(selUserSub); got != u.Sub {
 		t.Errorf("home page user: got %q, want %q", got, u.Sub)
 	}
+	b.Click("open the details", `[data-testid="details"] summary`, `[data-testid="details"] table`)
 	if claims := b.Text("table"); !strings.Contains(claims, u.Email) || !strings.Contains(claims, u.Name) {
 		t.Errorf("claims table: got %q, want %s and %s in it", claims, u.Email, u.Name)
 	}

@@ -13,7 +13,7 @@ import (
 // and when it did not.
 const (
 	confMsgProviderSignedOut = "You were also signed out at your sign-in provider."
-	confMsgLocalSignedOut    = "Your session here has ended."
+	confMsgLocalSignedOut    = "Your session at " // + the app's name + " has ended."
 )
 
 // startLogout presses rp's sign-out button in browser b and returns rp's
