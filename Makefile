@@ -99,14 +99,19 @@ images: build ## Build the FROM-scratch images of rp, mockidp and whoami; print 
 	done
 	@docker image ls --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' | grep '^$(IMAGE_PREFIX)/'
 
-ci-deps: ## Install Chromium, redis-server and nginx from Debian packages where missing.
+ci-deps: ## Install Chromium, redis-server, nginx and a Korean font (page screenshots) from Debian packages where missing.
 	@updated=; \
 	for pair in chromium:chromium redis-server:redis-server nginx:nginx-light; do \
 		cmd=$${pair%%:*}; pkg=$${pair##*:}; \
 		if command -v $$cmd >/dev/null 2>&1; then echo "ci-deps: $$cmd present"; continue; fi; \
 		if [ -z "$$updated" ]; then $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q || exit 1; updated=1; fi; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$pkg || exit 1; \
-	done
+	done; \
+	if dpkg-query -W -f='$${Status}' fonts-nanum 2>/dev/null | grep -q 'ok installed'; then echo "ci-deps: fonts-nanum present"; \
+	else \
+		if [ -z "$$updated" ]; then $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q || exit 1; fi; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-nanum || exit 1; \
+	fi
 
 clean: ## Remove bin/, the test cache and containers/images/networks left by a killed test run.
 	rm -rf $(BIN)
