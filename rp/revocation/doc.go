@@ -19,6 +19,11 @@
 //	if err != nil { /* 503: fail closed */ }
 //	if ok && !s.CreatedAt.After(at) { /* the session was ended: sign out */ }
 //
-// [Memory] keeps both in the process (one replica, or sticky sessions); the Redis
-// store implements the same interfaces for several replicas.
+// A sign-out of a cookie session is written down the same way ([SessionList]), so
+// that a copy of the cookie stops working.
+//
+// [Memory] keeps all of it in the process: forgotten at a restart, unknown to other
+// replicas. [File] keeps it in a journal file that survives restarts and crashes and
+// is shared by the processes that open it (replicas on one host, or sharing a
+// volume). The Redis store implements the same interfaces for replicas anywhere.
 package revocation

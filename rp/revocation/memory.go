@@ -11,15 +11,16 @@ import (
 // pruneEvery is how many writes pass between two sweeps of expired entries.
 const pruneEvery = 256
 
-// Memory is an in-process [List] and [ReplayCache]. Entries expire after their ttl
+// Memory is an in-process [List], [ReplayCache] and [SessionList]. Entries expire after their ttl
 // by the injected clock. The zero value is not usable; call [NewMemory].
 type Memory struct {
 	now func() time.Time
 
-	mu      sync.Mutex
-	revoked map[key]entry
-	jtis    map[key]time.Time // expiry
-	writes  int
+	mu       sync.Mutex
+	revoked  map[key]entry
+	jtis     map[key]time.Time // expiry
+	sessions map[string]time.Time
+	writes   int
 }
 
 // key names one revocation or one jti.
@@ -33,7 +34,7 @@ func NewMemory(now func() time.Time) *Memory {
 	if now == nil {
 		now = time.Now
 	}
-	return &Memory{now: now, revoked: map[key]entry{}, jtis: map[key]time.Time{}}
+	return &Memory{now: now, revoked: map[key]entry{}, jtis: map[key]time.Time{}, sessions: map[string]time.Time{}}
 }
 
 // Revoke implements [List].
@@ -98,6 +99,28 @@ func (m *Memory) SeenJTI(_ context.Context, iss, jti string, ttl time.Duration) 
 	return false, nil
 }
 
+// EndSession implements [SessionList].
+func (m *Memory) EndSession(_ context.Context, id string, expires time.Time) error {
+	if id == "" {
+		return errors.New("revocation: EndSession needs a session id")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if expires.After(m.sessions[id]) {
+		m.sessions[id] = expires
+	}
+	m.wrote(m.now())
+	return nil
+}
+
+// SessionEnded implements [SessionList].
+func (m *Memory) SessionEnded(_ context.Context, id string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	exp, ok := m.sessions[id]
+	return ok && !m.now().After(exp), nil
+}
+
 // wrote counts a write and, every pruneEvery writes, drops expired entries, so that
 // memory stays bounded by what is live. m.mu must be held.
 func (m *Memory) wrote(now time.Time) {
@@ -115,14 +138,19 @@ func (m *Memory) wrote(now time.Time) {
 			delete(m.jtis, k)
 		}
 	}
+	for id, exp := range m.sessions {
+		if now.After(exp) {
+			delete(m.sessions, id)
+		}
+	}
 }
 
-// Len returns how many revocations and jtis are held, expired ones not yet swept
+// Len returns how many revocations, jtis and ended sessions are held, expired ones not yet swept
 // included. It is meant for tests and metrics.
 func (m *Memory) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.revoked) + len(m.jtis)
+	return len(m.revoked) + len(m.jtis) + len(m.sessions)
 }
 
 // CheckRevoke validates the arguments of [List.Revoke]: a non-empty issuer and

@@ -99,3 +99,9 @@ func ExampleMemory() {
 	}
 	// Output: signed out
 }
+
+func TestMemoryClocked(t *testing.T) {
+	t.Parallel()
+	revocationtest.RunExpiry(t, func(_ *testing.T, now func() time.Time) revocationtest.Store { return revocation.NewMemory(now) })
+	revocationtest.RunSessionList(t, func(_ *testing.T, now func() time.Time) revocation.SessionList { return revocation.NewMemory(now) })
+}

@@ -42,3 +42,15 @@ type ReplayCache interface {
 	// iss and jti returns false.
 	SeenJTI(ctx context.Context, iss, jti string, ttl time.Duration) (seen bool, err error)
 }
+
+// SessionList remembers single sessions ended by a sign-out, by the relying party's
+// own session id, until they would have expired anyway: a copy of a signed-out
+// cookie session must not work, and there is nothing to delete.
+type SessionList interface {
+	// EndSession records that the session id is over. The record is kept until
+	// expires, which should be the session's absolute expiry.
+	EndSession(ctx context.Context, id string, expires time.Time) error
+	// SessionEnded reports whether EndSession recorded id and the record has not
+	// expired.
+	SessionEnded(ctx context.Context, id string) (bool, error)
+}

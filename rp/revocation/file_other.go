@@ -1,0 +1,11 @@
+//go:build !unix
+
+package revocation
+
+import "os"
+
+// lockFile does nothing: without flock, only one process may use a [File].
+func lockFile(*os.File) error { return nil }
+
+// unlockFile does nothing.
+func unlockFile(*os.File) {}
