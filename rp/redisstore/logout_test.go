@@ -71,3 +71,11 @@ func TestRevokeExtremeTimes(t *testing.T) {
 		t.Errorf("RevokedAt = %v, %v, %v; want the latest (year 9999)", got, ok, err)
 	}
 }
+
+func TestSessionListConformance(t *testing.T) {
+	t.Parallel()
+	srv := newEnv(t, redisstore.Options{}).srv
+	revocationtest.RunSessionList(t, func(t *testing.T, now func() time.Time) revocation.SessionList {
+		return onServer(t, srv, redisstore.Options{Now: now}).st
+	})
+}

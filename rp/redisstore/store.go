@@ -19,6 +19,7 @@ const (
 	kindLock     = "l:" // + lock name: the holder's random token
 	kindJTI      = "j:" // + name hash: a logout token id already seen
 	kindRevoked  = "r:" // + name hash: a revocation time (unix ms)
+	kindEnded    = "e:" // + name hash: a signed-out cookie session's expiry (unix ms)
 	nameHashSize = 18   // bytes of HMAC kept in a key name (24 base64url chars)
 )
 
