@@ -60,10 +60,14 @@ type Config struct {
 	// SessionStore keeps sessions. Nil: encrypted, chunked cookies ([NewCookieStore]).
 	SessionStore SessionStore
 
-	// Revocations records logouts of sessions that cannot simply be deleted (cookie
-	// sessions ended by a back-channel logout). Nil: the SessionStore if it implements
+	// Revocations records logouts of sessions that cannot simply be deleted: cookie
+	// sessions ended by a back-channel logout, and — when it also implements
+	// [revocation.SessionList] — cookie sessions signed out here, so that a copy of
+	// the cookie stops working. Nil: the SessionStore if it implements
 	// [revocation.List] (the Redis store does), else kept in this process
-	// ([revocation.NewMemory]); several replicas need a shared one.
+	// ([revocation.NewMemory]): forgotten at a restart and unknown to other replicas.
+	// [revocation.OpenFile] keeps them in a file that survives restarts and is shared
+	// by the processes that open it; a Redis store shares them between hosts.
 	Revocations revocation.List
 	// ReplayCache refuses replayed back-channel logout tokens. Nil: the SessionStore
 	// if it implements [revocation.ReplayCache] (the Redis store does), else kept in

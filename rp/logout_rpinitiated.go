@@ -3,6 +3,7 @@ package rp
 import (
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -65,11 +66,17 @@ func (p *RP) handleLogout(w http.ResponseWriter, r *http.Request) {
 			errors.New("logout: CSRF token missing or wrong")))
 		return
 	}
+	// Remembered before the cookie is cleared: if it cannot be, the user is told and
+	// can try again, rather than leave behind a copy that still works.
+	if err := p.signedOut.EndSession(r.Context(), s.ID, s.ExpiresAt); err != nil {
+		p.writeError(w, r, newError(http.StatusServiceUnavailable, "session_store_unavailable", "Signing out failed. Please try again.",
+			fmt.Errorf("logout: remember the sign-out: %w", err)))
+		return
+	}
 	if err := p.store.Delete(w, r, s); err != nil {
 		p.writeError(w, r, newError(http.StatusServiceUnavailable, "session_store_unavailable", "Signing out failed. Please try again.", err))
 		return
 	}
-	p.signedOut.add(s, p.settings.Now())
 	p.log.Info("signed out", "provider", s.Provider, "session", shortID(s.ID))
 	target := loggedOutPath
 	if prov, ok := p.providers[s.Provider]; ok {

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/gorilla/sessions"
 	"golang.org/x/sync/singleflight"
@@ -36,7 +35,7 @@ type RP struct {
 
 	revocations revocation.List
 	replay      revocation.ReplayCache
-	signedOut   signedOut
+	signedOut   revocation.SessionList // cookie sessions signed out
 
 	gatewayIdentityOnly bool // see RP.identityOnly
 }
@@ -74,7 +73,6 @@ func New(ctx context.Context, cfg Config) (*RP, error) {
 		recent:      map[string]recentRefresh{},
 		revocations: s.Revocations,
 		replay:      s.ReplayCache,
-		signedOut:   signedOut{ended: map[string]time.Time{}},
 	}
 	// A shared session store that also keeps revocations and seen logout tokens (the
 	// Redis store does) serves as them unless others are given.
@@ -84,13 +82,21 @@ func New(ctx context.Context, cfg Config) (*RP, error) {
 	if c, ok := p.store.(revocation.ReplayCache); ok && p.replay == nil {
 		p.replay = c
 	}
-	if p.revocations == nil || p.replay == nil {
+	// Sign-outs of cookie sessions are kept where revocations are, when that list
+	// can keep them (a state file, Redis); else in this process.
+	if l, ok := p.revocations.(revocation.SessionList); ok {
+		p.signedOut = l
+	}
+	if p.revocations == nil || p.replay == nil || p.signedOut == nil {
 		mem := revocation.NewMemory(s.Now)
 		if p.revocations == nil {
 			p.revocations = mem
 		}
 		if p.replay == nil {
 			p.replay = mem
+		}
+		if p.signedOut == nil {
+			p.signedOut = mem
 		}
 	}
 	if p.store == nil {

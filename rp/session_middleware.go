@@ -213,8 +213,8 @@ func (p *RP) authenticateAs(w http.ResponseWriter, r *http.Request, identityOnly
 // revoked reports whether s was ended by a logout without being deleted. An error
 // means the revocation list could not be read: fail closed.
 func (p *RP) revoked(ctx context.Context, s *Session) (bool, error) {
-	if p.signedOut.has(s.ID) {
-		return true, nil
+	if ended, err := p.signedOut.SessionEnded(ctx, s.ID); err != nil || ended {
+		return ended, err
 	}
 	at, ok, err := p.revocations.RevokedAt(ctx, s.Issuer, s.SID, s.Subject)
 	if err != nil {
