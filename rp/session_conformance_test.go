@@ -1,9 +1,12 @@
 package rp_test
 
 import (
+	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/foyer-oidc/foyer/rp"
+	"github.com/foyer-oidc/foyer/rp/revocation"
 	"github.com/foyer-oidc/foyer/rp/sessiontest"
 )
 
@@ -21,7 +24,29 @@ func TestCookieStoreConformance(t *testing.T) {
 			}
 			return st
 		},
+		// Sign-outs and logouts in a state file, as cmd/rp's --state-dir: shared by
+		// the RPs of one test (restarts, replicas).
+		Configure: func(t *testing.T, cfg *rp.Config) {
+			f, err := revocation.OpenFile(stateFile(t), cfg.Now)
+			if err != nil {
+				t.Fatalf("OpenFile: %v", err)
+			}
+			t.Cleanup(func() { f.Close() })
+			cfg.Revocations, cfg.ReplayCache = f, f
+		},
 		SecretBound: true,
 		Chunked:     true,
 	})
+}
+
+// stateFiles holds each test's state file.
+var stateFiles sync.Map // *testing.T -> string
+
+// stateFile returns t's state file, the same at every call.
+func stateFile(t *testing.T) string {
+	if p, ok := stateFiles.Load(t); ok {
+		return p.(string)
+	}
+	p, _ := stateFiles.LoadOrStore(t, filepath.Join(t.TempDir(), "revocations"))
+	return p.(string)
 }

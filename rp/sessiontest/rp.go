@@ -34,10 +34,8 @@ func runRP(t *testing.T, tg Target) {
 			}
 		}
 		if tg.ServerSide {
-			old := s.browser()
-			old.setSession(before)
 			for _, r := range routes {
-				if got := old.who(r); got != "" {
+				if got := s.browserWith(before).who(r); got != "" {
 					t.Errorf("%s: the session before the second sign-in still works (as %s), want it ended", r, got)
 				}
 			}
@@ -66,7 +64,7 @@ func runRP(t *testing.T, tg Target) {
 			}
 		}
 		for _, r := range routes {
-			switch who := attacker.who(r); {
+			switch who := s.browserWith(planted).who(r); {
 			case who == "bob":
 				t.Errorf("%s: the attacker's planted cookie is now the victim's session (session fixation)", r)
 			case tg.ServerSide && who != "":
@@ -190,14 +188,27 @@ func runRP(t *testing.T, tg Target) {
 		s := newSite(t, tg, nil)
 		b := s.browser()
 		b.signIn("alice")
-		stolen := b.copyBrowser()
+		saved := b.session() // a copy taken before the sign-out
 		b.signOut()
 		for _, r := range routes {
 			if who := b.who(r); who != "" {
 				t.Errorf("%s: still signed in as %s after sign-out", r, who)
 			}
-			if who := stolen.who(r); who != "" {
+			if who := s.browserWith(saved).who(r); who != "" {
 				t.Errorf("%s: a copy of the signed-out cookie still works (as %s)", r, who)
+			}
+		}
+		// After a restart (or on another replica) the copy stays dead; a session
+		// that was not signed out lives on.
+		other := s.browser()
+		other.signIn("bob")
+		s.restart()
+		for _, r := range routes {
+			if who := s.browserWith(saved).who(r); who != "" {
+				t.Errorf("%s, after a restart: a copy of the signed-out cookie works again (as %s)", r, who)
+			}
+			if who := other.who(r); who != "bob" {
+				t.Errorf("%s, after a restart: a session that was not signed out: signed in as %q, want bob", r, who)
 			}
 		}
 	})
@@ -207,7 +218,7 @@ func runRP(t *testing.T, tg Target) {
 		s := newSite(t, tg, nil)
 		b := s.browser()
 		b.signIn("alice")
-		stolen := b.copyBrowser()
+		saved := b.session() // a copy taken before the logout
 		sess := b.loaded()
 		now := s.clock.Now()
 		tok, err := s.idp.Mint(map[string]any{
@@ -218,18 +229,32 @@ func runRP(t *testing.T, tg Target) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp, err := http.PostForm(s.srv.URL+"/auth/backchannel-logout", url.Values{"logout_token": {tok}})
-		if err != nil {
-			t.Fatal(err)
+		post := func() int {
+			resp, err := http.PostForm(s.srv.URL+"/auth/backchannel-logout", url.Values{"logout_token": {tok}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
 		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("back-channel logout: %d, want 200", resp.StatusCode)
+		if got := post(); got != http.StatusOK {
+			t.Fatalf("back-channel logout: %d, want 200", got)
 		}
 		for _, r := range routes {
-			if who := stolen.who(r); who != "" {
+			if who := s.browserWith(saved).who(r); who != "" {
 				t.Errorf("%s: a copy of the logged-out cookie still works (as %s)", r, who)
 			}
+		}
+		// After a restart: the copy stays dead, and the token cannot be replayed
+		// (a replay would end sessions made since).
+		s.restart()
+		for _, r := range routes {
+			if who := s.browserWith(saved).who(r); who != "" {
+				t.Errorf("%s, after a restart: a copy of the logged-out cookie works again (as %s)", r, who)
+			}
+		}
+		if got := post(); got != http.StatusBadRequest {
+			t.Errorf("the logout token replayed after a restart: %d, want 400", got)
 		}
 	})
 

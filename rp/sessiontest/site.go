@@ -191,11 +191,11 @@ func (b *browser) setSession(j jar) {
 	b.jar.SetCookies(b.siteURL(), cs)
 }
 
-// copyBrowser returns a new browser holding a copy of b's session cookies: a
-// stolen or backed-up cookie.
-func (b *browser) copyBrowser() *browser {
-	c := b.s.browser()
-	c.setSession(b.session())
+// browserWith returns a new browser holding the session cookies j: a stolen or
+// backed-up copy. Each call is a fresh copy (a refused cookie gets cleared).
+func (s *site) browserWith(j jar) *browser {
+	c := s.browser()
+	c.setSession(j)
 	return c
 }
 
