@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/foyer-oidc/foyer/internal/serve"
 	"github.com/foyer-oidc/foyer/internal/settings"
 	"github.com/foyer-oidc/foyer/rp"
+	"github.com/foyer-oidc/foyer/rp/revocation"
 )
 
 // runServer configures rp from what Load read, listens, and serves until ctx
@@ -78,8 +80,14 @@ func runServer(ctx context.Context, c *config, res *settings.Result, log *slog.L
 	if a.redis != nil {
 		_ = a.redis.Close()
 	}
+	if a.state != nil {
+		_ = a.state.Close()
+	}
 	return err
 }
+
+// stateFile is the journal of sign-outs and logouts in --state-dir.
+const stateFile = "revocations"
 
 // shutdownGrace is how long requests in flight may take to finish after SIGTERM.
 const shutdownGrace = 10 * time.Second
@@ -93,6 +101,14 @@ func (a *app) handler(ctx context.Context, c *config, res *settings.Result) (htt
 			return nil, nil, fmt.Errorf("%s: %w", res.Where(&c.SessionStore), err)
 		}
 		a.redis = st
+	}
+	if a.stateDir != "" {
+		st, err := revocation.OpenFile(filepath.Join(a.stateDir, stateFile), a.cfg.Now)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", res.Where(&c.StateDir), err)
+		}
+		a.state = st
+		a.cfg.Revocations, a.cfg.ReplayCache = st, st
 	}
 	auth, err := rp.New(ctx, a.cfg)
 	if err != nil {

@@ -46,6 +46,7 @@ type config struct {
 
 	Upstream     string
 	SessionStore string
+	StateDir     string // cookie sessions' sign-outs and logouts, kept across restarts
 	Metrics      bool   // /metrics on the main listener
 	MetricsAddr  string // /metrics on its own listener
 
@@ -101,6 +102,9 @@ func table(c *config) *settings.Table {
 				{Flag: "session-store", YAML: "session_store", Default: "cookie",
 					Doc:   "cookie, or a Redis URL shared by every replica: redis://, rediss:// (TLS), redis+sentinel://, redis+cluster://",
 					Value: settings.String(&c.SessionStore)},
+				{Flag: "state-dir", YAML: "state_dir", DefaultDoc: "none: in memory, forgotten at a restart",
+					Doc:   "directory (created 0700) where sign-outs and logouts of cookie sessions are kept, so they survive a restart; processes on one host may share it",
+					Value: settings.String(&c.StateDir)},
 				{Flag: "log-format", YAML: "log_format", Default: "text", Doc: "log line format", Value: settings.OneOf(&c.LogFormat, "text", "json")},
 				{Flag: "check-config", Env: "-", Doc: "check the configuration (files and providers included), print every problem and exit", Value: settings.Bool(&c.CheckConfig)},
 				{Flag: "version", Env: "-", Doc: "print the version and exit", Value: settings.Bool(&c.Version)},

@@ -69,6 +69,7 @@ func TestEverySettingPrecedence(t *testing.T) {
 			"http://f", "http://e", "http://y", ""},
 		{"session-store", "--session-store", "RP_SESSION_STORE", "session_store: %s", "redis://f", "redis://e", "redis://y",
 			func(c *config) any { return c.SessionStore }, nil, "redis://f", "redis://e", "redis://y", "cookie"},
+		{"state-dir", "--state-dir", "RP_STATE_DIR", "state_dir: %s", "/f", "/e", "/y", func(c *config) any { return c.StateDir }, nil, "/f", "/e", "/y", ""},
 		{"log-format", "--log-format", "RP_LOG_FORMAT", "log_format: %s", "json", "text", "json", func(c *config) any { return c.LogFormat }, nil,
 			"json", "text", "json", "text"},
 		{"check-config", "--check-config", "", "", "true", "", "", func(c *config) any { return c.CheckConfig }, nil, "true", "", "", "false"},

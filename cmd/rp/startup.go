@@ -17,6 +17,7 @@ import (
 	"github.com/foyer-oidc/foyer/mockidp"
 	"github.com/foyer-oidc/foyer/rp"
 	"github.com/foyer-oidc/foyer/rp/redisstore"
+	"github.com/foyer-oidc/foyer/rp/revocation"
 )
 
 // app is a configured server, ready to serve on its listener.
@@ -27,6 +28,8 @@ type app struct {
 	upstream *url.URL          // --upstream; nil: rp's own pages
 	redisURL string            // --session-store redis://...; empty: cookies
 	redis    *redisstore.Store // nil: cookie sessions
+	stateDir string            // --state-dir; empty: sign-outs kept in memory
+	state    *revocation.File  // the journal in stateDir, once opened
 	log      *slog.Logger
 	// metrics is served at /metrics on the main listener (metricsOnMain) and/or
 	// on metricsAddr; nil: not at all.
@@ -81,8 +84,17 @@ func configure(c *config, res *settings.Result, public string, log *slog.Logger)
 	}
 	switch store := c.SessionStore; {
 	case store == "cookie":
+		a.stateDir = c.StateDir
+		if c.StateDir == "" && !a.devMode {
+			a.notes = append(a.notes, "cookie sessions without --state-dir: sign-outs and back-channel logouts are kept in memory only, "+
+				"so after a restart, or on another replica, a copy of a signed-out cookie works again until its absolute lifetime; "+
+				"set --state-dir (RP_STATE_DIR, state_dir) to a persistent directory, or use a Redis --session-store")
+		}
 	case isRedisURL(store):
 		a.redisURL = store
+		if c.StateDir != "" {
+			a.notes = append(a.notes, fmt.Sprintf("%s is not used with a Redis session store: Redis keeps sign-outs and logouts", res.Where(&c.StateDir)))
+		}
 	default:
 		res.Errorf(fmt.Sprintf("%s %q", res.Where(&c.SessionStore), store), "want cookie or a Redis URL (redis://, rediss://, redis+sentinel://, redis+cluster://)")
 	}
