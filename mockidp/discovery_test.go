@@ -77,7 +77,7 @@ func TestDiscoveryGolden(t *testing.T) {
 
 func TestJWKS(t *testing.T) {
 	t.Parallel()
-	for _, alg := range supportedAlgs {
+	for _, alg := range []string{"RS256", "PS256", "ES256", "EdDSA"} { // the test's own list, not the production one
 		t.Run(alg, func(t *testing.T) {
 			t.Parallel()
 			p, err := New(Config{Issuer: "http://127.0.0.1:9400", Alg: alg})

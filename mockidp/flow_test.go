@@ -12,7 +12,7 @@ import (
 // exchange, ID token signature and claims, at_hash, userinfo and refresh.
 func TestFlowGoOIDC(t *testing.T) {
 	t.Parallel()
-	for _, alg := range supportedAlgs {
+	for _, alg := range []string{"RS256", "PS256", "ES256", "EdDSA"} { // the test's own list, not the production one
 		t.Run(alg, func(t *testing.T) {
 			t.Parallel()
 			ts := NewTestServer(t, WithAlg(alg))

@@ -140,7 +140,7 @@ func TestJWKSCacheHeaders(t *testing.T) {
 			resp, _ := get(t, http.DefaultClient, ts.Issuer+"/jwks")
 			want := cc
 			if want == "" {
-				want = DefaultJWKSCacheControl
+				want = "no-cache" // the default, the test's own value
 			}
 			if got := resp.Header.Get("Cache-Control"); got != want {
 				t.Errorf("Cache-Control = %q, want %q", got, want)

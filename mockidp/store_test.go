@@ -15,7 +15,7 @@ func TestSweep(t *testing.T) {
 	ts := NewTestServer(t)
 	tokens(t, ts) // two grants whose access tokens and codes will expire
 	tokens(t, ts)
-	ts.Advance(DefaultAccessTokenTTL + time.Minute) // old access tokens and the codes expire
+	ts.Advance(time.Hour + time.Minute) // old access tokens (1 h by default) and the codes expire
 	live := tokens(t, ts)
 
 	ts.mu.Lock()

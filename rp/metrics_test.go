@@ -125,21 +125,44 @@ func TestRegistererConflict(t *testing.T) {
 	}
 }
 
+// TestReasonOfIsBounded: the reason label takes a fixed set of values, each error
+// code mapped to its own; anything else is "other" or "internal". The expected
+// values are the test's own, not the production table.
 func TestReasonOfIsBounded(t *testing.T) {
 	t.Parallel()
-	allowed := map[string]bool{"internal": true, "other": true}
-	for _, r := range failureReasons {
-		allowed[r] = true
-	}
-	for _, err := range []error{
-		errors.New("plain"),
-		newError(400, "something_new", "", nil),
-		authError("access_denied", ""),
-		authError("made_up_by_the_provider", ""),
-		invalidToken("x"),
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{errors.New("plain"), "internal"},
+		{newError(400, "something_new", "", nil), "other"},
+		{newError(400, "login_expired", "", nil), "login_expired"},
+		{authError("access_denied", ""), "denied"},
+		{newError(400, "login_required", "", nil), "denied"},
+		{newError(400, "sign_in_failed", "", nil), "provider_error"},
+		{newError(502, "provider_error", "", nil), "provider_error"},
+		{newError(503, "provider_unavailable", "", nil), "provider_unavailable"},
+		{invalidToken("x"), "invalid_token"},
+		{newError(400, "issuer_mismatch", "", nil), "issuer_mismatch"},
+		{newError(400, "invalid_request", "", nil), "invalid_request"},
+		{newError(400, "unknown_provider", "", nil), "invalid_request"},
+		{newError(503, "session_store_unavailable", "", nil), "session_store"},
+		{newError(403, "not_allowed", "", nil), "not_allowed"},
+		{newError(500, "server_error", "", nil), "internal"},
+		{newError(500, "client_secret_unavailable", "", nil), "internal"},
+		{authError("made_up_by_the_provider", ""), ""}, // any of the set; checked below
 	} {
-		if r := reasonOf(err); !allowed[r] {
-			t.Errorf("reasonOf(%v) = %q, not in the fixed set", err, r)
+		got := reasonOf(tc.err)
+		if tc.want == "" {
+			switch got {
+			case "denied", "provider_error", "other", "invalid_request":
+			default:
+				t.Errorf("reasonOf(%v) = %q, want a value of the fixed set", tc.err, got)
+			}
+			continue
+		}
+		if got != tc.want {
+			t.Errorf("reasonOf(%v) = %q, want %q", tc.err, got, tc.want)
 		}
 	}
 }
