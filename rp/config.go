@@ -230,6 +230,10 @@ type ProviderConfig struct {
 	// Orgs and Teams ("org/team-slug"), for [KindGitHub], let only their members sign in;
 	// the read:org scope is then requested and its grant checked at sign-in.
 	Orgs, Teams []string
+
+	// Bearer lets API clients call with "Authorization: Bearer" and a token of this
+	// provider ([BearerConfig]). Zero: off.
+	Bearer BearerConfig
 }
 
 var providerIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
@@ -384,6 +388,7 @@ func (pc ProviderConfig) validate() error {
 	}
 	errs = append(errs, pc.validateQuirks()...)
 	errs = append(errs, pc.validateOAuth2()...)
+	errs = append(errs, pc.validateBearer()...)
 	for k := range pc.AuthParams {
 		if reservedAuthParams[k] {
 			errs = append(errs, fmt.Errorf("auth param %q is set by rp itself", k))

@@ -69,6 +69,8 @@ type gateway struct {
 	rules         []rule
 	public        []publicRoute
 	corsPreflight bool
+	bearer        bool               // some provider accepts bearer tokens
+	introspecting string             // the provider id that introspects opaque tokens, if any
 	assertion     *assertionSettings // nil: no assertion
 }
 
@@ -129,6 +131,18 @@ func (c Config) validateGateway() (*gateway, []error) {
 		g.public = append(g.public, cr)
 	}
 	g.corsPreflight = gc.PublicCORSPreflight
+	for _, pc := range c.Providers {
+		if !pc.Bearer.Enabled {
+			continue
+		}
+		g.bearer = true
+		if pc.Bearer.Introspection != "" {
+			if g.introspecting != "" {
+				errs = append(errs, fmt.Errorf("bearer introspection: providers %q and %q both introspect; an opaque token does not say whose it is, so at most one may", g.introspecting, pc.ID))
+			}
+			g.introspecting = pc.ID
+		}
+	}
 	a, err := gc.Assertion.settings(c.PublicURL)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("assertion: %w", err))

@@ -17,6 +17,9 @@ import (
 //   - On a public route (Config.Gateway.PublicRoutes; method, host and path as a
 //     trusted proxy reports them): 200, with the identity headers only when someone is
 //     signed in and allowed.
+//   - With "Authorization: Bearer" and bearer tokens on (ProviderConfig.Bearer): the
+//     token decides, as in [RP.RequireLogin]; 200 with the identity headers, or an
+//     RFC 6750 answer (401, 403, 400; 503 when it cannot be checked).
 //   - Signed out: 401 with a JSON error, or a 302 to sign in that comes back to the
 //     original URL, when redirecting was asked for (?redirect=1,
 //     Config.Gateway.ForwardAuthRedirect, or Traefik/Caddy headers from a trusted
@@ -40,6 +43,19 @@ func (p *RP) handleVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	public := p.isPublic(o.method, o.host, o.path, r.Header)
+	if tok, present, tokErr := p.bearerToken(r); present {
+		u, err := p.bearerCheck(r, tok, tokErr, o.path, extra)
+		switch {
+		case err == nil:
+			p.setUpstreamHeaders(w.Header(), u)
+			w.WriteHeader(http.StatusOK)
+		case public:
+			w.WriteHeader(http.StatusOK)
+		default:
+			p.writeBearerError(w, r, err)
+		}
+		return
+	}
 	s, err := p.authenticateGateway(w, r)
 	switch {
 	case err != nil && public:

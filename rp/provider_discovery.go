@@ -57,6 +57,8 @@ type metadata struct {
 	authMethods []string
 	// social is set for an OAuth 2.0 provider: no verifier, no keys, no discovery.
 	social *oauth2Profile
+	// introspection is the RFC 7662 endpoint, for opaque bearer tokens ("" if none).
+	introspection string
 }
 
 // discoveryDoc holds the discovery fields go-oidc does not expose.
@@ -69,6 +71,7 @@ type discoveryDoc struct {
 	CodeChallenge    []string `json:"code_challenge_methods_supported"`
 	ResponseModes    []string `json:"response_modes_supported"`
 	UserinfoEndpoint string   `json:"userinfo_endpoint"`
+	Introspection    string   `json:"introspection_endpoint"` // RFC 8414 / RFC 7662
 }
 
 // metadata returns the discovered metadata, or ErrProviderUnavailable.
@@ -208,13 +211,14 @@ func (p *provider) discover(ctx context.Context, s *settings) error {
 			// its scheme), which checkClaims enforces instead.
 			SkipIssuerCheck: tmpl != nil || p.cfg.Kind == KindGoogle,
 		}),
-		tenantIssuer: tmpl,
-		keys:         keys,
-		algs:         algs,
-		endSession:   doc.EndSession,
-		issParameter: doc.IssParameter,
-		clientAuth:   method,
-		authMethods:  doc.AuthMethods,
+		tenantIssuer:  tmpl,
+		keys:          keys,
+		algs:          algs,
+		endSession:    doc.EndSession,
+		issParameter:  doc.IssParameter,
+		clientAuth:    method,
+		authMethods:   doc.AuthMethods,
+		introspection: doc.Introspection,
 	}
 	if !p.cfg.SkipUserInfo {
 		m.userinfoURL = doc.UserinfoEndpoint

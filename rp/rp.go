@@ -33,6 +33,8 @@ type RP struct {
 	recentMu  sync.Mutex
 	recent    map[string]recentRefresh // session id -> latest refresh, for a grace window
 
+	introspections introspections // cached RFC 7662 answers for bearer tokens
+
 	revocations revocation.List
 	replay      revocation.ReplayCache
 	signedOut   revocation.SessionList // cookie sessions signed out

@@ -16,7 +16,10 @@ import (
 // error instead. Signed-in users whom an access rule (Config.Gateway.Rules) denies get
 // 403 naming the rule. A path that servers read differently (dot-segments, ";", "\",
 // encoded slashes; see gateway_path.go) gets 400 before anything else, also where no
-// http.ServeMux cleans paths first. Requests on a public route
+// http.ServeMux cleans paths first. With bearer tokens on for a provider
+// (ProviderConfig.Bearer), a request with "Authorization: Bearer" is decided by its
+// token alone ([BearerConfig]): no session is looked at or made, and failures get RFC
+// 6750 JSON answers, never a redirect. Requests on a public route
 // (Config.Gateway.PublicRoutes) pass without a session: with the User on their context
 // when someone is signed in and the rules allow them, without one otherwise (also
 // when the session store is down).
@@ -34,6 +37,18 @@ func (p *RP) requireLogin(next http.Handler, gateway bool) http.Handler {
 			return
 		}
 		public := p.publicRequest(r, np)
+		if tok, present, tokErr := p.bearerToken(r); present {
+			u, err := p.bearerCheck(r, tok, tokErr, np.decoded, nil)
+			switch {
+			case err == nil:
+				next.ServeHTTP(w, r.WithContext(ContextWithUser(r.Context(), u)))
+			case public:
+				next.ServeHTTP(w, r) // public, without the identity the token failed to give
+			default:
+				p.writeBearerError(w, r, err)
+			}
+			return
+		}
 		authenticate := p.authenticate
 		if gateway {
 			authenticate = p.authenticateGateway
