@@ -19,7 +19,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/foyer-oidc/foyer/mockidp"
 	"github.com/foyer-oidc/foyer/rp"
 )
 
@@ -178,3 +180,58 @@ func rawStatus(t *testing.T, base, requestLine string) (int, string) {
 }
 
 func truncate(s string) string { return s[:min(len(s), 200)] }
+
+// TestBearerSettings runs rp with --bearer and its introspection flags against a
+// mock provider: a client_credentials token (a JWT, verified locally and introspected)
+// passes the proxy and /auth/verify; a made-up token gets RFC 6750's 401.
+func TestBearerSettings(t *testing.T) {
+	t.Parallel()
+	idp := mockidp.NewTestServer(t)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "user="+r.Header.Get("X-Forwarded-User"))
+	}))
+	t.Cleanup(up.Close)
+	env := map[string]string{"RP_ISSUER": idp.Issuer, "RP_CLIENT_ID": idp.ClientID, "RP_CLIENT_SECRET": idp.ClientSecret,
+		"RP_BEARER_INTROSPECTION": "all", "RP_BEARER_SCOPES": "profile", "RP_COOKIE_SECRET": "0123456789abcdef0123456789abcdef-bearer"}
+	st := start(t, []string{"--addr", "127.0.0.1:0", "--upstream", up.URL, "--bearer"}, env)
+	waitReady(t, st)
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"profile"}}
+	req, _ := http.NewRequest("POST", idp.Issuer+"/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(idp.ClientID, idp.ClientSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr struct {
+		AccessToken string `json:"access_token"`
+	}
+	json.NewDecoder(resp.Body).Decode(&tr)
+	resp.Body.Close()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, body := fetch(t, c, "GET", st.url+"/api/x", nil, "Authorization", "Bearer "+tr.AccessToken)
+	if resp.StatusCode != 200 || body != "user="+idp.ClientID {
+		t.Errorf("client_credentials token through the proxy: %d %q", resp.StatusCode, body)
+	}
+	resp, _ = fetch(t, c, "GET", st.url+"/auth/verify", nil, "Authorization", "Bearer "+tr.AccessToken)
+	if resp.StatusCode != 200 || resp.Header.Get("X-Forwarded-User") != idp.ClientID {
+		t.Errorf("client_credentials token at /auth/verify: %d %q", resp.StatusCode, resp.Header.Get("X-Forwarded-User"))
+	}
+	resp, body = fetch(t, c, "GET", st.url+"/api/x", nil, "Authorization", "Bearer made-up-token")
+	if resp.StatusCode != 401 || !strings.Contains(resp.Header.Get("WWW-Authenticate"), `error="invalid_token"`) || !strings.Contains(body, `"invalid_token"`) {
+		t.Errorf("made-up token: %d %q %s", resp.StatusCode, resp.Header.Get("WWW-Authenticate"), body)
+	}
+}
+
+// waitReady polls /readyz until rp has discovered its providers.
+func waitReady(t *testing.T, st *started) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, _ := fetch(t, http.DefaultClient, "GET", st.url+"/readyz", nil); resp.StatusCode == 200 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond) // polling readiness, not a fixed wait
+	}
+	t.Fatal("rp not ready")
+}

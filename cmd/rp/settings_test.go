@@ -52,6 +52,12 @@ func TestEverySettingPrecedence(t *testing.T) {
 		return prec{name: name, flag: flag, env: env, yaml: "providers: [{" + yamlKey + ": %s}]", flagV: flagV, envV: envV, yamlV: yamlV,
 			get: flagged(f), getFile: firstFile(f), wantFlag: wants[0], wantEnv: wants[1], wantFile: wants[2], wantDefault: wants[3]}
 	}
+	// bearer is p for a bearer.<key> setting, nested in the YAML file.
+	bearer := func(name, key, flagV, envV, yamlV string, f func(*provider) any, wants ...string) prec {
+		r := p(name, "bearer."+key, flagV, envV, yamlV, f, wants...)
+		r.yaml = "providers: [{bearer: {" + key + ": %s}}]"
+		return r
+	}
 	// claim is p for a claims.<key> setting, nested in the YAML file.
 	claim := func(name, key string, f func(*provider) any) prec {
 		r := p(name, "claims."+key, "f."+key, "e."+key, "y."+key, f, "f."+key, "e."+key, "y."+key, "")
@@ -200,6 +206,17 @@ func TestEverySettingPrecedence(t *testing.T) {
 		p("github-teams", "teams", "f/a", "e/b", "[y/c]", func(p *provider) any { return p.Teams }, "[f/a]", "[e/b]", "[y/c]", "[]"),
 		p("graph-url", "graph_url", "https://f", "https://e", "https://y", func(p *provider) any { return p.GraphURL },
 			"https://f", "https://e", "https://y", ""),
+		bearer("bearer", "enabled", "true", "false", "true", func(p *provider) any { return p.Bearer.Enabled }, "true", "false", "true", "false"),
+		bearer("bearer-audiences", "audiences", "f,g", "e", "[y]", func(p *provider) any { return p.Bearer.Audiences }, "[f g]", "[e]", "[y]", "[]"),
+		bearer("bearer-scopes", "scopes", "f", "e", "[y, z]", func(p *provider) any { return p.Bearer.Scopes }, "[f]", "[e]", "[y z]", "[]"),
+		bearer("bearer-types", "types", "at+jwt", "JWT", "[jwt]", func(p *provider) any { return p.Bearer.Types }, "[at+jwt]", "[JWT]", "[jwt]", "[]"),
+		bearer("bearer-introspection", "introspection", "all", "opaque", "all", func(p *provider) any { return p.Bearer.Introspection }, "all", "opaque", "all", ""),
+		bearer("bearer-introspection-url", "introspection_url", "https://f", "https://e", "https://y",
+			func(p *provider) any { return p.Bearer.IntrospectionURL }, "https://f", "https://e", "https://y", ""),
+		bearer("bearer-introspection-cache-ttl", "introspection_cache_ttl", "10s", "20s", "30s",
+			func(p *provider) any { return p.Bearer.IntrospectionCacheTTL }, "10s", "20s", "30s", "0s"),
+		bearer("bearer-introspection-timeout", "introspection_timeout", "1s", "2s", "3s",
+			func(p *provider) any { return p.Bearer.IntrospectionTimeout }, "1s", "2s", "3s", "0s"),
 	}
 	covered := map[string]bool{}
 	for _, r := range rows {
