@@ -25,6 +25,9 @@ type authRequest struct {
 	loginHint    string
 	prompt       map[string]bool
 	maxAge       int // -1 when absent
+	// deviceUserCode is set when the login form signs in for a device
+	// (RFC 8628) rather than for an authorization request.
+	deviceUserCode string
 }
 
 // pageError is an authorization error that must not be redirected
@@ -41,6 +44,11 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request, iss st
 	if !ok {
 		return
 	}
+	params, pushed, msg := p.resolvePushed(params)
+	if msg != "" {
+		p.errorPage(w, r, http.StatusBadRequest, msg, nil)
+		return
+	}
 	req, err := p.parseAuthRequest(params, iss)
 	var pe *pageError
 	switch {
@@ -49,6 +57,9 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request, iss st
 		return
 	case err != nil:
 		p.redirectError(w, r, req, asOAuthError(err))
+		return
+	case p.cfg.RequirePAR && !pushed:
+		p.redirectError(w, r, req, newError(errInvalidRequest, "this provider requires pushed authorization requests (RFC 9126)"))
 		return
 	}
 	p.authorize(w, r, req)

@@ -111,6 +111,18 @@ type Config struct {
 	// cannot be combined with the auto issuer.
 	PublicURL, InternalURL string
 
+	// DeviceFlow serves the device authorization grant (RFC 8628):
+	// /device_authorization, the /device verification page and the
+	// device_code grant, advertised in discovery. DeviceCodeTTL (default
+	// [DefaultDeviceCodeTTL]) is a code's lifetime and DeviceInterval
+	// (default [DefaultDeviceInterval]) the polling interval.
+	DeviceFlow                    bool
+	DeviceCodeTTL, DeviceInterval time.Duration
+	// PAR serves pushed authorization requests (RFC 9126) at /par, whose
+	// request_uri /authorize then takes; RequirePAR refuses authorization
+	// requests that were not pushed (and implies PAR).
+	PAR, RequirePAR bool
+
 	// TrustedIssuers are other issuers whose JWTs the provider accepts as
 	// token exchange subject and actor tokens (RFC 8693) and as JWT bearer
 	// assertions (RFC 7523), e.g. a second mockidp or a workload identity
@@ -288,6 +300,9 @@ func (cfg Config) withDefaults() Config {
 	def(&cfg.IDTokenTTL, DefaultIDTokenTTL)
 	def(&cfg.RefreshTokenTTL, DefaultRefreshTokenTTL)
 	def(&cfg.SessionTTL, DefaultSessionTTL)
+	def(&cfg.DeviceCodeTTL, DefaultDeviceCodeTTL)
+	def(&cfg.DeviceInterval, DefaultDeviceInterval)
+	cfg.PAR = cfg.PAR || cfg.RequirePAR
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -338,7 +353,8 @@ func (cfg *Config) validate() error {
 		name string
 		d    time.Duration
 	}{{"CodeTTL", cfg.CodeTTL}, {"AccessTokenTTL", cfg.AccessTokenTTL}, {"IDTokenTTL", cfg.IDTokenTTL},
-		{"RefreshTokenTTL", cfg.RefreshTokenTTL}, {"SessionTTL", cfg.SessionTTL}} {
+		{"RefreshTokenTTL", cfg.RefreshTokenTTL}, {"SessionTTL", cfg.SessionTTL}, {"DeviceCodeTTL", cfg.DeviceCodeTTL},
+		{"DeviceInterval", cfg.DeviceInterval}} {
 		if ttl.d < time.Second {
 			errs = append(errs, fmt.Errorf("%s %v: must be at least 1s", ttl.name, ttl.d))
 		}

@@ -48,6 +48,7 @@ func (p *Provider) serveControl(w http.ResponseWriter, r *http.Request, rel stri
 		"/_mock/login":         {{http.MethodPost, p.ctlLogin}},
 		"/_mock/client_claims": {{http.MethodPost, p.ctlClientClaims}},
 		"/_mock/logout":        {{http.MethodPost, p.ctlLogout}},
+		"/_mock/device":        {{http.MethodPost, p.ctlDevice}},
 		"/_mock/rotate":        {{http.MethodPost, p.ctlRotate}},
 		"/_mock/clock":         {{http.MethodPost, p.ctlClock}, {http.MethodGet, p.ctlClock}},
 		"/_mock/requests":      {{http.MethodGet, p.ctlRequests}},
@@ -289,6 +290,38 @@ func (p *Provider) ctlLogout(w http.ResponseWriter, r *http.Request) error {
 		return errors.New("sub is required")
 	}
 	writeJSON(w, http.StatusOK, map[string]int{"ended": p.EndSessions(r.Context(), req.Sub)})
+	return nil
+}
+
+// ctlDevice approves or denies a pending device authorization:
+// POST {"user_code", "action": "approve"|"deny", "sub", "claims"}.
+func (p *Provider) ctlDevice(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		UserCode string         `json:"user_code"`
+		Action   string         `json:"action"`
+		Sub      string         `json:"sub"`
+		Claims   map[string]any `json:"claims"`
+	}
+	if err := decodeBody(r, &req, false); err != nil {
+		return err
+	}
+	var err error
+	switch {
+	case req.UserCode == "":
+		return errors.New("user_code is required")
+	case req.Action == "deny":
+		err = p.DenyDevice(req.UserCode)
+	case req.Action != "approve":
+		return errors.New(`action must be "approve" or "deny"`)
+	case req.Sub == "":
+		return errors.New("sub is required to approve")
+	default:
+		err = p.ApproveDevice(req.UserCode, User{Subject: req.Sub, Claims: req.Claims})
+	}
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 

@@ -43,6 +43,10 @@ type discoveryDoc struct {
 	BackchannelLogoutSupported        bool     `json:"backchannel_logout_supported"`
 	BackchannelLogoutSessionSupported bool     `json:"backchannel_logout_session_supported"`
 	FrontchannelLogoutSupported       bool     `json:"frontchannel_logout_supported"`
+	// Only when Config.DeviceFlow / Config.PAR are set.
+	DeviceAuthorizationEndpoint string `json:"device_authorization_endpoint,omitempty"`
+	PAREndpoint                 string `json:"pushed_authorization_request_endpoint,omitempty"`
+	RequirePAR                  bool   `json:"require_pushed_authorization_requests,omitempty"`
 }
 
 // discovery returns the metadata for issuer: browser-facing endpoints on
@@ -58,7 +62,7 @@ func (p *Provider) discovery(iss string) discoveryDoc {
 	if p.cfg.InternalURL != "" {
 		internal = strings.TrimSuffix(p.cfg.InternalURL, "/") + path
 	}
-	return discoveryDoc{
+	doc := discoveryDoc{
 		Issuer:                            iss,
 		AuthorizationEndpoint:             pub + "/authorize",
 		TokenEndpoint:                     internal + "/token",
@@ -87,6 +91,15 @@ func (p *Provider) discovery(iss string) discoveryDoc {
 		BackchannelLogoutSupported:        true,
 		BackchannelLogoutSessionSupported: true,
 	}
+	if p.cfg.DeviceFlow {
+		doc.DeviceAuthorizationEndpoint = internal + "/device_authorization"
+		doc.GrantTypesSupported = append(doc.GrantTypesSupported, GrantDeviceCode)
+	}
+	if p.cfg.PAR {
+		doc.PAREndpoint = internal + "/par"
+		doc.RequirePAR = p.cfg.RequirePAR
+	}
+	return doc
 }
 
 func (p *Provider) serveDiscovery(w http.ResponseWriter, r *http.Request, iss string) {

@@ -50,13 +50,17 @@ func serve(t *testing.T, h http.Handler, method, target string, hdr map[string]s
 
 func TestDiscoveryGolden(t *testing.T) {
 	t.Parallel()
-	for _, tt := range []struct{ alg, issuer, file string }{
-		{"RS256", "http://127.0.0.1:9400", "discovery-rs256.json"},
-		{"EdDSA", "http://127.0.0.1:8080/mockidp", "discovery-eddsa-path.json"},
+	for _, tt := range []struct {
+		alg, issuer, file string
+		device, par       bool
+	}{
+		{"RS256", "http://127.0.0.1:9400", "discovery-rs256.json", false, false},
+		{"EdDSA", "http://127.0.0.1:8080/mockidp", "discovery-eddsa-path.json", false, false},
+		{"ES256", "https://127.0.0.1:9443", "discovery-device-par.json", true, true},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
 			t.Parallel()
-			p, err := New(Config{Issuer: tt.issuer, Alg: tt.alg})
+			p, err := New(Config{Issuer: tt.issuer, Alg: tt.alg, DeviceFlow: tt.device, RequirePAR: tt.par})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -17,6 +17,8 @@
 //	/userinfo                          claims for a Bearer access token
 //	/revoke, /introspect               RFC 7009, RFC 7662
 //	/end_session                       RP-initiated logout, back-channel logout
+//	/device_authorization, /device     device authorization grant (RFC 8628), with Config.DeviceFlow
+//	/par                               pushed authorization requests (RFC 9126), with Config.PAR
 //	/healthz                           liveness
 //
 // An authorization request is validated first against the client and its
@@ -124,6 +126,7 @@
 //	POST   /_mock/login        {"client_id"|"login_hint", "sub", "claims"} -> 204
 //	POST   /_mock/client_claims {"client_id", "claims"}: the next client_credentials token's claims -> 204
 //	POST   /_mock/logout       {"sub"}: end the user's sessions, send logout tokens -> {"ended": n}
+//	POST   /_mock/device       {"user_code", "action": "approve"|"deny", "sub", "claims"} -> 204
 //	POST   /_mock/rotate       {"overlap":"10m"} (optional) -> {"kid", "published"}
 //	GET    /_mock/clock        {"now", "frozen"}
 //	POST   /_mock/clock        {"freeze":true|false, "advance":"10m"} -> {"now", "frozen"}

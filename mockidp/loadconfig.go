@@ -26,12 +26,17 @@ type fileConfig struct {
 	InternalURL      string        `yaml:"internal_url"`
 	KeyOverlap       time.Duration `yaml:"key_overlap"`
 	JWKSCacheControl string        `yaml:"jwks_cache_control"`
+	DeviceFlow       bool          `yaml:"device_flow"`
+	DeviceInterval   time.Duration `yaml:"device_interval"`
+	PAR              bool          `yaml:"par"`
+	RequirePAR       bool          `yaml:"require_par"`
 	Lifetimes        struct {
 		Code         time.Duration `yaml:"code"`
 		AccessToken  time.Duration `yaml:"access_token"`
 		IDToken      time.Duration `yaml:"id_token"`
 		RefreshToken time.Duration `yaml:"refresh_token"`
 		Session      time.Duration `yaml:"session"`
+		DeviceCode   time.Duration `yaml:"device_code"`
 	} `yaml:"lifetimes"`
 	Clients []struct {
 		ID                     string         `yaml:"id"`
@@ -119,6 +124,8 @@ func parseConfig(b []byte, dir string) (Config, error) {
 		RefreshTokenTTL: fc.Lifetimes.RefreshToken, SessionTTL: fc.Lifetimes.Session,
 		Persona: fc.Persona, PublicURL: fc.PublicURL, InternalURL: fc.InternalURL, KeyOverlap: fc.KeyOverlap,
 		JWKSCacheControl: fc.JWKSCacheControl,
+		DeviceFlow:       fc.DeviceFlow, DeviceInterval: fc.DeviceInterval, DeviceCodeTTL: fc.Lifetimes.DeviceCode,
+		PAR: fc.PAR, RequirePAR: fc.RequirePAR,
 	}
 	switch {
 	case fc.SigningKey != "" && fc.SigningKeyFile != "":

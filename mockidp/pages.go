@@ -169,6 +169,10 @@ func (p *Provider) serveLogin(w http.ResponseWriter, r *http.Request, iss string
 	req := pa.req
 	var user User
 	switch action := r.PostForm.Get("action"); {
+	case action == "deny" && req.deviceUserCode != "":
+		p.dropPending(id)
+		p.approveDevice(w, r, iss, req.deviceUserCode, nil)
+		return
 	case action == "deny":
 		p.dropPending(id)
 		p.redirectError(w, r, req, newError(errAccessDenied, "the user denied the request"))
@@ -195,6 +199,10 @@ func (p *Provider) serveLogin(w http.ResponseWriter, r *http.Request, iss string
 	}
 	if !p.dropPending(id) {
 		p.errorPage(w, r, http.StatusBadRequest, "This sign-in request was already used. Start again from the application.", nil)
+		return
+	}
+	if req.deviceUserCode != "" {
+		p.approveDevice(w, r, iss, req.deviceUserCode, p.startSession(w, iss, user, now))
 		return
 	}
 	p.finish(w, r, req, p.startSession(w, iss, user, now))

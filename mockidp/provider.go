@@ -63,6 +63,10 @@ type Provider struct {
 	jwksMu    sync.Mutex // guards jwksCache
 	jwksCache map[string]*remoteKeySet
 
+	devices   map[string]*deviceAuth // by device_code; guarded by mu
+	userCodes map[string]string      // user code -> device_code; guarded by mu
+	pushed    map[string]*pushedAuth // PAR, by request_uri; guarded by mu
+
 	faults faultQueue
 
 	capMu    sync.Mutex // guards captured and capSeq
@@ -96,6 +100,9 @@ func New(cfg Config) (*Provider, error) {
 		queuedClaims:  map[string][]map[string]any{},
 		captured:      map[string][]CapturedRequest{},
 		seenJTI:       map[string]time.Time{},
+		devices:       map[string]*deviceAuth{},
+		userCodes:     map[string]string{},
+		pushed:        map[string]*pushedAuth{},
 		jwksCache:     map[string]*remoteKeySet{},
 		scopes:        supportedScopes,
 		appleSeen:     map[string]bool{},
@@ -172,6 +179,14 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	endpoint := strings.TrimPrefix(rel, "/")
 	switch rel {
 	case "/healthz", "/login", "/authorize", "/token", "/userinfo", "/revoke", "/introspect", "/end_session", "/jwks":
+	case "/device_authorization", "/device":
+		if !p.cfg.DeviceFlow {
+			endpoint = ""
+		}
+	case "/par":
+		if !p.cfg.PAR {
+			endpoint = ""
+		}
 	case "/.well-known/openid-configuration", "/.well-known/oauth-authorization-server":
 		endpoint = "discovery"
 	default:
@@ -201,6 +216,17 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.serveIntrospect(w, r, iss)
 	case "/end_session":
 		p.serveEndSession(w, r, iss)
+	case "/device_authorization", "/device", "/par":
+		switch {
+		case endpoint == "":
+			http.NotFound(w, r)
+		case rel == "/par":
+			p.servePAR(w, r, iss)
+		case rel == "/device":
+			p.serveDevice(w, r, iss)
+		default:
+			p.serveDeviceAuthorization(w, r, iss)
+		}
 	case "/healthz":
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

@@ -22,6 +22,9 @@ func (p *Provider) Reset() {
 	p.lastLogoutJTI = map[string]string{}
 	p.appleSeen = map[string]bool{}
 	p.seenJTI = map[string]time.Time{}
+	p.devices = map[string]*deviceAuth{}
+	p.userCodes = map[string]string{}
+	p.pushed = map[string]*pushedAuth{}
 	p.mu.Unlock()
 	p.jwksMu.Lock()
 	p.jwksCache = map[string]*remoteKeySet{}

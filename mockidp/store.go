@@ -109,6 +109,17 @@ func (p *Provider) noteInsertLocked(now time.Time) {
 			delete(p.pending, k)
 		}
 	}
+	for k, d := range p.devices {
+		if now.After(d.expires) {
+			delete(p.devices, k)
+			delete(p.userCodes, d.userCode)
+		}
+	}
+	for k, pa := range p.pushed {
+		if now.After(pa.expires) {
+			delete(p.pushed, k)
+		}
+	}
 }
 
 // revokeSIDLocked revokes every grant of the browser session sid. p.mu

@@ -112,6 +112,11 @@ func (p *Provider) token(w http.ResponseWriter, r *http.Request, iss string, c *
 		resp, err = p.tokenExchangeGrant(iss, c, form, r.PostForm)
 	case GrantJWTBearer:
 		resp, err = p.jwtBearerGrant(iss, c, form)
+	case GrantDeviceCode:
+		if !p.cfg.DeviceFlow {
+			return newError(errUnsupportedGrantType, "the device flow is not enabled")
+		}
+		resp, err = p.deviceGrant(iss, c, form, fault)
 	default:
 		return newError(errUnsupportedGrantType, "grant_type %q is not supported", gt)
 	}

@@ -38,6 +38,16 @@ func TestEverySettingPrecedence(t *testing.T) {
 			func(c *config) any { return c.Addr }, "127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3", "127.0.0.1:9400"},
 		{"--config", "MOCKIDP_CONFIG", "", "f.yaml", "e.yaml", "",
 			func(c *config) any { return c.File }, "f.yaml", "e.yaml", "", ""},
+		{"--device-flow", "MOCKIDP_DEVICE_FLOW", "device_flow: %s", "true", "false", "true",
+			func(c *config) any { return c.IdP.DeviceFlow }, "true", "false", "true", "false"},
+		{"--par", "MOCKIDP_PAR", "par: %s", "true", "false", "true",
+			func(c *config) any { return c.IdP.PAR }, "true", "false", "true", "false"},
+		{"--require-par", "MOCKIDP_REQUIRE_PAR", "require_par: %s", "true", "false", "true",
+			func(c *config) any { return c.IdP.RequirePAR }, "true", "false", "true", "false"},
+		{"", "", "device_interval: %s", "", "", "2s",
+			func(c *config) any { return c.IdP.DeviceInterval }, "", "", "2s", "5s"},
+		{"", "", "lifetimes: {device_code: %s}", "", "", "3m",
+			func(c *config) any { return c.IdP.DeviceCodeTTL }, "", "", "3m0s", "10m0s"},
 		{"--tls", "MOCKIDP_TLS", "tls: %s", "true", "false", "true",
 			func(c *config) any { return c.TLS }, "true", "false", "true", "false"},
 		{"--tls-ca-out", "MOCKIDP_TLS_CA_OUT", "tls_ca_out: %s", "f.pem", "e.pem", "y.pem",
@@ -310,7 +320,11 @@ public_url: http://localhost:9400
 internal_url: http://mockidp:9400
 key_overlap: 10m
 jwks_cache_control: max-age=300
-lifetimes: {code: 2m, access_token: 2h, id_token: 3h, refresh_token: 48h, session: 6h}
+lifetimes: {code: 2m, access_token: 2h, id_token: 3h, refresh_token: 48h, session: 6h, device_code: 4m}
+device_flow: true
+device_interval: 2s
+par: true
+require_par: true
 clients:
   - id: app
     secret: app-secret
