@@ -39,6 +39,9 @@ const (
 	errExpiredToken         = "expired_token"
 )
 
+// deviceView is what the verification page shows.
+type deviceView struct{ Action, UserCode, Error string }
+
 // deviceAuth is one device authorization request.
 type deviceAuth struct {
 	clientID string
@@ -157,8 +160,9 @@ func (p *Provider) publicBase(iss string) string {
 // auto login or the login form) to approve it.
 func (p *Provider) serveDevice(w http.ResponseWriter, r *http.Request, iss string) {
 	action := strings.TrimSuffix(pathOf(iss), "/") + "/device"
+	l := locale(r)
 	show := func(status int, code, msg string) {
-		render(w, status, pageCSP, "device.html", map[string]any{"Action": action, "UserCode": code, "Error": msg})
+		render(w, r, status, l, l.T("idp.device.title"), "", devicePageBody(l, deviceView{Action: action, UserCode: code, Error: msg}))
 	}
 	switch r.Method {
 	case http.MethodGet:
@@ -182,12 +186,12 @@ func (p *Provider) serveDevice(w http.ResponseWriter, r *http.Request, iss strin
 	ok := d != nil && d.state == devicePending && now.Before(d.expires)
 	p.mu.Unlock()
 	if !ok {
-		show(http.StatusBadRequest, typed, "This code is unknown, expired or already used. Check it and try again.")
+		show(http.StatusBadRequest, typed, l.T("idp.device.unknown"))
 		return
 	}
 	c := p.client(d.clientID)
 	if c == nil {
-		show(http.StatusBadRequest, typed, "The device's client is no longer registered.")
+		p.errorPage(w, r, http.StatusBadRequest, "The device's client is no longer registered.", nil)
 		return
 	}
 	if u, ok := p.takeQueued(c.ID, ""); ok {
@@ -219,10 +223,10 @@ func (p *Provider) approveDevice(w http.ResponseWriter, r *http.Request, iss, us
 	case err != nil:
 		p.errorPage(w, r, http.StatusBadRequest, "This code is unknown, expired or already used.", err)
 	case s == nil:
-		messagePage(w, "Device not connected", "You refused the request. The device will be told.", "device-denied")
+		messagePage(w, r, "idp.device.denied.heading", "idp.device.denied.text", "device-denied")
 	default:
 		p.log.LogAttrs(r.Context(), slog.LevelInfo, "device approved")
-		messagePage(w, "Device connected", "You can return to your device.", "device-approved")
+		messagePage(w, r, "idp.device.approved.heading", "idp.device.approved.text", "device-approved")
 	}
 }
 
