@@ -24,7 +24,8 @@ import (
 //   - aud holds the issuer, the token endpoint URL or the URL of the
 //     endpoint called;
 //   - exp is present and in the future, at most maxAssertionLifetime ahead;
-//     nbf, when present, is not in the future, nor is iat;
+//     nbf and iat, when present, are at most a minute in the future (clocks
+//     differ a little);
 //   - jti is present and never seen before for that client (it is kept
 //     until exp).
 //
@@ -50,10 +51,14 @@ type assertionClaims struct {
 	Jti string   `json:"jti"`
 }
 
+// assertionLeeway is how far in the future nbf and iat may be: the signer's
+// clock may run a little ahead (exp has no leeway).
+const assertionLeeway = time.Minute
+
 // checkTimes checks exp (required, future, at most max ahead), nbf and iat
-// (not in the future) at now.
+// (not more than assertionLeeway in the future) at now.
 func (c *assertionClaims) checkTimes(now time.Time, max time.Duration) error {
-	n := now.Unix()
+	n, leeway := now.Unix(), int64(assertionLeeway/time.Second)
 	switch {
 	case c.Exp == nil:
 		return errors.New("exp is missing")
@@ -61,9 +66,9 @@ func (c *assertionClaims) checkTimes(now time.Time, max time.Duration) error {
 		return errors.New("the assertion has expired")
 	case *c.Exp-n > int64(max/time.Second):
 		return fmt.Errorf("exp is more than %v ahead", max)
-	case c.Nbf != nil && n < *c.Nbf:
+	case c.Nbf != nil && n+leeway < *c.Nbf:
 		return errors.New("the assertion is not valid yet (nbf)")
-	case c.Iat != nil && n < *c.Iat:
+	case c.Iat != nil && n+leeway < *c.Iat:
 		return errors.New("iat is in the future")
 	}
 	return nil

@@ -78,8 +78,8 @@ func TestJWTBearerGrant(t *testing.T) {
 		{"expired", req{sts.sign(t, bearerClaims(ts, stsIss, "alice", map[string]any{"exp": ts.Now().Unix() - 1})), "", "svc"}, 400, "invalid_grant", ""},
 		{"no exp", req{sts.sign(t, bearerClaims(ts, stsIss, "alice", map[string]any{"exp": nil})), "", "svc"}, 400, "invalid_grant", ""},
 		{"exp too far", req{sts.sign(t, bearerClaims(ts, stsIss, "alice", map[string]any{"exp": ts.Now().Add(maxBearerLifetime).Unix() + 1})), "", "svc"}, 400, "invalid_grant", ""},
-		{"nbf in the future", req{sts.sign(t, bearerClaims(ts, stsIss, "alice", map[string]any{"nbf": ts.Now().Unix() + 1})), "", "svc"}, 400, "invalid_grant", ""},
-		{"iat in the future", req{sts.sign(t, bearerClaims(ts, stsIss, "alice", map[string]any{"iat": ts.Now().Unix() + 1})), "", "svc"}, 400, "invalid_grant", ""},
+		{"nbf in the future", req{sts.sign(t, bearerClaims(ts, stsIss, "alice", map[string]any{"nbf": ts.Now().Add(assertionLeeway).Unix() + 1})), "", "svc"}, 400, "invalid_grant", ""},
+		{"iat in the future", req{sts.sign(t, bearerClaims(ts, stsIss, "alice", map[string]any{"iat": ts.Now().Add(assertionLeeway).Unix() + 1})), "", "svc"}, 400, "invalid_grant", ""},
 		{"a logout token", req{sts.sign(t, bearerClaims(ts, stsIss, "alice", map[string]any{"events": map[string]any{backchannelEvent: map[string]any{}}})), "", "svc"}, 400, "invalid_grant", ""},
 		{"unknown scope", req{sts.sign(t, bearerClaims(ts, stsIss, "alice", nil)), "admin", "svc"}, 400, "invalid_scope", ""},
 	}

@@ -167,9 +167,16 @@ type ProviderConfig struct {
 	// FormPost asks for response_mode=form_post; the login cookie is then SameSite=None.
 	FormPost bool
 	// TokenAuth is how the client authenticates at the token endpoint:
-	// "client_secret_basic", "client_secret_post" or "none". Empty: "none" without a
-	// secret, else client_secret_basic unless the provider only advertises client_secret_post.
+	// "client_secret_basic", "client_secret_post", "private_key_jwt" or "none". Empty:
+	// private_key_jwt with a ClientKeyFile, "none" without a secret, else
+	// client_secret_basic unless the provider only advertises client_secret_post.
 	TokenAuth string
+	// ClientKeyFile, ClientKeyID and ClientKeyAlg are for private_key_jwt (RFC 7523
+	// 2.2): the PEM private key (PKCS #8, PKCS #1 or SEC 1) that signs rp's client
+	// assertions, the kid of its public key at the provider (empty: no kid), and the
+	// alg (empty: RS256 for RSA, ES256/384/512 by curve, EdDSA). ClientSecret must then
+	// be empty. See provider_clientkey.go.
+	ClientKeyFile, ClientKeyID, ClientKeyAlg string
 	// SkipUserInfo skips the userinfo request after sign-in.
 	SkipUserInfo bool
 	// InsecureAllowHTTP accepts a plain-http issuer on a non-loopback host (a mock provider
@@ -383,9 +390,11 @@ func (pc ProviderConfig) validate() error {
 		if pc.ClientSecret != "" {
 			errs = append(errs, errors.New(`token auth "none" with a client secret`))
 		}
+	case "private_key_jwt":
 	default:
-		errs = append(errs, fmt.Errorf("token auth %q: want client_secret_basic, client_secret_post or none", pc.TokenAuth))
+		errs = append(errs, fmt.Errorf("token auth %q: want client_secret_basic, client_secret_post, private_key_jwt or none", pc.TokenAuth))
 	}
+	errs = append(errs, validateClientKey(pc)...)
 	errs = append(errs, pc.validateQuirks()...)
 	errs = append(errs, pc.validateOAuth2()...)
 	errs = append(errs, pc.validateBearer()...)

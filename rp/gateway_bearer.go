@@ -89,7 +89,7 @@ func (pc ProviderConfig) validateBearer() []error {
 	default:
 		errs = append(errs, fmt.Errorf("bearer introspection %q: want %q or %q", b.Introspection, IntrospectOpaque, IntrospectAll))
 	}
-	if b.Introspection != "" && pc.ClientSecret == "" && pc.AppleTeamID == "" {
+	if b.Introspection != "" && pc.ClientSecret == "" && pc.AppleTeamID == "" && !pc.usesClientKey() {
 		errs = append(errs, errors.New("bearer introspection needs a client secret (RFC 7662 calls are client-authenticated)"))
 	}
 	if b.IntrospectionURL != "" {

@@ -142,9 +142,12 @@ func (p *RP) callIntrospection(ctx context.Context, prov *provider, m *metadata,
 	defer cancel()
 	form := url.Values{"token": {tok}, "token_type_hint": {"access_token"}}
 	id, secret := prov.cfg.ClientID, m.oauth.ClientSecret
-	if m.clientAuth == "client_secret_post" {
+	switch m.clientAuth {
+	case "client_secret_post":
 		form.Set("client_id", id)
 		form.Set("client_secret", secret)
+	case "private_key_jwt": // prov.client adds the assertion
+		form.Set("client_id", id)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -152,10 +155,10 @@ func (p *RP) callIntrospection(ctx context.Context, prov *provider, m *metadata,
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	if m.clientAuth != "client_secret_post" {
+	if m.clientAuth != "client_secret_post" && m.clientAuth != "private_key_jwt" {
 		req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
 	}
-	resp, err := p.client.Do(req)
+	resp, err := prov.client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("introspection: %w", err)
 	}

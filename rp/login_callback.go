@@ -178,7 +178,7 @@ func (p *RP) finishLogin(w http.ResponseWriter, r *http.Request, ls *loginState,
 	}
 	ctx, cancel := withTimeout(r.Context())
 	defer cancel()
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, p.client)
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, prov.client) // p.client, or one that adds client assertions
 	if m.social != nil {
 		return p.finishOAuth2(w, r, ctx, prov, m, ls, code)
 	}

@@ -11,7 +11,8 @@ type ProviderCheck struct {
 	// ID and Issuer name the provider.
 	ID, Issuer string
 	// ClientAuth is how rp's client authenticates at the token endpoint:
-	// "client_secret_basic", "client_secret_post" or "none" (a public client).
+	// "client_secret_basic", "client_secret_post", "private_key_jwt" or "none" (a
+	// public client).
 	ClientAuth string
 	// Accepted is the provider's token_endpoint_auth_methods_supported; empty when
 	// it advertises none (RFC 8414: client_secret_basic).
@@ -44,6 +45,10 @@ func CheckProviders(ctx context.Context, cfg Config) ([]ProviderCheck, error) {
 		pc.Issuer = pc.issuerURL()
 		prov := &provider{cfg: pc, client: client, ready: make(chan struct{})}
 		if prov.apple, err = newAppleSecret(pc, s.Now); err != nil {
+			out[i].Err = fmt.Errorf("provider %q: %w", pc.ID, err)
+			continue
+		}
+		if prov.assert, err = newClientAssertion(pc, s.Now); err != nil {
 			out[i].Err = fmt.Errorf("provider %q: %w", pc.ID, err)
 			continue
 		}

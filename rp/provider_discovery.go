@@ -33,6 +33,9 @@ type provider struct {
 	readyOnce sync.Once
 	// apple mints the client secret of a Sign in with Apple client; nil otherwise.
 	apple *appleSecret
+	// assert signs private_key_jwt client assertions (provider_clientkey.go); nil
+	// otherwise. client then adds them to token and introspection requests.
+	assert *clientAssertion
 	// social is how to sign in with an OAuth 2.0 provider without OpenID Connect
 	// (provider_oauth2.go); nil for OpenID Providers.
 	social  *oauth2Profile
@@ -235,6 +238,9 @@ func (p *provider) authStyle(advertised []string) (oauth2.AuthStyle, string, err
 	method := p.cfg.TokenAuth
 	if p.apple != nil {
 		method = "client_secret_post" // the minted secret is posted; Apple takes nothing else
+	}
+	if p.assert != nil {
+		method = "private_key_jwt" // client_id in the body; the transport adds the assertion
 	}
 	if method == "" {
 		switch {

@@ -112,6 +112,10 @@ func New(ctx context.Context, cfg Config) (*RP, error) {
 		if prov.apple, err = newAppleSecret(pc, s.Now); err != nil {
 			return nil, fmt.Errorf("rp: provider %q: %w", pc.ID, err)
 		}
+		if prov.assert, err = newClientAssertion(pc, s.Now); err != nil {
+			return nil, fmt.Errorf("rp: provider %q: %w", pc.ID, err)
+		}
+		prov.withClientAssertion(p.client)
 		p.providers[pc.ID] = prov
 		p.order = append(p.order, pc.ID)
 		if prov.social != nil {

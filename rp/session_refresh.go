@@ -30,7 +30,7 @@ func (p *RP) refresh(ctx context.Context, s *Session) (_ Tokens, err error) {
 	if err != nil {
 		return Tokens{}, err
 	}
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, p.client)
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, prov.client) // p.client, or one that adds client assertions
 	src := m.oauth.TokenSource(ctx, &oauth2.Token{RefreshToken: s.Tokens.RefreshToken, Expiry: time.Unix(1, 0)})
 	tok, err := src.Token()
 	if err != nil {

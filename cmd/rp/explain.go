@@ -162,6 +162,8 @@ func explainProvider(msg string, p *provider, flagged bool, res *settings.Result
 		{"id", &f.ID}, {"issuer", &f.Issuer}, {"client id", &f.ClientID}, {"token auth", &f.TokenAuth}, {"auth param", &f.AuthParams},
 		{"kind", &f.Kind}, {"tenant", &f.Tenants}, {"hosted domain", &f.HostedDomain}, {"groups claim", &f.GroupsClaim},
 		{"apple team id", &f.AppleTeamID}, {"apple key id", &f.AppleKeyID}, {"apple key file", &f.AppleKeyFile},
+		{"client key settings", &f.ClientKeyFile}, {"client key file", &f.ClientKeyFile}, {"client key alg", &f.ClientKeyAlg},
+		{"token auth private_key_jwt: give a client key file, not a client secret", &f.ClientSecret},
 		{"apple key settings", &f.AppleKeyFile}, {"apple: token auth", &f.TokenAuth}, {"apple: give a client secret", &f.ClientSecret},
 		{"base URL", &f.BaseURL}, {"authorization URL", &f.AuthorizationURL}, {"token URL", &f.TokenURL}, {"userinfo URL", &f.UserInfoURL},
 		{"graph URL", &f.GraphURL}, {"trust_email", &f.TrustEmail}, {"disable_pkce", &f.DisablePKCE}, {"orgs and teams", &f.Orgs},

@@ -217,7 +217,7 @@ func providerConfig(p *provider, res *settings.Result, flagged bool) rp.Provider
 		res.Errorf(res.Where(&p.PublicClient), "a public client has no secret, but a client secret is set too; remove one of them")
 	case p.PublicClient:
 		pc.TokenAuth = cmp.Or(pc.TokenAuth, "none")
-	case pc.ClientSecret == "" && secretFile == "" && !apple:
+	case pc.ClientSecret == "" && secretFile == "" && !apple && pc.ClientKeyFile == "":
 		res.Errorf(where, "no client secret: set %s (or %s) to the secret the provider gave rp, or %s if the client is public and uses PKCE only",
 			name("client_secret_file", "client-secret-file"), name("client_secret", "client-secret"), name("public_client: true", "public-client"))
 	}

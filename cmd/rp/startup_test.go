@@ -2,7 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/base64"
+	"encoding/pem"
 	"io"
 	"log/slog"
 	"net"
@@ -379,5 +384,36 @@ func TestConfigCheckedBeforeListening(t *testing.T) {
 	err = run(context.Background(), []string{"--addr", addr}, nil, io.Discard)
 	if err == nil || !strings.HasPrefix(err.Error(), "--addr: cannot listen: ") {
 		t.Errorf("good config on a busy port: %v, want the listen error naming --addr", err)
+	}
+}
+
+// TestCheckConfigPrivateKeyJWT: a client key instead of a secret is a
+// complete client configuration, and discovery reports private_key_jwt; a
+// key together with a secret is refused, naming the setting.
+func TestCheckConfigPrivateKeyJWT(t *testing.T) {
+	t.Parallel()
+	idp := mockidp.NewTestServer(t)
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(key)
+	keyFile := filepath.Join(t.TempDir(), "client.pem")
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"RP_COOKIE_SECRET=" + secret32}
+	var out strings.Builder
+	err = run(context.Background(), []string{"--check-config", "--issuer", idp.Issuer, "--client-id", "demo", "--client-key-file", keyFile, "--client-key-id", "k1"}, env, &out)
+	if want := "the client authenticates with private_key_jwt"; err != nil || !strings.Contains(out.String(), want) {
+		t.Errorf("err %v, output:\n%s\nwant %q", err, out.String(), want)
+	}
+	err = run(context.Background(), []string{"--check-config", "--issuer", idp.Issuer, "--client-id", "demo", "--client-key-file", keyFile, "--client-secret", "s"}, env, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--client-secret") || !strings.Contains(err.Error(), "not a client secret") {
+		t.Errorf("key and secret: %v, want an error naming --client-secret", err)
+	}
+	err = run(context.Background(), []string{"--check-config", "--issuer", idp.Issuer, "--client-id", "demo", "--client-key-file", keyFile, "--client-key-alg", "RS256"}, env, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--client-key-alg") {
+		t.Errorf("alg for another key: %v, want an error naming --client-key-alg", err)
 	}
 }
