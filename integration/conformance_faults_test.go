@@ -3,12 +3,14 @@ package integration
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/foyer-oidc/foyer/internal/stack"
 	"github.com/foyer-oidc/foyer/mockidp"
+	"github.com/foyer-oidc/foyer/rp"
 )
 
 // lastDelivery returns the last back-channel logout the provider sent.
@@ -212,6 +214,63 @@ func TestConformanceEndSessionFaults(t *testing.T) {
 			r := b.Get(loc.String()) // one step: rp's own answer
 			tc.check(t, st, r)
 			st.assertNoSession(b)
+		})
+	}
+}
+
+// TestConformanceIntrospectionFaults: rp checks API bearer tokens at the
+// mock's introspection endpoint (rp.BearerConfig.Introspection), which
+// answers inactive, with claims that do not fit, with garbage, or too
+// slowly (mockidp.Fault.Introspect*). Only a proper active answer lets the
+// request through; a broken endpoint is 503, never a pass.
+func TestConformanceIntrospectionFaults(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		fault  *mockidp.Fault
+		status int
+	}{
+		{"active", nil, http.StatusOK},
+		{"inactive", &mockidp.Fault{IntrospectInactive: true}, http.StatusUnauthorized},
+		{"other-audience", &mockidp.Fault{IntrospectClaims: map[string]any{"aud": "another-api"}}, http.StatusUnauthorized},
+		{"refresh-token-type", &mockidp.Fault{IntrospectClaims: map[string]any{"token_type": "refresh_token"}}, http.StatusUnauthorized},
+		{"garbage", &mockidp.Fault{IntrospectStatus: http.StatusOK, IntrospectBody: "<html>oops"}, http.StatusServiceUnavailable},
+		{"server-error", &mockidp.Fault{IntrospectStatus: http.StatusInternalServerError}, http.StatusServiceUnavailable},
+		{"slow", &mockidp.Fault{IntrospectInactive: true, Delay: 5 * time.Second}, http.StatusServiceUnavailable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			st := startConf(t, confOptions{provider: func(pc *rp.ProviderConfig) {
+				pc.Bearer = rp.BearerConfig{Enabled: true, Introspection: rp.IntrospectAll, IntrospectionTimeout: 300 * time.Millisecond}
+			}})
+			// A service's own token for rp's client (aud "demo").
+			resp := stack.NewClient(t).PostForm(st.idp.Issuer+"/token", url.Values{"grant_type": {"client_credentials"},
+				"client_id": {"demo"}, "client_secret": {"demo-secret"}})
+			var tok struct {
+				AccessToken string `json:"access_token"`
+			}
+			resp.JSON(t, &tok)
+			if tc.fault != nil {
+				f := *tc.fault
+				f.ClientID = "demo" // rp introspects as its own client
+				st.idp.InjectFault(f)
+			}
+			c := stack.NewClient(t)
+			req := c.NewRequest(http.MethodGet, st.rpURL+confApp, nil)
+			req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+			r := c.Do(req)
+			if r.StatusCode != tc.status {
+				t.Errorf("API request: got %d, want %d\n%s\nrp log:\n%s", r.StatusCode, tc.status, r, st.log)
+			}
+			if tc.status == http.StatusOK && string(r.Body) != "landed as demo" {
+				t.Errorf("API request: %q, want the service's identity", r.Body)
+			}
+			if tc.status == http.StatusUnauthorized && !strings.Contains(r.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+				t.Errorf("WWW-Authenticate: %q, want error=\"invalid_token\"", r.Header.Get("WWW-Authenticate"))
+			}
+			if n := len(st.idp.Requests("introspect")); n != 1 {
+				t.Errorf("introspection requests: %d, want 1", n)
+			}
 		})
 	}
 }
