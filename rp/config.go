@@ -282,9 +282,6 @@ func (c Config) validate() (settings, error) {
 		u.Path = ""
 		s.public = u
 		s.secure = u.Scheme == "https"
-		if s.secure {
-			s.cookiePrefix = "__Host-"
-		}
 	}
 	if len(c.Providers) == 0 {
 		errs = append(errs, errors.New("no provider configured"))
@@ -361,6 +358,7 @@ func (c Config) validate() (settings, error) {
 	}
 	var gwErrs []error
 	s.gw, gwErrs = c.validateGateway()
+	s.cookiePrefix = cookiePrefix(s.secure, s.gw.cookieDomain)
 	errs = append(errs, gwErrs...)
 	return s, errors.Join(errs...)
 }
@@ -432,7 +430,8 @@ func parseServiceURL(what, raw string) (*url.URL, error) {
 
 // isLoopback reports whether host is localhost or a loopback IP address.
 func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
+	// RFC 6761 §6.3: localhost and every name under .localhost are loopback.
+	if h := strings.ToLower(host); h == "localhost" || strings.HasSuffix(h, ".localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

@@ -43,6 +43,7 @@ func codecs(secrets [][]byte) ([]securecookie.Codec, error) {
 type cookieCodec struct {
 	prefix string
 	secure bool
+	domain string // "": host-only cookies (GatewayConfig.CookieDomain)
 	codecs []securecookie.Codec
 }
 
@@ -58,6 +59,7 @@ func (cc *cookieCodec) set(w http.ResponseWriter, name, value string, maxAge tim
 		HttpOnly: true,
 		Secure:   cc.secure,
 		SameSite: sameSite,
+		Domain:   cc.domain,
 	}
 	if sameSite == http.SameSiteNoneMode && !cc.secure {
 		// Browsers drop SameSite=None cookies without Secure; on plain-http loopback

@@ -3,6 +3,7 @@ package rp
 import (
 	"fmt"
 	"net/netip"
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -22,9 +23,19 @@ type GatewayConfig struct {
 	TrustedProxies []netip.Prefix
 	// AllowedRedirectHosts are other hosts ("host" or "host:port", no scheme or path)
 	// a sign-in may return to, for forward auth in front of apps on other hosts of the
-	// same site. A return URL on any other host falls back to "/".
-	// Empty: this service's own host only.
+	// same site; "*.example.com" allows every subdomain of example.com (not
+	// example.com itself, nor look-alikes such as example.com.evil.io). A return URL
+	// on any other host falls back to "/". Empty: this service's own host only.
 	AllowedRedirectHosts []string
+	// CookieDomain shares the sign-in with every host under this domain
+	// ("example.com"): rp's cookies get Domain=example.com and the "__Secure-" prefix
+	// instead of "__Host-", so app1.example.com and app2.example.com behind forward auth
+	// (or the proxy) see the same session, and a sign-out ends it for all of them. The
+	// public URL's host must be under it. Every host under it can then read and set
+	// rp's cookies (HttpOnly keeps them from scripts, not from the hosts' servers): use
+	// it only where all those hosts are yours. Changing it signs everyone out. Empty:
+	// host-only cookies.
+	CookieDomain string
 	// ForwardAuthRedirect makes /auth/verify answer a signed-out page navigation with
 	// a 302 to sign in (which comes back to the original URL) instead of 401, as
 	// Traefik and Caddy expect. A forward-auth request may choose for itself with
@@ -64,7 +75,8 @@ type GatewayConfig struct {
 // [Config.validate] and never changes.
 type gateway struct {
 	trusted       []netip.Prefix
-	redirectHosts map[string]bool // lowercase host[:port]
+	redirectHosts []*hostPattern
+	cookieDomain  string // validated GatewayConfig.CookieDomain; "" host-only
 	apiPrefixes   []string
 	rules         []rule
 	public        []publicRoute
@@ -85,7 +97,7 @@ var defaultTrustedProxies = []netip.Prefix{
 func (c Config) validateGateway() (*gateway, []error) {
 	var errs []error
 	gc := c.Gateway
-	g := &gateway{trusted: slices.Clone(gc.TrustedProxies), redirectHosts: map[string]bool{}}
+	g := &gateway{trusted: slices.Clone(gc.TrustedProxies)}
 	if len(g.trusted) == 0 {
 		g.trusted = slices.Clone(defaultTrustedProxies)
 	}
@@ -96,12 +108,22 @@ func (c Config) validateGateway() (*gateway, []error) {
 		g.trusted[i] = pfx.Masked()
 	}
 	for _, h := range gc.AllowedRedirectHosts {
-		if !validHostPort(h) {
-			errs = append(errs, fmt.Errorf("allowed redirect host %q: want host or host:port, no scheme or path", h))
+		hp, err := parseHostPattern(h)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("allowed redirect host %q: want host, host:port or *.domain, no scheme or path", h))
 			continue
 		}
-		g.redirectHosts[strings.ToLower(h)] = true
+		g.redirectHosts = append(g.redirectHosts, hp)
 	}
+	var public *url.URL
+	if u, err := url.Parse(c.PublicURL); err == nil && u.Host != "" {
+		public = u
+	}
+	d, err := cookieDomain(gc.CookieDomain, public)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	g.cookieDomain = d
 	for _, pfx := range gc.APIPathPrefixes {
 		if !strings.HasPrefix(pfx, "/") {
 			errs = append(errs, fmt.Errorf("API path prefix %q: must begin with /", pfx))

@@ -169,9 +169,11 @@ func stripSpoofedHeaders(h http.Header, withAuthorization bool) {
 }
 
 // ownCookie reports whether a cookie name is one of rp's (foyer_*, with or without the
-// __Host- prefix).
+// __Host- or __Secure- prefix).
 func ownCookie(name string) bool {
-	return strings.HasPrefix(strings.TrimPrefix(strings.TrimSpace(name), "__Host-"), "foyer_")
+	name = strings.TrimSpace(name)
+	name = strings.TrimPrefix(strings.TrimPrefix(name, "__Host-"), "__Secure-")
+	return strings.HasPrefix(name, "foyer_")
 }
 
 // stripOwnCookies removes rp's cookies from the Cookie header(s) of a request going

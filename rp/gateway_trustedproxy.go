@@ -200,7 +200,7 @@ func (p *RP) returnTo(o origin) string {
 	if o.host == "" || strings.EqualFold(o.host, p.settings.public.Host) {
 		return SafeReturnPath(o.uri)
 	}
-	if p.settings.gw.redirectHosts[o.host] && o.scheme != "" {
+	if p.settings.gw.redirectHostAllowed(o.host) && o.scheme != "" {
 		return p.safeReturn(o.scheme + "://" + o.host + o.uri)
 	}
 	return "/"

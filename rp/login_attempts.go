@@ -26,7 +26,7 @@ const loginValue = "attempt"
 // encodes; all decode. gorilla's v1.4 defaults (SameSite=None, not HttpOnly, 30 days) are
 // replaced: Path=/, HttpOnly, Secure unless the public URL is plain-http loopback, and a
 // Max-Age of the login TTL, which rp also checks against its own clock.
-func newLoginStore(secrets [][]byte, secure bool, ttl time.Duration) (*sessions.CookieStore, error) {
+func newLoginStore(secrets [][]byte, secure bool, domain string, ttl time.Duration) (*sessions.CookieStore, error) {
 	cs := make([]securecookie.Codec, 0, len(secrets))
 	for i, s := range secrets {
 		hashKey, err := hkdf.Key(sha256.New, s, nil, "foyer login mac", 32)
@@ -45,6 +45,7 @@ func newLoginStore(secrets [][]byte, secure bool, ttl time.Duration) (*sessions.
 		Codecs: cs,
 		Options: &sessions.Options{
 			Path:     "/",
+			Domain:   domain,
 			MaxAge:   int((ttl + time.Second - 1) / time.Second),
 			Secure:   secure,
 			HttpOnly: true,

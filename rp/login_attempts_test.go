@@ -20,7 +20,7 @@ func TestLoginStore(t *testing.T) {
 	// write saves ls with a store of secrets and returns the request carrying the cookie.
 	write := func(t *testing.T, secrets [][]byte, secure bool, sameSite http.SameSite) (*http.Cookie, *http.Request) {
 		t.Helper()
-		st, err := newLoginStore(secrets, secure, 10*time.Minute)
+		st, err := newLoginStore(secrets, secure, "", 10*time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +38,7 @@ func TestLoginStore(t *testing.T) {
 		return cs[0], r
 	}
 	load := func(secrets [][]byte, r *http.Request) (*loginState, error) {
-		st, err := newLoginStore(secrets, true, 10*time.Minute)
+		st, err := newLoginStore(secrets, true, "", 10*time.Minute)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -85,7 +85,7 @@ func (p *RP) safeReturn(rd string) string {
 		return "/"
 	}
 	u, err := url.Parse(rd)
-	if err != nil || u.User != nil || u.Opaque != "" || !p.settings.gw.redirectHosts[strings.ToLower(u.Host)] {
+	if err != nil || u.User != nil || u.Opaque != "" || !p.settings.gw.redirectHostAllowed(u.Host) {
 		return "/"
 	}
 	if u.Scheme != "https" && (u.Scheme != "http" || !isLoopback(u.Hostname())) {

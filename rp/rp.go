@@ -55,7 +55,7 @@ func New(ctx context.Context, cfg Config) (*RP, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rp: %w", err)
 	}
-	logins, err := newLoginStore(s.CookieSecrets, s.secure, s.LoginTTL)
+	logins, err := newLoginStore(s.CookieSecrets, s.secure, s.gw.cookieDomain, s.LoginTTL)
 	if err != nil {
 		return nil, fmt.Errorf("rp: %w", err)
 	}
@@ -69,7 +69,7 @@ func New(ctx context.Context, cfg Config) (*RP, error) {
 		metrics:     met,
 		client:      met.instrumentClient(providerClient(s.HTTPClient, s.MaxResponseBytes)),
 		providers:   map[string]*provider{},
-		cookies:     cookieCodec{prefix: s.cookiePrefix, secure: s.secure, codecs: cs},
+		cookies:     cookieCodec{prefix: s.cookiePrefix, secure: s.secure, domain: s.gw.cookieDomain, codecs: cs},
 		logins:      logins,
 		store:       s.SessionStore,
 		recent:      map[string]recentRefresh{},
@@ -102,7 +102,7 @@ func New(ctx context.Context, cfg Config) (*RP, error) {
 		}
 	}
 	if p.store == nil {
-		p.store, err = NewCookieStore(CookieStoreConfig{Secrets: s.CookieSecrets, InsecureHTTP: !s.secure, Now: s.Now, IdleTimeout: s.IdleTimeout})
+		p.store, err = NewCookieStore(CookieStoreConfig{Secrets: s.CookieSecrets, InsecureHTTP: !s.secure, Domain: s.gw.cookieDomain, Now: s.Now, IdleTimeout: s.IdleTimeout})
 		if err != nil {
 			return nil, err
 		}

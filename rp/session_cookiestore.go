@@ -32,6 +32,9 @@ type CookieStoreConfig struct {
 	// InsecureHTTP drops the Secure attribute and the "__Host-" prefix. It MUST NOT be
 	// set except for a plain-http loopback URL during development.
 	InsecureHTTP bool
+	// Domain, when set, shares the cookies with every host under it ([GatewayConfig.CookieDomain]):
+	// they carry Domain and the "__Secure-" prefix instead of "__Host-".
+	Domain string
 	// Now is the clock, used for the cookies' Max-Age and the cache's expiry. Nil: time.Now.
 	Now func() time.Time
 	// CacheSize is how many decoded sessions are kept in memory, so that a request
@@ -91,10 +94,8 @@ func NewCookieStore(cfg CookieStoreConfig) (*CookieStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rp: cookie store: %w", err)
 	}
-	st := &CookieStore{cookies: cookieCodec{secure: !cfg.InsecureHTTP, codecs: cs}, seal: sl, now: cfg.Now, idle: cfg.IdleTimeout}
-	if st.cookies.secure {
-		st.cookies.prefix = "__Host-"
-	}
+	st := &CookieStore{cookies: cookieCodec{secure: !cfg.InsecureHTTP, domain: cfg.Domain, codecs: cs}, seal: sl, now: cfg.Now, idle: cfg.IdleTimeout}
+	st.cookies.prefix = cookiePrefix(st.cookies.secure, cfg.Domain)
 	for i := range st.names {
 		if i == 0 {
 			st.names[i] = st.cookies.name(sessionCookie)

@@ -47,6 +47,7 @@ func useRedis(ctx context.Context, rawURL string, cfg *rp.Config, log *slog.Logg
 	cfg.SessionStore = redisstore.NewSessionStore(st, redisstore.SessionStoreConfig{
 		IdleTimeout:  cfg.IdleTimeout,
 		InsecureHTTP: !strings.HasPrefix(cfg.PublicURL, "https://"),
+		Domain:       cfg.Gateway.CookieDomain,
 		Now:          cfg.Now,
 	})
 	return st, nil

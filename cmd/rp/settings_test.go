@@ -121,6 +121,8 @@ func TestEverySettingPrecedence(t *testing.T) {
 			func(c *config) any { return c.RP.Gateway.TrustedProxies }, nil, "[10.0.0.0/8]", "[192.0.2.1/32]", "[10.1.0.0/16]", "[]"},
 		{"allowed-redirect-hosts", "--allowed-redirect-hosts", "RP_ALLOWED_REDIRECT_HOSTS", "allowed_redirect_hosts: %s", "a.test,b.test", "c.test", "[d.test]",
 			func(c *config) any { return c.RP.Gateway.AllowedRedirectHosts }, nil, "[a.test b.test]", "[c.test]", "[d.test]", "[]"},
+		{"cookie-domain", "--cookie-domain", "RP_COOKIE_DOMAIN", "cookie_domain: %s", "f.test", "e.test", "y.test",
+			func(c *config) any { return c.RP.Gateway.CookieDomain }, nil, "f.test", "e.test", "y.test", ""},
 		{"forward-auth-redirect", "--forward-auth-redirect", "RP_FORWARD_AUTH_REDIRECT", "forward_auth_redirect: %s", "true", "false", "true",
 			func(c *config) any { return c.RP.Gateway.ForwardAuthRedirect }, nil, "true", "false", "true", "false"},
 		{"api-path-prefixes", "--api-path-prefixes", "RP_API_PATH_PREFIXES", "api_path_prefixes: %s", "/f/", "/e/", "[/y/]",

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/foyer-oidc/foyer/rp"
@@ -25,6 +26,9 @@ type SessionStoreConfig struct {
 	// InsecureHTTP drops the cookie's Secure attribute and "__Host-" prefix. It MUST
 	// NOT be set except for a plain-http loopback URL during development.
 	InsecureHTTP bool
+	// Domain must be the RP's [rp.GatewayConfig.CookieDomain]: the ticket cookie is
+	// then shared with every host under it, named with "__Secure-" instead of "__Host-".
+	Domain string
 	// Now is the clock. Nil: time.Now.
 	Now func() time.Time
 }
@@ -46,6 +50,7 @@ type SessionStore struct {
 	st     *Store
 	cookie string
 	secure bool
+	domain string
 	idle   time.Duration
 	now    func() time.Time
 }
@@ -61,9 +66,13 @@ var (
 
 // NewSessionStore returns a session store over st.
 func NewSessionStore(st *Store, cfg SessionStoreConfig) *SessionStore {
-	ss := &SessionStore{st: st, cookie: "__Host-" + sessionCookie, secure: true, idle: cfg.IdleTimeout, now: cfg.Now}
-	if cfg.InsecureHTTP {
+	domain := strings.ToLower(strings.TrimPrefix(cfg.Domain, ".")) // as rp.New reads it
+	ss := &SessionStore{st: st, cookie: "__Host-" + sessionCookie, secure: true, domain: domain, idle: cfg.IdleTimeout, now: cfg.Now}
+	switch {
+	case cfg.InsecureHTTP:
 		ss.cookie, ss.secure = sessionCookie, false
+	case domain != "":
+		ss.cookie = "__Secure-" + sessionCookie // __Host- forbids Domain
 	}
 	if ss.idle <= 0 {
 		ss.idle = rp.DefaultIdleTimeout
@@ -87,7 +96,7 @@ func (ss *SessionStore) ticket(r *http.Request) string {
 func (ss *SessionStore) setCookie(w http.ResponseWriter, ticket string, maxAge time.Duration) {
 	c := &http.Cookie{
 		Name: ss.cookie, Value: ticket, Path: "/", MaxAge: int(maxAge / time.Second),
-		HttpOnly: true, Secure: ss.secure, SameSite: http.SameSiteLaxMode,
+		HttpOnly: true, Secure: ss.secure, SameSite: http.SameSiteLaxMode, Domain: ss.domain,
 	}
 	if ticket == "" {
 		c.MaxAge = -1

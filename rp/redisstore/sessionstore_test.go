@@ -120,3 +120,33 @@ func TestSessionStoreSignedOutAndUnavailable(t *testing.T) {
 		t.Error("Ping with Redis down = nil, want an error")
 	}
 }
+
+// TestSessionStoreCookieDomain: with a cookie domain the ticket cookie carries Domain
+// and the __Secure- prefix (as rp names its cookies then), on saving and on clearing.
+func TestSessionStoreCookieDomain(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	ss, _ := newSessionStore(t, redisstore.SessionStoreConfig{Domain: ".Example.com", Now: func() time.Time { return now }})
+	s := &rp.Session{ID: "s1", Provider: "mock", Issuer: "https://idp", Subject: "alice", CreatedAt: now, ExpiresAt: now.Add(time.Hour), LastSeen: now}
+	rec := httptest.NewRecorder()
+	if err := ss.Save(rec, httptest.NewRequest(http.MethodGet, "https://app1.example.com/", nil), s); err != nil {
+		t.Fatal(err)
+	}
+	cs := rec.Result().Cookies()
+	if len(cs) != 1 || cs[0].Name != "__Secure-foyer_session" || cs[0].Domain != "example.com" || !cs[0].Secure || !cs[0].HttpOnly {
+		t.Fatalf("cookies %+v, want one __Secure-foyer_session with Domain=example.com, Secure, HttpOnly", cs)
+	}
+	r := httptest.NewRequest(http.MethodGet, "https://app2.example.com/", nil)
+	r.AddCookie(&http.Cookie{Name: cs[0].Name, Value: cs[0].Value})
+	got, err := ss.Load(r)
+	if err != nil || got == nil || got.Subject != "alice" {
+		t.Fatalf("Load on another host = %v, %v", got, err)
+	}
+	rec = httptest.NewRecorder()
+	if err := ss.Delete(rec, r, got); err != nil {
+		t.Fatal(err)
+	}
+	if cs := rec.Result().Cookies(); len(cs) != 1 || cs[0].MaxAge >= 0 || cs[0].Domain != "example.com" {
+		t.Errorf("clearing cookies %+v, want one with Domain=example.com (else the shared cookie stays)", cs)
+	}
+}
