@@ -39,7 +39,8 @@ type RP struct {
 	replay      revocation.ReplayCache
 	signedOut   revocation.SessionList // cookie sessions signed out
 
-	gatewayIdentityOnly bool // see RP.identityOnly
+	gatewayIdentityOnly bool             // see RP.identityOnly
+	storeRevocations    RevocationLoader // the store, when it is the revocation list and can check as it loads
 }
 
 // New validates cfg (reporting every problem at once) and returns an RP. It does not wait
@@ -80,6 +81,7 @@ func New(ctx context.Context, cfg Config) (*RP, error) {
 	// Redis store does) serves as them unless others are given.
 	if l, ok := p.store.(revocation.List); ok && p.revocations == nil {
 		p.revocations = l
+		p.storeRevocations, _ = p.store.(RevocationLoader)
 	}
 	if c, ok := p.store.(revocation.ReplayCache); ok && p.replay == nil {
 		p.replay = c

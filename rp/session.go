@@ -46,6 +46,9 @@ type Session struct {
 	packed      []byte
 	packedFlags uint8
 	lazy        bool
+	// identityOnly marks a session loaded for the gateway: its User needs no claims
+	// (see RP.authenticateGateway).
+	identityOnly bool
 	// cookieSeen is the last activity the request's cookies carried (cookie store):
 	// the session's LastSeen as saved, or a later last-seen cookie's.
 	cookieSeen time.Time
@@ -102,6 +105,16 @@ func shortID(id string) string { return id[:min(8, len(id))] }
 type SessionToucher interface {
 	// Touch records s.LastSeen for s, which the store loaded.
 	Touch(w http.ResponseWriter, r *http.Request, s *Session) error
+}
+
+// RevocationLoader is implemented by a session store that is also the RP's
+// revocation list (it implements [revocation.List] and Config.Revocations is nil) and
+// can tell, as it loads a session, whether a revocation recorded in it ended the
+// session: [RP] then does not ask the list on every request.
+type RevocationLoader interface {
+	// LoadChecked is Load, and reports whether RevokedAt(s.Issuer, s.SID, s.Subject)
+	// gives a time at or after s.CreatedAt.
+	LoadChecked(r *http.Request) (s *Session, revoked bool, err error)
 }
 
 // RefreshLocker is implemented by session stores shared by several replicas: a refresh

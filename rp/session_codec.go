@@ -72,10 +72,11 @@ func identityOf(c map[string]any) *identity {
 	return id
 }
 
-// MarshalBinary encodes s as a session record (format 1), for server-side stores.
-// It is the cookie store's plaintext too.
+// MarshalBinary encodes s as a session record (format 1), for server-side stores:
+// the cookie store's plaintext, but with the tokens part not compressed, which
+// costs more bytes and less CPU on every read.
 func (s *Session) MarshalBinary() ([]byte, error) {
-	return s.appendRecord(nil)
+	return s.appendRecord(nil, false)
 }
 
 // UnmarshalBinary decodes a record written by [Session.MarshalBinary], tokens included.
@@ -88,15 +89,16 @@ func (s *Session) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
-// appendRecord appends s's record to b. A lazy session keeps the identity and tokens
-// parts it was decoded with; any other session's are computed again.
-func (s *Session) appendRecord(b []byte) ([]byte, error) {
+// appendRecord appends s's record to b, its tokens part compressed (when that makes
+// it smaller) if compress is set. A lazy session keeps the identity and tokens parts
+// it was decoded with; any other session's are computed again.
+func (s *Session) appendRecord(b []byte, compress bool) ([]byte, error) {
 	idn, packed, flags := s.idn, s.packed, s.packedFlags
 	if !s.lazy || idn == nil {
 		claims := s.freshClaims()
 		idn = identityOf(claims)
 		var err error
-		if packed, flags, err = packTokens(s); err != nil {
+		if packed, flags, err = packTokens(s, compress); err != nil {
 			return nil, err
 		}
 	}
@@ -169,8 +171,9 @@ var (
 	inflaters = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
 )
 
-// packTokens encodes s's tokens part, compressed when that makes it smaller.
-func packTokens(s *Session) ([]byte, uint8, error) {
+// packTokens encodes s's tokens part, compressed if compress is set and that makes
+// it smaller.
+func packTokens(s *Session, compress bool) ([]byte, uint8, error) {
 	var extra []byte
 	if s.Extra != nil {
 		var err error
@@ -183,6 +186,9 @@ func packTokens(s *Session) ([]byte, uint8, error) {
 		raw = appendStr(raw, f)
 	}
 	raw = appendStr(raw, string(extra))
+	if !compress {
+		return raw, 0, nil
+	}
 	var zb bytes.Buffer
 	zw := deflaters.Get().(*flate.Writer)
 	zw.Reset(&zb)

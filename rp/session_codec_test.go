@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -72,53 +73,55 @@ func TestSessionRecordRoundTrip(t *testing.T) {
 		{"incompressible tokens", Session{ID: "id-6", Tokens: Tokens{AccessToken: randomString(3000), RefreshToken: randomString(40)}}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			rec, err := tc.s.MarshalBinary()
-			if err != nil {
-				t.Fatalf("MarshalBinary: %v", err)
-			}
-			var full Session
-			if err := full.UnmarshalBinary(rec); err != nil {
-				t.Fatalf("UnmarshalBinary: %v", err)
-			}
-			if d := sameSession(&full, &tc.s); d != "" {
-				t.Errorf("full decode: %s", d)
-			}
-			if (full.Extra == nil) != (tc.s.Extra == nil) {
-				t.Errorf("Extra nil = %v, want %v", full.Extra == nil, tc.s.Extra == nil)
-			}
-			lazy, err := decodeRecord(rec, true)
-			if err != nil {
-				t.Fatalf("lazy decode: %v", err)
-			}
-			if lazy.Tokens.AccessToken != "" || lazy.Tokens.RefreshToken != "" || lazy.Tokens.IDToken != "" || lazy.CSRF != "" || lazy.Extra != nil {
-				t.Errorf("lazy decode filled the tokens part: %+v", lazy.Tokens)
-			}
-			if !lazy.Tokens.Expiry.Equal(tc.s.Tokens.Expiry) || lazy.hasRefreshToken() != (tc.s.Tokens.RefreshToken != "") {
-				t.Errorf("lazy decode: expiry %v, refresh token %v; want %v, %v", lazy.Tokens.Expiry, lazy.hasRefreshToken(), tc.s.Tokens.Expiry, tc.s.Tokens.RefreshToken != "")
-			}
-			// Saved again while lazy (a touch, say): the tokens part is kept as it was.
-			lazy.LastSeen = now.Add(2 * time.Minute)
-			again, err := lazy.MarshalBinary()
-			if err != nil {
-				t.Fatalf("MarshalBinary of a lazy session: %v", err)
-			}
-			var back Session
-			if err := back.UnmarshalBinary(again); err != nil {
-				t.Fatalf("UnmarshalBinary after a lazy save: %v", err)
-			}
-			want := tc.s
-			want.LastSeen = lazy.LastSeen
-			if d := sameSession(&back, &want); d != "" {
-				t.Errorf("after a lazy save: %s", d)
-			}
-			if err := lazy.unpack(); err != nil {
-				t.Fatalf("unpack: %v", err)
-			}
-			if d := sameSession(lazy, &want); d != "" {
-				t.Errorf("unpacked: %s", d)
-			}
-		})
+		for _, compress := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, compress %v", tc.name, compress), func(t *testing.T) {
+				rec, err := tc.s.appendRecord(nil, compress)
+				if err != nil {
+					t.Fatalf("appendRecord: %v", err)
+				}
+				var full Session
+				if err := full.UnmarshalBinary(rec); err != nil {
+					t.Fatalf("UnmarshalBinary: %v", err)
+				}
+				if d := sameSession(&full, &tc.s); d != "" {
+					t.Errorf("full decode: %s", d)
+				}
+				if (full.Extra == nil) != (tc.s.Extra == nil) {
+					t.Errorf("Extra nil = %v, want %v", full.Extra == nil, tc.s.Extra == nil)
+				}
+				lazy, err := decodeRecord(rec, true)
+				if err != nil {
+					t.Fatalf("lazy decode: %v", err)
+				}
+				if lazy.Tokens.AccessToken != "" || lazy.Tokens.RefreshToken != "" || lazy.Tokens.IDToken != "" || lazy.CSRF != "" || lazy.Extra != nil {
+					t.Errorf("lazy decode filled the tokens part: %+v", lazy.Tokens)
+				}
+				if !lazy.Tokens.Expiry.Equal(tc.s.Tokens.Expiry) || lazy.hasRefreshToken() != (tc.s.Tokens.RefreshToken != "") {
+					t.Errorf("lazy decode: expiry %v, refresh token %v; want %v, %v", lazy.Tokens.Expiry, lazy.hasRefreshToken(), tc.s.Tokens.Expiry, tc.s.Tokens.RefreshToken != "")
+				}
+				// Saved again while lazy (a touch, say): the tokens part is kept as it was.
+				lazy.LastSeen = now.Add(2 * time.Minute)
+				again, err := lazy.MarshalBinary()
+				if err != nil {
+					t.Fatalf("MarshalBinary of a lazy session: %v", err)
+				}
+				var back Session
+				if err := back.UnmarshalBinary(again); err != nil {
+					t.Fatalf("UnmarshalBinary after a lazy save: %v", err)
+				}
+				want := tc.s
+				want.LastSeen = lazy.LastSeen
+				if d := sameSession(&back, &want); d != "" {
+					t.Errorf("after a lazy save: %s", d)
+				}
+				if err := lazy.unpack(); err != nil {
+					t.Fatalf("unpack: %v", err)
+				}
+				if d := sameSession(lazy, &want); d != "" {
+					t.Errorf("unpacked: %s", d)
+				}
+			})
+		}
 	}
 }
 
@@ -251,7 +254,7 @@ func TestSessionRecordMalformed(t *testing.T) {
 func TestSessionRecordDecompressionBomb(t *testing.T) {
 	t.Parallel()
 	s := &Session{ID: "id", Tokens: Tokens{AccessToken: strings.Repeat("a", maxTokensPart)}}
-	rec, err := s.MarshalBinary()
+	rec, err := s.appendRecord(nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +265,7 @@ func TestSessionRecordDecompressionBomb(t *testing.T) {
 		t.Errorf("tokens part inflating to %d bytes: error %v, want errRecord", maxTokensPart+20, err)
 	}
 	s.Tokens.AccessToken = strings.Repeat("a", maxTokensPart-100)
-	rec, _ = s.MarshalBinary()
+	rec, _ = s.appendRecord(nil, true)
 	if _, err := decodeRecord(rec, false); err != nil {
 		t.Errorf("tokens part just under the limit: %v", err)
 	}
@@ -278,8 +281,10 @@ func FuzzSessionRecord(f *testing.F) {
 		{ID: "id", Provider: "p", Subject: "s", CreatedAt: now, ExpiresAt: now, LastSeen: now,
 			Extra: map[string]any{"k": "v"}, Tokens: Tokens{AccessToken: strings.Repeat("at", 40), RefreshToken: "rt", IDToken: idToken(map[string]any{"groups": []any{"g"}})}},
 	} {
-		rec, _ := s.MarshalBinary()
-		f.Add(rec)
+		for _, compress := range []bool{false, true} {
+			rec, _ := s.appendRecord(nil, compress)
+			f.Add(rec)
+		}
 	}
 	f.Add(record(recordFormat, identityPart(0, "id", 2), tokensPart("a", "", "i", "c", "{}")))
 	f.Fuzz(func(t *testing.T, b []byte) {

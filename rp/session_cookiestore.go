@@ -274,7 +274,7 @@ func (c *CookieStore) seenCookieTime(cookies []*http.Cookie, id string) (time.Ti
 // Save encodes s into as many chunks as needed and expires chunks left from a larger
 // earlier session.
 func (c *CookieStore) Save(w http.ResponseWriter, r *http.Request, s *Session) error {
-	plain, err := s.appendRecord(nil)
+	plain, err := s.appendRecord(nil, true)
 	if err != nil {
 		return fmt.Errorf("rp: cookie store: %w", err)
 	}

@@ -166,9 +166,14 @@ func (p *RP) identityOnly() bool {
 func (p *RP) authenticateAs(w http.ResponseWriter, r *http.Request, identityOnly bool) (*Session, error) {
 	var s *Session
 	var err error
-	if cs, ok := p.store.(*CookieStore); ok {
+	checked, revoked := false, false
+	switch cs, ok := p.store.(*CookieStore); {
+	case ok:
 		s = cs.load(r, identityOnly)
-	} else {
+	case p.storeRevocations != nil:
+		s, revoked, err = p.storeRevocations.LoadChecked(r)
+		checked = true
+	default:
 		s, err = p.store.Load(r)
 	}
 	if err != nil {
@@ -178,6 +183,7 @@ func (p *RP) authenticateAs(w http.ResponseWriter, r *http.Request, identityOnly
 	if s == nil {
 		return nil, nil
 	}
+	s.identityOnly = identityOnly
 	now := p.settings.Now()
 	switch {
 	case !now.Before(s.ExpiresAt):
@@ -187,7 +193,7 @@ func (p *RP) authenticateAs(w http.ResponseWriter, r *http.Request, identityOnly
 		p.endSession(w, r, s, "idle timeout")
 		return nil, nil
 	}
-	if ended, err := p.revoked(r.Context(), s); err != nil {
+	if ended, err := p.revoked(r.Context(), s, checked, revoked); err != nil {
 		return nil, newError(http.StatusServiceUnavailable, "session_store_unavailable",
 			"Sessions cannot be checked right now. Please try again in a moment.", fmt.Errorf("revocation list: %w", err))
 	} else if ended {
@@ -226,10 +232,18 @@ func (p *RP) authenticateAs(w http.ResponseWriter, r *http.Request, identityOnly
 }
 
 // revoked reports whether s was ended by a logout without being deleted. An error
-// means the revocation list could not be read: fail closed.
-func (p *RP) revoked(ctx context.Context, s *Session) (bool, error) {
+// means the revocation list could not be read: fail closed. checked says the store
+// looked the revocation list up as it loaded s ([RevocationLoader]), with the
+// answer revokedByStore.
+func (p *RP) revoked(ctx context.Context, s *Session, checked, revokedByStore bool) (bool, error) {
+	if revokedByStore {
+		return true, nil
+	}
 	if ended, err := p.signedOut.SessionEnded(ctx, s.ID); err != nil || ended {
 		return ended, err
+	}
+	if checked {
+		return false, nil
 	}
 	at, ok, err := p.revocations.RevokedAt(ctx, s.Issuer, s.SID, s.Subject)
 	if err != nil {

@@ -77,9 +77,10 @@ func (u *User) SetIdentityHeaders(h http.Header, withToken bool) {
 }
 
 // userFromSession builds the User of a session. Its Claims are a copy of the session's
-// (which the session store may share between requests). A lazy session (see
-// [Session.unpack]) gives a User without Claims nor access token, from the identity
-// its record holds.
+// (which the session store may share between requests). A session loaded for the
+// gateway (identityOnly, see [RP.authenticateGateway]) gives a User without Claims,
+// from the identity its record holds when it has one; a lazy session (see
+// [Session.unpack]) also without access token.
 func userFromSession(s *Session) *User {
 	u := &User{
 		Provider:  s.Provider,
@@ -88,11 +89,15 @@ func userFromSession(s *Session) *User {
 		ExpiresAt: s.ExpiresAt,
 		sessionID: s.ID,
 	}
-	idn := s.idn
 	if !s.lazy {
-		c := s.Claims()
-		u.Claims = maps.Clone(c)
 		u.accessToken = s.Tokens.AccessToken
+	}
+	idn := s.idn
+	if identityOnly := s.identityOnly || s.lazy; !identityOnly || idn == nil {
+		c := s.Claims()
+		if !identityOnly {
+			u.Claims = maps.Clone(c)
+		}
 		idn = identityOf(c)
 	}
 	u.Name, u.PreferredUsername, u.Groups = idn.name, idn.preferredUsername, idn.groups

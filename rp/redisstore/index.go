@@ -133,6 +133,7 @@ func (s *Store) deleteIndexed(ctx context.Context, label, iss, value string) (in
 		rem := make([]any, len(ids))
 		for j, id := range ids {
 			dels = append(dels, pipe.Del(ctx, s.sessionKey(id)))
+			pipe.Del(ctx, s.seenKey(id))
 			rem[j] = id
 		}
 		pipe.SRem(ctx, set, rem...)

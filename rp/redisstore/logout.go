@@ -79,13 +79,7 @@ func (s *Store) Revoke(ctx context.Context, iss string, kind revocation.Kind, va
 
 // RevokedAt implements [revocation.List].
 func (s *Store) RevokedAt(ctx context.Context, iss, sid, sub string) (time.Time, bool, error) {
-	var keys []string
-	if sid != "" {
-		keys = append(keys, s.hashedKeys(kindRevoked, string(revocation.BySID), iss, sid)...)
-	}
-	if sub != "" {
-		keys = append(keys, s.hashedKeys(kindRevoked, string(revocation.BySubject), iss, sub)...)
-	}
+	keys := s.revocationKeys(iss, sid, sub)
 	if len(keys) == 0 {
 		return time.Time{}, false, nil
 	}
@@ -101,12 +95,34 @@ func (s *Store) RevokedAt(ctx context.Context, iss, sid, sub string) (time.Time,
 	if _, err := pipe.Exec(ctx); err != nil && !isNil(err) {
 		return time.Time{}, false, unavailable("revoked", err)
 	}
+	return latestRevocation(gets)
+}
+
+// revocationKeys returns the keys that may hold a revocation of a session of
+// issuer iss with provider session sid and subject sub, under every index secret.
+func (s *Store) revocationKeys(iss, sid, sub string) []string {
+	var keys []string
+	if sid != "" {
+		keys = append(keys, s.hashedKeys(kindRevoked, string(revocation.BySID), iss, sid)...)
+	}
+	if sub != "" {
+		keys = append(keys, s.hashedKeys(kindRevoked, string(revocation.BySubject), iss, sub)...)
+	}
+	return keys
+}
+
+// latestRevocation returns the latest time among the answers to GETs of
+// revocation keys (nil replies: none there).
+func latestRevocation(gets []*redis.StringCmd) (time.Time, bool, error) {
 	var latest int64
 	found := false
 	for _, g := range gets {
 		v, err := g.Result()
 		if isNil(err) {
 			continue
+		}
+		if err != nil {
+			return time.Time{}, false, unavailable("revoked", err)
 		}
 		ms, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {

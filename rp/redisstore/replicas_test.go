@@ -216,6 +216,15 @@ func (h *hookedStore) Load(r *http.Request) (*rp.Session, error) {
 	return s, err
 }
 
+// LoadChecked is what rp calls instead of Load (rp.RevocationLoader).
+func (h *hookedStore) LoadChecked(r *http.Request) (*rp.Session, bool, error) {
+	s, revoked, err := h.SessionStore.LoadChecked(r)
+	if h.afterLoad != nil {
+		h.afterLoad()
+	}
+	return s, revoked, err
+}
+
 func (h *hookedStore) Save(w http.ResponseWriter, r *http.Request, s *rp.Session) error {
 	if h.beforeSave != nil {
 		h.beforeSave()

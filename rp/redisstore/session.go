@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // MaxDataBytes bounds the data of one session.
@@ -130,6 +132,7 @@ func (s *Store) Delete(ctx context.Context, ticket string) error {
 	defer cancel()
 	pipe := s.rdb.Pipeline()
 	pipe.Del(ctx, s.sessionKey(id))
+	pipe.Del(ctx, s.seenKey(id)) // apart: on a Cluster the keys live in different slots
 	for _, k := range s.indexKeys(e.idx, true) {
 		pipe.SRem(ctx, k, id)
 	}
@@ -169,6 +172,70 @@ func (s *Store) load(ctx context.Context, ticket, op string) (envelope, []byte, 
 		return envelope{}, nil, errGone
 	}
 	return e, key, nil
+}
+
+// loadActive reads the session of ticket, its last activity and the keys in extra
+// in one round trip (a pipeline: on a Cluster, one per node, sent together), and
+// opens the session as load does. The GETs of extra are answered in gets; seen is
+// zero when no activity was recorded.
+func (s *Store) loadActive(ctx context.Context, ticket string, extra []string) (e envelope, seen time.Time, gets []*redis.StringCmd, err error) {
+	id, key, ok := parseTicket(ticket)
+	if !ok {
+		return envelope{}, time.Time{}, nil, errMalformed
+	}
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	pipe := s.rdb.Pipeline()
+	get := pipe.Get(ctx, s.sessionKey(id))
+	last := pipe.Get(ctx, s.seenKey(id))
+	gets = make([]*redis.StringCmd, len(extra))
+	for i, k := range extra {
+		gets[i] = pipe.Get(ctx, k)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !isNil(err) {
+		return envelope{}, time.Time{}, nil, unavailable("load", err)
+	}
+	value, err := get.Bytes()
+	if isNil(err) {
+		return envelope{}, time.Time{}, nil, errGone
+	}
+	if err != nil {
+		return envelope{}, time.Time{}, nil, unavailable("load", err)
+	}
+	e, err = open(key, id, value)
+	if err != nil {
+		return envelope{}, time.Time{}, nil, errWrongKey
+	}
+	if !s.now().Before(e.deadline) {
+		return envelope{}, time.Time{}, nil, errGone
+	}
+	if ms, err := last.Int64(); err == nil {
+		seen = time.UnixMilli(ms)
+	}
+	return e, seen, gets, nil
+}
+
+// touch records that session id was used at t, and keeps it for ttl more: its
+// last-activity key and the session's expiry, in one round trip, without reading or
+// rewriting the session (so it never undoes a concurrent refresh). ttl must not go
+// past the session's absolute deadline. A session deleted meanwhile stays deleted.
+func (s *Store) touch(ctx context.Context, id string, t time.Time, ttl time.Duration) error {
+	if ttl < time.Millisecond {
+		return nil
+	}
+	ms := t.UnixMilli()
+	if t.After(time.UnixMilli(ms)) {
+		ms++ // round up, as revocation times: never earlier than the use
+	}
+	ctx, cancel := s.withTimeout(ctx)
+	defer cancel()
+	pipe := s.rdb.Pipeline()
+	pipe.Set(ctx, s.seenKey(id), ms, ttl)
+	pipe.PExpire(ctx, s.sessionKey(id), ttl)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return unavailable("touch", err)
+	}
+	return nil
 }
 
 // checkLifetimes validates the idle and absolute lifetimes of a new session.

@@ -53,12 +53,15 @@ type SessionStore struct {
 	domain string
 	idle   time.Duration
 	now    func() time.Time
+	idents *idents
 }
 
 var (
-	_ rp.SessionStore  = (*SessionStore)(nil)
-	_ rp.LogoutIndex   = (*SessionStore)(nil)
-	_ rp.RefreshLocker = (*SessionStore)(nil)
+	_ rp.SessionStore     = (*SessionStore)(nil)
+	_ rp.LogoutIndex      = (*SessionStore)(nil)
+	_ rp.RefreshLocker    = (*SessionStore)(nil)
+	_ rp.SessionToucher   = (*SessionStore)(nil)
+	_ rp.RevocationLoader = (*SessionStore)(nil)
 
 	_ revocation.List        = (*SessionStore)(nil)
 	_ revocation.ReplayCache = (*SessionStore)(nil)
@@ -67,7 +70,7 @@ var (
 // NewSessionStore returns a session store over st.
 func NewSessionStore(st *Store, cfg SessionStoreConfig) *SessionStore {
 	domain := strings.ToLower(strings.TrimPrefix(cfg.Domain, ".")) // as rp.New reads it
-	ss := &SessionStore{st: st, cookie: "__Host-" + sessionCookie, secure: true, domain: domain, idle: cfg.IdleTimeout, now: cfg.Now}
+	ss := &SessionStore{st: st, cookie: "__Host-" + sessionCookie, secure: true, domain: domain, idle: cfg.IdleTimeout, now: cfg.Now, idents: newIdents()}
 	switch {
 	case cfg.InsecureHTTP:
 		ss.cookie, ss.secure = sessionCookie, false
@@ -106,25 +109,94 @@ func (ss *SessionStore) setCookie(w http.ResponseWriter, ticket string, maxAge t
 
 // Load implements [rp.SessionStore]. No cookie, a malformed or forged ticket, or a
 // session Redis no longer has (ended, expired) is no session: (nil, nil). Redis not
-// answering is an error, so that rp fails closed with 503.
+// answering is an error, so that rp fails closed with 503. The session's LastSeen is
+// the latest of its own and of the activity [SessionStore.Touch] recorded, read in
+// the same round trip.
 func (ss *SessionStore) Load(r *http.Request) (*rp.Session, error) {
+	s, _, err := ss.load(r, false)
+	return s, err
+}
+
+// LoadChecked implements [rp.RevocationLoader]: Load, and whether a revocation in
+// this store ([SessionStore.Revoke]) ended the session, in the same round trip when
+// this process has read or created the session before (else in a second one).
+func (ss *SessionStore) LoadChecked(r *http.Request) (*rp.Session, bool, error) {
+	return ss.load(r, true)
+}
+
+func (ss *SessionStore) load(r *http.Request, checkRevoked bool) (*rp.Session, bool, error) {
 	t := ss.ticket(r)
 	if t == "" {
-		return nil, nil
+		return nil, false, nil
 	}
-	data, err := ss.st.Load(r.Context(), t)
+	id, _ := SessionID(t)
+	var prev known
+	var extra []string
+	if checkRevoked {
+		prev, _ = ss.idents.get(id)
+		extra = prev.keys
+	}
+	e, seen, gets, err := ss.st.loadActive(r.Context(), t, extra)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return nil, nil
+		return nil, false, nil
 	case err != nil:
-		return nil, err
+		return nil, false, err
 	}
-	var s rp.Session
-	if err := json.Unmarshal(data, &s); err != nil || s.ID == "" {
-		return nil, nil
+	s, ok := decodeSession(e.data)
+	if !ok {
+		return nil, false, nil
 	}
 	s.StoreRef = t
-	return &s, nil
+	if seen.After(s.LastSeen) {
+		s.LastSeen = seen
+	}
+	if !checkRevoked {
+		return s, false, nil
+	}
+	var at time.Time
+	var revoked bool
+	if cur := (ident{s.Issuer, s.SID, s.Subject}); len(extra) > 0 && cur == prev.ident {
+		at, revoked, err = latestRevocation(gets)
+	} else {
+		ss.remember(id, cur)
+		at, revoked, err = ss.st.RevokedAt(r.Context(), s.Issuer, s.SID, s.Subject)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return s, revoked && !s.CreatedAt.After(at), nil
+}
+
+// remember notes the ident of session id, with its revocation keys.
+func (ss *SessionStore) remember(id string, v ident) {
+	ss.idents.put(id, v, ss.st.revocationKeys(v.iss, v.sid, v.sub))
+}
+
+// decodeSession decodes a session's data: the binary record of
+// [rp.Session.MarshalBinary], or JSON as written before it.
+func decodeSession(data []byte) (*rp.Session, bool) {
+	var s rp.Session
+	var err error
+	if len(data) > 0 && data[0] == '{' {
+		err = json.Unmarshal(data, &s)
+	} else {
+		err = s.UnmarshalBinary(data)
+	}
+	if err != nil || s.ID == "" {
+		return nil, false
+	}
+	return &s, true
+}
+
+// Touch implements [rp.SessionToucher]: it records s.LastSeen in Redis and restarts
+// the idle timeout, in one round trip, without rewriting the session or its cookie.
+func (ss *SessionStore) Touch(_ http.ResponseWriter, r *http.Request, s *rp.Session) error {
+	id, ok := SessionID(s.StoreRef)
+	if !ok {
+		return nil
+	}
+	return ss.st.touch(r.Context(), id, s.LastSeen, min(ss.idle, s.ExpiresAt.Sub(ss.now())))
 }
 
 // Save implements [rp.SessionStore]. A session loaded from this store (StoreRef set)
@@ -136,7 +208,7 @@ func (ss *SessionStore) Save(w http.ResponseWriter, r *http.Request, s *rp.Sessi
 	if left < time.Second {
 		return ss.Delete(w, r, s)
 	}
-	data, err := json.Marshal(s)
+	data, err := s.MarshalBinary()
 	if err != nil {
 		return fmt.Errorf("redisstore: encode session: %w", err)
 	}
@@ -152,6 +224,9 @@ func (ss *SessionStore) Save(w http.ResponseWriter, r *http.Request, s *rp.Sessi
 	t, err := ss.st.Create(ctx, data, Index{Issuer: s.Issuer, Subject: s.Subject, SID: s.SID}, min(ss.idle, left), left)
 	if err != nil {
 		return err
+	}
+	if id, ok := SessionID(t); ok {
+		ss.remember(id, ident{s.Issuer, s.SID, s.Subject})
 	}
 	s.StoreRef = t
 	ss.setCookie(w, t, left)

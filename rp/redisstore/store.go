@@ -20,6 +20,7 @@ const (
 	kindJTI      = "j:" // + name hash: a logout token id already seen
 	kindRevoked  = "r:" // + name hash: a revocation time (unix ms)
 	kindEnded    = "e:" // + name hash: a signed-out cookie session's expiry (unix ms)
+	kindSeen     = "a:" // + session id: the session's last activity (unix ms)
 	nameHashSize = 18   // bytes of HMAC kept in a key name (24 base64url chars)
 )
 
@@ -137,6 +138,9 @@ func (s *Store) key(kind, name string) string { return s.prefix + kind + name }
 
 // sessionKey returns the Redis key of session id.
 func (s *Store) sessionKey(id string) string { return s.key(kindSession, id) }
+
+// seenKey returns the Redis key of session id's last activity.
+func (s *Store) seenKey(id string) string { return s.key(kindSeen, id) }
 
 // hashedKeys returns the Redis keys of kind for the name (label, iss, value), one
 // per index secret, the writing secret's first. Names are HMACs, so keys reveal
