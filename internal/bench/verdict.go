@@ -62,8 +62,9 @@ func verdicts(f facts) []Verdict {
 
 	g = "2 no cookie writes on the verify path; idle time kept when the proxy drops Set-Cookie"
 	if f.has("idle writes", "idle refused") {
-		m := fmt.Sprintf("%.0f Set-Cookie answers, %.0f refusals of an active user (idle)", f["idle writes"], f["idle refused"])
-		ok := f["idle writes"] == 0 && f["idle refused"] == 0
+		m := fmt.Sprintf("%.0f session Set-Cookie answers, %.0f last-seen ones, %.0f refusals of an active user (idle)", f["idle writes"], f["idle seen writes"], f["idle refused"])
+		// One last-seen cookie is how rp learns that the proxy drops them.
+		ok := f["idle writes"] == 0 && f["idle seen writes"] <= 1 && f["idle refused"] == 0
 		if f.has("verify set-cookies") {
 			m += fmt.Sprintf("; %.0f Set-Cookie answers under load (sessions)", f["verify set-cookies"])
 			ok = ok && f["verify set-cookies"] == 0
