@@ -50,9 +50,15 @@ func newError(status int, code, message string, err error) *Error {
 }
 
 // wantsJSON reports whether the client asked for a JSON answer rather than a page:
-// an Accept header naming application/json, or a non-navigation fetch.
+// an Accept header naming application/json, X-Requested-With: XMLHttpRequest, or a
+// non-navigation fetch.
 func wantsJSON(r *http.Request) bool {
 	if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		return true
+	}
+	// Set by jQuery and many script libraries: a script cannot follow a redirect to
+	// the provider's login page.
+	if strings.EqualFold(r.Header.Get("X-Requested-With"), "XMLHttpRequest") {
 		return true
 	}
 	mode := r.Header.Get("Sec-Fetch-Mode")

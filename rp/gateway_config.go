@@ -44,8 +44,9 @@ type GatewayConfig struct {
 	ForwardAuthRedirect bool
 	// APIPathPrefixes are path prefixes (each beginning with "/") whose signed-out
 	// requests always get 401 with a JSON error, never a redirect to sign in.
-	// Empty: 401 only for requests that ask for JSON (Accept: application/json), are
-	// not navigations (a Sec-Fetch-Mode other than navigate) or are not GET or HEAD.
+	// Empty: 401 only for requests that ask for JSON (Accept: application/json, or
+	// X-Requested-With: XMLHttpRequest), are not navigations (a Sec-Fetch-Mode other
+	// than navigate) or are not GET or HEAD.
 	APIPathPrefixes []string
 	// PassAccessToken sends the user's access token upstream as
 	// "Authorization: Bearer", replacing the client's Authorization header.

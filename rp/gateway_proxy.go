@@ -43,10 +43,11 @@ type ProxyOptions struct {
 // Set-Cookie headers from the upstream for rp's cookie names are dropped.
 //
 // Signed-out navigations are redirected to sign in; API requests (Accept:
-// application/json, a Sec-Fetch-Mode other than navigate, a method other than GET or
-// HEAD, or a path under Config.Gateway.APIPathPrefixes) get 401 JSON. Users an access
-// rule denies get 403. When the upstream cannot be reached the client gets a 502 page (or
-// JSON) in plain words, and the log one line with the reason.
+// application/json, X-Requested-With: XMLHttpRequest, a Sec-Fetch-Mode other than
+// navigate, a method other than GET or HEAD, or a path under
+// Config.Gateway.APIPathPrefixes) get 401 JSON. Users an access rule denies get 403.
+// When the upstream cannot be reached the client gets a 502 page (or JSON) in plain
+// words, and the log one line with the reason.
 func (p *RP) Proxy(upstream *url.URL, opts ProxyOptions) http.Handler {
 	tr := opts.Transport
 	if tr == nil {

@@ -11,8 +11,8 @@ import (
 
 // RequireLogin lets signed-in requests through to next with the [User] on their context.
 // Signed-out navigations are redirected to sign in and come back to the same path;
-// API and XHR requests (Accept: application/json, a Sec-Fetch-Mode other than
-// navigate, or a path under Config.Gateway.APIPathPrefixes) get 401 with a JSON
+// API and XHR requests (Accept: application/json, X-Requested-With: XMLHttpRequest,
+// a Sec-Fetch-Mode other than navigate, or a path under Config.Gateway.APIPathPrefixes) get 401 with a JSON
 // error instead. Signed-in users whom an access rule (Config.Gateway.Rules) denies get
 // 403 naming the rule. A path that servers read differently (dot-segments, ";", "\",
 // encoded slashes; see gateway_path.go) gets 400 before anything else, also where no
