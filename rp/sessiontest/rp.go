@@ -101,6 +101,10 @@ func runRP(t *testing.T, tg Target) {
 		}
 		step(idleTimeout-time.Second, true, "idle one second less than the idle timeout")
 		step(idleTimeout-time.Second, true, "idle again one second less (use extends it)")
+		// A restarted process (or another replica) knows the last use from the store
+		// alone, not from memory.
+		s.restart()
+		step(idleTimeout-time.Second, true, "after a restart, idle one second less")
 		step(idleTimeout+time.Second, false, "idle one second more than the idle timeout")
 	})
 

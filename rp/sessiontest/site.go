@@ -256,6 +256,11 @@ func (b *browser) who(route string) string {
 		return strings.TrimPrefix(body, "hello ")
 	case resp.StatusCode == http.StatusOK && route == "/proxied/":
 		return strings.TrimPrefix(body, "upstream ")
+	case resp.StatusCode == http.StatusOK && route == "/auth/verify":
+		if u := resp.Header.Get("X-Forwarded-User"); u != "" {
+			return u
+		}
+		b.s.t.Fatalf("/auth/verify: 200 without X-Forwarded-User")
 	case resp.StatusCode == http.StatusOK && route == "/auth/userinfo":
 		if m := subField.FindStringSubmatch(body); m != nil {
 			return m[1]
@@ -272,8 +277,9 @@ func (b *browser) who(route string) string {
 var subField = regexp.MustCompile(`"sub":\s*"([^"]*)"`)
 
 // routes are the ways a request meets the session: the RP's own endpoint, an app
-// behind RequireLogin, and an upstream behind the proxy.
-var routes = []string{"/auth/userinfo", "/app/", "/proxied/"}
+// behind RequireLogin, an upstream behind the proxy, and forward auth (as a reverse
+// proxy in front would ask it, from loopback).
+var routes = []string{"/auth/userinfo", "/app/", "/proxied/", "/auth/verify"}
 
 // loaded returns the session b's cookies carry, loaded by the site's current store.
 func (b *browser) loaded() *rp.Session {

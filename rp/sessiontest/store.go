@@ -136,6 +136,8 @@ func runStore(t *testing.T, tg Target) {
 		}
 	})
 
+	t.Run("Touch", func(t *testing.T) { t.Parallel(); checkTouch(t, tg) })
+
 	t.Run("Tampering", func(t *testing.T) { t.Parallel(); checkTampering(t, tg) })
 
 	t.Run("ConcurrentSave", func(t *testing.T) { t.Parallel(); checkConcurrentSave(t, tg) })
@@ -392,4 +394,71 @@ func checkKeyRotation(t *testing.T, tg Target) {
 	if got := load(t, tg.newStore(t, c, []byte("sessiontest: an unrelated deployment's secret")), stale); got != nil {
 		t.Errorf("another deployment's store loads this one's session %s", got.ID)
 	}
+}
+
+// checkTouch checks a store that records use apart from the session
+// ([rp.SessionToucher], the cookie store's last-seen cookie): what Touch records is
+// what another store (a replica, a restart) loads, bound to its own session — another
+// session's record, or a tampered one, never moves a session's LastSeen.
+func checkTouch(t *testing.T, tg Target) {
+	c := newClock()
+	st := tg.newStore(t, c)
+	if _, ok := st.(rp.SessionToucher); !ok {
+		t.Skip("sessiontest: the store does not implement rp.SessionToucher")
+	}
+	t0 := c.Now()
+	touch := func(j jar, id string) jar {
+		t.Helper()
+		s := load(t, st, j)
+		if s == nil || s.ID != id {
+			t.Fatalf("Touch: session %s gone", id)
+		}
+		s.LastSeen = c.Now()
+		rec := httptest.NewRecorder()
+		if err := st.(rp.SessionToucher).Touch(rec, j.request(), s); err != nil {
+			t.Fatalf("Touch: %v", err)
+		}
+		return j.apply(rec)
+	}
+	a := newSession(t0, "alice")
+	ja, _ := save(t, st, jar{}, a)
+	b := newSession(t0, "bob")
+	jb, _ := save(t, st, jar{}, b)
+	c.Advance(10 * time.Minute)
+	ja = touch(ja, a.ID)
+	c.Advance(10 * time.Minute)
+	jb = touch(jb, b.ID)
+	fresh := func() rp.SessionStore { return tg.newStore(t, c) } // no memory of the touches
+	if got := load(t, fresh(), ja); got == nil || !got.LastSeen.Equal(t0.Add(10*time.Minute)) {
+		t.Errorf("after Touch, another store: LastSeen %v, want %v", lastSeen(got), t0.Add(10*time.Minute))
+	}
+	// b's more recent record beside a's session, in place of a's own.
+	mixed := ja.clone()
+	for n, v := range jb {
+		if _, isA := ja[n]; isA && ja[n] != v && !strings.HasPrefix(strings.TrimPrefix(n, "__Host-"), "foyer_session") {
+			mixed[n] = v
+		}
+	}
+	if got := load(t, fresh(), mixed); got == nil || got.ID != a.ID || got.LastSeen.After(t0.Add(10*time.Minute)) {
+		t.Errorf("a's session with b's last-seen record: LastSeen %v, want at most a's own %v", lastSeen(got), t0.Add(10*time.Minute))
+	}
+	// A tampered record is ignored.
+	for n, v := range ja {
+		if strings.HasPrefix(strings.TrimPrefix(n, "__Host-"), "foyer_session") {
+			continue
+		}
+		bad := ja.clone()
+		bad[n] = v[:len(v)/2] + substitute(v[len(v)/2]) + v[len(v)/2+1:]
+		got, err := fresh().Load(bad.request())
+		if err != nil || got == nil || got.ID != a.ID || !got.LastSeen.Equal(t0) {
+			t.Errorf("a tampered %s: %v, LastSeen %v; want a's session as saved (LastSeen %v)", n, err, lastSeen(got), t0)
+		}
+	}
+}
+
+func lastSeen(s *rp.Session) any {
+	if s == nil {
+		return "no session"
+	}
+	return s.LastSeen
 }
