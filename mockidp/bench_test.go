@@ -138,3 +138,18 @@ func BenchmarkSign(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTLSSetup is what --tls adds to a start: a new ECDSA CA and the
+// server certificate it issues.
+func BenchmarkTLSSetup(b *testing.B) {
+	hosts := TLSHosts(Config{Issuer: "https://127.0.0.1:9443"})
+	for b.Loop() {
+		ca, err := NewCA(hosts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := ca.Issue(hosts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
