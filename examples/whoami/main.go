@@ -18,6 +18,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -96,7 +97,14 @@ func handler() http.Handler {
 			Cookies:           []string{},
 		}
 		if g := r.Header.Get("X-Forwarded-Groups"); g != "" {
-			id.Groups = strings.Split(g, ",")
+			// One group per element; rp percent-encodes ',', '%' and the like inside
+			// a group (docs/gateway.md, "Identity header values").
+			for _, e := range strings.Split(g, ",") {
+				if d, err := url.PathUnescape(e); err == nil {
+					e = d
+				}
+				id.Groups = append(id.Groups, e)
+			}
 		}
 		for _, c := range r.Cookies() {
 			id.Cookies = append(id.Cookies, c.Name)

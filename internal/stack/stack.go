@@ -83,7 +83,8 @@ func StartStack(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			return nil, err
 		}
 		st.WhoamiURL = "http://" + addr
-		if st.Whoami, err = start("whoami", []string{"--addr", addr}, nil, st.WhoamiURL+"/healthz"); err != nil {
+		// whoami takes its address from WHOAMI_ADDR only (it has no flags).
+		if st.Whoami, err = start("whoami", nil, []string{"WHOAMI_ADDR=" + addr}, st.WhoamiURL+"/healthz"); err != nil {
 			return nil, err
 		}
 		rpArgs = append(rpArgs, "--upstream", st.WhoamiURL)
