@@ -145,6 +145,8 @@ func TestVerifyPathRulesTrustOnlyProxies(t *testing.T) {
 		{"trusted, fragment: refused", trustedPeer, "/public#/../admin", 400},
 		{"untrusted, claims public", untrustedPeer, "/public/page", 403},
 		{"trusted, client's X-Original-URI passed on beside the proxy's", trustedPeer, "/admin/users|/public/page", 403},
+		// The attacker's order: the forged public path in the header rp would read first.
+		{"trusted, client's X-Forwarded-Uri passed on beside the proxy's X-Original-URI", trustedPeer, "/public/page|/admin/users", 403},
 		{"trusted, both agree", trustedPeer, "/public/page|/public/page", 200},
 		{"trusted, no uri", trustedPeer, "", 403},
 	}
