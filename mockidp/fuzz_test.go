@@ -63,6 +63,16 @@ func FuzzControl(f *testing.F) {
 		{"GET", "/_mock/requests?limit=99999999999999999999", ``},
 		{"DELETE", "/_mock/faults", ``},
 		{"POST", "/_mock/reset", `{}`},
+		{"POST", "/_mock/reset", `{"tag":"t"}`},
+		{"POST", "/_mock/clients", `{"id":"c","jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"","y":""}]},"tag":"t"}`},
+		{"POST", "/_mock/clients", `{"id":"d","auth_method":"private_key_jwt","jwks_uri":"http://127.0.0.1:1/j","claims":{"a":1}}`},
+		{"DELETE", "/_mock/clients/demo", ``},
+		{"POST", "/_mock/users", `{"sub":"u","claims":{"groups":["x"]},"tag":"t"}`},
+		{"DELETE", "/_mock/users/alice", ``},
+		{"POST", "/_mock/client_claims", `{"client_id":"demo","claims":{"sub":"s","iss":null}}`},
+		{"POST", "/_mock/logout", `{"sub":"alice"}`},
+		{"POST", "/_mock/device", `{"user_code":"BCDF-GHJK","action":"approve","sub":"a"}`},
+		{"POST", "/_mock/faults", `{"logout_token_times":{"iat":"-1h"},"end_session_redirect":"http://x/"}`},
 	} {
 		f.Add(s.method, s.path, s.body)
 	}

@@ -32,6 +32,10 @@ func FuzzToken(f *testing.F) {
 		{"", ""},
 		{"grant_type=authorization_code&code=$code", "Bearer x"},
 		{"%zz=1&grant_type=authorization_code", "Basic " + strings.Repeat("A", 500)},
+		{"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token=a.b.c&subject_token_type=urn%3Aietf%3Aparams%3Aoauth%3Atoken-type%3Ajwt&audience=x&audience=y", basic},
+		{"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=eyJhbGciOiJFUzI1NiJ9.e30.x", ""},
+		{"grant_type=client_credentials&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer&client_assertion=eyJhbGciOiJub25lIn0.eyJzdWIiOiJkZW1vIn0.", ""},
+		{"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=x&client_id=demo-public", ""},
 	} {
 		f.Add(s.body, s.auth)
 	}
