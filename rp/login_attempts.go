@@ -39,6 +39,7 @@ func newLoginStore(secrets [][]byte, secure bool, domain string, ttl time.Durati
 		}
 		sc := securecookie.New(hashKey, blockKey)
 		sc.MaxAge(0) // rp checks loginState.Created with its injected clock
+		sc.SetSerializer(loginSerializer{})
 		cs = append(cs, sc)
 	}
 	return &sessions.CookieStore{
@@ -72,6 +73,34 @@ func (p *RP) saveLogin(w http.ResponseWriter, r *http.Request, name string, ls *
 	if err := p.logins.Save(r, w, sess); err != nil {
 		return fmt.Errorf("save login state: %w", err)
 	}
+	return nil
+}
+
+// loginSerializer turns a sign-in attempt's session values, which hold one value
+// (loginValue: the login state's JSON), into those bytes and back. gorilla's default,
+// encoding/gob, cost more than the rest of the cookie's handling put together.
+type loginSerializer struct{}
+
+// Serialize implements securecookie.Serializer.
+func (loginSerializer) Serialize(src any) ([]byte, error) {
+	vals, ok := src.(map[any]any)
+	if !ok || len(vals) != 1 {
+		return nil, fmt.Errorf("rp: login cookie: want one value, got %T", src)
+	}
+	js, ok := vals[loginValue].([]byte)
+	if !ok {
+		return nil, errors.New("rp: login cookie: no login state")
+	}
+	return js, nil
+}
+
+// Deserialize implements securecookie.Serializer.
+func (loginSerializer) Deserialize(src []byte, dst any) error {
+	vals, ok := dst.(*map[any]any)
+	if !ok || *vals == nil {
+		return fmt.Errorf("rp: login cookie: cannot decode into %T", dst)
+	}
+	(*vals)[loginValue] = src
 	return nil
 }
 

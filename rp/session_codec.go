@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 )
@@ -28,9 +29,12 @@ import (
 // userFromSession reads, taken from [Session.Claims] when the record is written.
 // tokens is what only a refresh, a sign-out or a page showing the claims needs:
 //
-//	str AccessToken, RefreshToken, IDToken, CSRF, Extra (JSON, "" when nil)
+//	tok AccessToken, RefreshToken, IDToken | str CSRF, Extra (JSON, "" when nil)
 //
-// DEFLATE-compressed when flagCompressed is set. rp reads the tokens part only when
+// (tok: a kind byte, then the token as a str, or a JWT as its three base64url
+// segments decoded, each a str: a quarter smaller, at no cost worth counting;
+// records without flagTokenKinds have each token as a plain str), DEFLATE-compressed
+// when flagCompressed is set. rp reads the tokens part only when
 // a request needs it ([Session.unpack]); a session decoded without it is "lazy".
 const (
 	recordFormat = 1
@@ -38,7 +42,13 @@ const (
 	flagEmailVerified = 1 << iota
 	flagRefreshToken  // Tokens.RefreshToken is set
 	flagCompressed    // the tokens part is DEFLATE-compressed
-	flagsKnown        = flagEmailVerified | flagRefreshToken | flagCompressed
+	flagTokenKinds    // each token is a kind byte and its encoding (see appendToken)
+	flagsKnown        = flagEmailVerified | flagRefreshToken | flagCompressed | flagTokenKinds
+
+	// compressAbove is the size of a tokens part from which the cookie store
+	// compresses it: smaller ones fit one cookie as they are, and compressing costs
+	// tens of µs at every sign-in and refresh, inflating again at every full load.
+	compressAbove = 2048
 
 	// maxTokensPart bounds the inflated tokens part, against decompression bombs.
 	maxTokensPart = 256 << 10
@@ -95,8 +105,7 @@ func (s *Session) UnmarshalBinary(b []byte) error {
 func (s *Session) appendRecord(b []byte, compress bool) ([]byte, error) {
 	idn, packed, flags := s.idn, s.packed, s.packedFlags
 	if !s.lazy || idn == nil {
-		claims := s.freshClaims()
-		idn = identityOf(claims)
+		idn = identityOf(s.Claims())
 		var err error
 		if packed, flags, err = packTokens(s, compress); err != nil {
 			return nil, err
@@ -135,16 +144,6 @@ func (s *Session) appendRecord(b []byte, compress bool) ([]byte, error) {
 	return append(b, packed...), nil
 }
 
-// freshClaims decodes s's claims without the cache of [Session.Claims], which a caller
-// may have filled before changing the session.
-func (s *Session) freshClaims() map[string]any {
-	c := s.claims
-	s.claims = nil
-	fresh := s.Claims()
-	s.claims = c
-	return fresh
-}
-
 func appendStr(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
 	return append(b, s...)
@@ -171,8 +170,8 @@ var (
 	inflaters = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
 )
 
-// packTokens encodes s's tokens part, compressed if compress is set and that makes
-// it smaller.
+// packTokens encodes s's tokens part, compressed if compress is set, the part is
+// larger than compressAbove and that makes it smaller.
 func packTokens(s *Session, compress bool) ([]byte, uint8, error) {
 	var extra []byte
 	if s.Extra != nil {
@@ -182,12 +181,13 @@ func packTokens(s *Session, compress bool) ([]byte, uint8, error) {
 		}
 	}
 	var raw []byte
-	for _, f := range [...]string{s.Tokens.AccessToken, s.Tokens.RefreshToken, s.Tokens.IDToken, s.CSRF} {
-		raw = appendStr(raw, f)
+	for _, t := range [...]string{s.Tokens.AccessToken, s.Tokens.RefreshToken, s.Tokens.IDToken} {
+		raw = appendToken(raw, t)
 	}
+	raw = appendStr(raw, s.CSRF)
 	raw = appendStr(raw, string(extra))
-	if !compress {
-		return raw, 0, nil
+	if !compress || len(raw) <= compressAbove {
+		return raw, flagTokenKinds, nil
 	}
 	var zb bytes.Buffer
 	zw := deflaters.Get().(*flate.Writer)
@@ -199,9 +199,52 @@ func packTokens(s *Session, compress bool) ([]byte, uint8, error) {
 		return nil, 0, fmt.Errorf("rp: session: %w", err)
 	}
 	if zb.Len() < len(raw) {
-		return zb.Bytes(), flagCompressed, nil
+		return zb.Bytes(), flagTokenKinds | flagCompressed, nil
 	}
-	return raw, 0, nil
+	return raw, flagTokenKinds, nil
+}
+
+// Token kinds in a tokens part.
+const (
+	tokenText = 0 // the token as it is
+	tokenJWT  = 1 // a compact JWT (JWS): its three base64url segments, decoded
+)
+
+// appendToken appends a token: a JWT as its decoded segments when they encode back
+// to exactly the same text, any other token as it is.
+func appendToken(b []byte, tok string) []byte {
+	if h, p, sig, ok := jwtSegments(tok); ok {
+		b = append(b, tokenJWT)
+		for _, seg := range [...][]byte{h, p, sig} {
+			b = binary.AppendUvarint(b, uint64(len(seg)))
+			b = append(b, seg...)
+		}
+		return b
+	}
+	b = append(b, tokenText)
+	return appendStr(b, tok)
+}
+
+// jwtSegments decodes the three segments of a compact JWT. Canonical unpadded
+// base64url without line breaks only, so that encoding the segments again gives
+// back tok exactly.
+func jwtSegments(tok string) (h, p, sig []byte, ok bool) {
+	a, rest, ok1 := strings.Cut(tok, ".")
+	b, c, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || strings.Contains(c, ".") || strings.ContainsAny(tok, "\r\n") {
+		return nil, nil, nil, false
+	}
+	var err error
+	if h, err = sealB64.DecodeString(a); err != nil {
+		return nil, nil, nil, false
+	}
+	if p, err = sealB64.DecodeString(b); err != nil {
+		return nil, nil, nil, false
+	}
+	if sig, err = sealB64.DecodeString(c); err != nil {
+		return nil, nil, nil, false
+	}
+	return h, p, sig, true
 }
 
 // recordReader reads the fields of a record. Strings are substrings of str, the
@@ -234,6 +277,50 @@ func (r *recordReader) str() string {
 	s := r.text[r.off : r.off+int(n)]
 	r.off += int(n)
 	return s
+}
+
+// bytes reads a length-prefixed field as bytes of r.b.
+func (r *recordReader) bytes() []byte {
+	n := r.uvarint()
+	if r.bad || n > uint64(len(r.b)-r.off) {
+		r.bad = true
+		r.off = len(r.b)
+		return nil
+	}
+	b := r.b[r.off : r.off+int(n)]
+	r.off += int(n)
+	return b
+}
+
+// token reads a token written by appendToken.
+func (r *recordReader) token() string {
+	if r.bad || r.off >= len(r.b) {
+		r.bad = true
+		return ""
+	}
+	kind := r.b[r.off]
+	r.off++
+	switch kind {
+	case tokenText:
+		return string(r.bytes())
+	case tokenJWT:
+		h, p, sig := r.bytes(), r.bytes(), r.bytes()
+		if r.bad {
+			return ""
+		}
+		var sb strings.Builder
+		sb.Grow(sealB64.EncodedLen(len(h)) + sealB64.EncodedLen(len(p)) + sealB64.EncodedLen(len(sig)) + 2)
+		for i, seg := range [...][]byte{h, p, sig} {
+			if i > 0 {
+				sb.WriteByte('.')
+			}
+			enc := sealB64.AppendEncode(nil, seg)
+			sb.Write(enc)
+		}
+		return sb.String()
+	}
+	r.bad = true
+	return ""
 }
 
 func (r *recordReader) time() time.Time {
@@ -305,8 +392,18 @@ func (s *Session) unpack() error {
 			return errRecord
 		}
 	}
-	r := recordReader{b: raw, text: string(raw)}
-	at, rt, idt, csrf, extra := r.str(), r.str(), r.str(), r.str(), r.str()
+	var at, rt, idt string
+	var r recordReader
+	if s.packedFlags&flagTokenKinds != 0 {
+		r = recordReader{b: raw}
+		at, rt, idt = r.token(), r.token(), r.token()
+		r.text = string(raw[min(r.off, len(raw)):]) // CSRF and Extra
+		r.b, r.off = raw[min(r.off, len(raw)):], 0
+	} else {
+		r = recordReader{b: raw, text: string(raw)}
+		at, rt, idt = r.str(), r.str(), r.str()
+	}
+	csrf, extra := r.str(), r.str()
 	if r.bad || r.off != len(r.b) || (rt != "") != (s.packedFlags&flagRefreshToken != 0) {
 		return errRecord
 	}

@@ -71,6 +71,13 @@ func TestSessionRecordRoundTrip(t *testing.T) {
 		{"empty Extra is kept apart from none", Session{ID: "id-4", Extra: map[string]any{}}},
 		{"non-ASCII and NUL bytes", Session{ID: "id\x005", Subject: "사용자", SID: "\xff\xfe", CSRF: strings.Repeat("é", 300)}},
 		{"incompressible tokens", Session{ID: "id-6", Tokens: Tokens{AccessToken: randomString(3000), RefreshToken: randomString(40)}}},
+		{"JWTs and look-alikes", Session{ID: "id-7", Tokens: Tokens{
+			AccessToken:  idToken(map[string]any{"scope": "openid"}),
+			IDToken:      "eyJhbGciOiJub25lIn0.eyJhIjoxfQ.", // empty signature
+			RefreshToken: "YQ.YR.YQ",                         // "YR": bits past the byte are not zero
+		}}},
+		{"dots but no JWT", Session{ID: "id-8", Tokens: Tokens{AccessToken: "a.b.c.d", RefreshToken: "..", IDToken: "YQ.Y\nQ.YQ"}}},
+		{"standard base64 in a segment", Session{ID: "id-9", Tokens: Tokens{AccessToken: "YQ.a+b/.YQ", IDToken: "YQ==.YQ.YQ"}}},
 	}
 	for _, tc := range tests {
 		for _, compress := range []bool{false, true} {
@@ -233,6 +240,9 @@ func TestSessionRecordMalformed(t *testing.T) {
 		{"extra null", record(recordFormat, good, tokensPart("at", "", "idt", "csrf", "null"))},
 		{"extra a list", record(recordFormat, good, tokensPart("at", "", "idt", "csrf", "[1]"))},
 		{"compressed flag on raw bytes", record(recordFormat, identityPart(flagCompressed, "id", 1), goodTokens)},
+		{"unknown token kind", record(recordFormat, identityPart(flagTokenKinds, "id", 1), append([]byte{7}, tokensPart("at", "", "idt", "csrf", "")...))},
+		{"JWT kind cut short", record(recordFormat, identityPart(flagTokenKinds, "id", 1), []byte{tokenJWT, 2, 'a'})},
+		{"no token at all", record(recordFormat, identityPart(flagTokenKinds, "id", 1), nil)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -308,4 +318,18 @@ func FuzzSessionRecord(f *testing.F) {
 			t.Fatalf("re-encoded record differs: %s", d)
 		}
 	})
+}
+
+// JWTs are kept as their decoded segments: a quarter smaller than their text.
+func TestSessionRecordKeepsJWTsDecoded(t *testing.T) {
+	t.Parallel()
+	claims := map[string]any{"sub": "alice", "scope": "openid profile email", "jti": randomString(16)}
+	jwt := idToken(claims)[:len(idToken(claims))-4] + randomString(256) // a 256-byte signature
+	plain := &Session{ID: "id", Tokens: Tokens{AccessToken: strings.Repeat("x", len(jwt))}}
+	withJWT := &Session{ID: "id", Tokens: Tokens{AccessToken: jwt}}
+	a, _ := plain.MarshalBinary()
+	b, _ := withJWT.MarshalBinary()
+	if saved := len(a) - len(b); saved < len(jwt)/5 {
+		t.Errorf("a %d-character JWT takes %d bytes less than as much text, want at least %d", len(jwt), saved, len(jwt)/5)
+	}
 }
