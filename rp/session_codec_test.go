@@ -74,7 +74,7 @@ func TestSessionRecordRoundTrip(t *testing.T) {
 		{"JWTs and look-alikes", Session{ID: "id-7", Tokens: Tokens{
 			AccessToken:  idToken(map[string]any{"scope": "openid"}),
 			IDToken:      "eyJhbGciOiJub25lIn0.eyJhIjoxfQ.", // empty signature
-			RefreshToken: "YQ.YR.YQ",                         // "YR": bits past the byte are not zero
+			RefreshToken: "YQ.YR.YQ",                        // "YR": bits past the byte are not zero
 		}}},
 		{"dots but no JWT", Session{ID: "id-8", Tokens: Tokens{AccessToken: "a.b.c.d", RefreshToken: "..", IDToken: "YQ.Y\nQ.YQ"}}},
 		{"standard base64 in a segment", Session{ID: "id-9", Tokens: Tokens{AccessToken: "YQ.a+b/.YQ", IDToken: "YQ==.YQ.YQ"}}},
