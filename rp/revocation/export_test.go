@@ -16,3 +16,14 @@ func (fl *File) SetBeforeAppend(f func()) {
 	defer fl.mu.Unlock()
 	fl.beforeAppend = f
 }
+
+// DisableCounter makes f stat the journal on every read, as where files cannot be
+// mapped (not Unix).
+func (fl *File) DisableCounter() {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	if fl.unmap != nil {
+		_ = fl.unmap()
+	}
+	fl.gen, fl.unmap = nil, nil
+}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -24,13 +25,14 @@ const compactAfter = 4096
 // restart — and is shared by every process that opens the same file: replicas on
 // one host, or containers sharing a volume.
 //
-// Every write takes an exclusive lock on path+".lock" (flock; on systems without it,
-// only one process may use the file), reads what other processes appended, appends
-// one line and syncs the file to disk before it returns, so a sign-out that
-// returned is remembered even if the machine crashes. Every read first checks,
-// with one stat of the file, whether another process appended or compacted it, and
-// reads what is new. When the journal holds many expired records it is rewritten
-// (a new file renamed over it).
+// Every write takes an exclusive lock on path+".lock" (flock), reads what other
+// processes appended, appends one line and syncs the file to disk before it returns,
+// so a sign-out that returned is remembered even if the machine crashes; then it
+// bumps a write counter kept in the lock file and mapped into every process's memory.
+// A read looks at that counter (no system call) and reads the journal only when it
+// moved. When the journal holds many expired records it is rewritten (a new file
+// renamed over it). Where flock and mmap are missing (not Unix), only one process
+// may use the file, and every read stats it.
 //
 // The journal holds no identifier in clear: each record is the SHA-256 of its kind,
 // issuer and value (session id, sid, sub or jti), the revocation time and the
@@ -39,8 +41,14 @@ type File struct {
 	path string
 	now  func() time.Time
 
-	mu      sync.Mutex
-	lock    *os.File    // path+".lock", flocked around writes
+	mu   sync.Mutex
+	lock *os.File // path+".lock", flocked around writes
+	// gen, mapped from the lock file, counts the writes of every process: a read
+	// catches up only when it moved. Nil where files cannot be mapped: a read then
+	// stats the journal.
+	gen     *uint64
+	unmap   func() error
+	seenGen uint64
 	f       *os.File    // the journal, for reading and appending
 	fi      os.FileInfo // f's identity, to notice a replaced journal
 	off     int64       // bytes of f read and applied
@@ -74,7 +82,16 @@ func OpenFile(path string, now func() time.Time) (*File, error) {
 		return nil, fmt.Errorf("revocation: %w", err)
 	}
 	fl := &File{path: path, now: now, lock: lock, entries: map[[32]byte]entry{}, minRecs: compactAfter}
-	if err := fl.withLock(func() error { return fl.catchUp(true) }); err != nil {
+	err = fl.withLock(func() error {
+		if fl.gen, fl.unmap, err = mapCounter(lock); err != nil {
+			return fmt.Errorf("revocation: map %s: %w", lock.Name(), err)
+		}
+		if fl.gen != nil {
+			fl.seenGen = atomic.LoadUint64(fl.gen)
+		}
+		return fl.catchUp(true)
+	})
+	if err != nil {
 		fl.Close()
 		return nil, err
 	}
@@ -89,6 +106,10 @@ func (fl *File) Close() error {
 	var errs []error
 	if fl.f != nil {
 		errs = append(errs, fl.f.Close())
+	}
+	if fl.unmap != nil {
+		errs = append(errs, fl.unmap())
+		fl.gen, fl.unmap = nil, nil
 	}
 	errs = append(errs, fl.lock.Close())
 	return errors.Join(errs...)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -52,7 +53,12 @@ func (fl *File) append(k [32]byte, at, expires time.Time, write func(entry, bool
 		fl.off += int64(len(line))
 		fl.recs++
 		fl.apply(k, entry{at: at, expires: expires})
-		return fl.maybeCompact()
+		err := fl.maybeCompact()
+		if fl.gen != nil {
+			// Under the lock, every earlier write has been read: this one is ours.
+			fl.seenGen = atomic.AddUint64(fl.gen, 1)
+		}
+		return err
 	})
 }
 
@@ -73,6 +79,18 @@ func (fl *File) apply(k [32]byte, r entry) {
 func (fl *File) refresh() error {
 	if fl.closed {
 		return errors.New("revocation: file closed")
+	}
+	if fl.gen != nil {
+		// Read the counter first: a write after it moves it again.
+		g := atomic.LoadUint64(fl.gen)
+		if g == fl.seenGen {
+			return nil
+		}
+		if err := fl.catchUp(false); err != nil {
+			return err
+		}
+		fl.seenGen = g
+		return nil
 	}
 	fi, err := os.Stat(fl.path)
 	if err != nil {

@@ -220,6 +220,39 @@ func TestFileLocksAcrossProcesses(t *testing.T) {
 	}
 }
 
+// TestFileWithoutCounter: where the write counter cannot be mapped (not Unix),
+// reads stat the journal and still see other processes' writes and compactions.
+func TestFileWithoutCounter(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	path := filepath.Join(t.TempDir(), "revocations")
+	a, b := openFile(t, path, c.now), openFile(t, path, c.now)
+	a.DisableCounter()
+	b.DisableCounter()
+	a.SetCompactAfter(16)
+	if err := a.EndSession(ctx, "s1", c.now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if ended, err := b.SessionEnded(ctx, "s1"); err != nil || !ended {
+		t.Errorf("b.SessionEnded(s1) = %v, %v; want true", ended, err)
+	}
+	if err := b.Revoke(ctx, "iss", revocation.BySubject, "bob", c.now(), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := a.RevokedAt(ctx, "iss", "", "bob"); err != nil || !ok {
+		t.Errorf("a.RevokedAt(bob) ok = %v, %v; want true", ok, err)
+	}
+	for i := range 20 { // a compacts; b reads the new journal
+		if err := a.EndSession(ctx, fmt.Sprintf("short-%d", i), c.now().Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ended, err := b.SessionEnded(ctx, "short-19"); err != nil || !ended {
+		t.Errorf("after a's compaction, b.SessionEnded(short-19) = %v, %v; want true", ended, err)
+	}
+}
+
 func TestFileCompacts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -301,19 +334,36 @@ func TestFileRefusesOtherFiles(t *testing.T) {
 	}
 }
 
+// TestFileFailsClosedWhenGone: with the journal deleted (or its disk gone), a new
+// sign-out fails (rp answers 503 and keeps the cookie, so the user retries) rather
+// than being forgotten; what was read before still counts; and a process that must
+// read what another one wrote cannot, and says so (rp answers 503).
 func TestFileFailsClosedWhenGone(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "revocations")
-	f := openFile(t, path, nil)
+	a, b := openFile(t, path, nil), openFile(t, path, nil)
+	if err := a.EndSession(ctx, "known", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if ended, err := b.SessionEnded(ctx, "known"); err != nil || !ended {
+		t.Fatalf("SessionEnded = %v, %v", ended, err)
+	}
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.SessionEnded(ctx, "s"); err == nil {
-		t.Error("SessionEnded with the journal deleted: no error, want one (fail closed)")
+	if err := a.EndSession(ctx, "new", time.Now().Add(time.Hour)); err == nil {
+		t.Error("EndSession with the journal deleted: no error, want one (the sign-out would be forgotten)")
 	}
-	if _, _, err := f.RevokedAt(ctx, "iss", "sid", "sub"); err == nil {
-		t.Error("RevokedAt with the journal deleted: no error, want one (fail closed)")
+	if ended, err := a.SessionEnded(ctx, "known"); err != nil || !ended {
+		t.Errorf("with the journal deleted, a sign-out read before: SessionEnded = %v, %v; want true", ended, err)
+	}
+	// b learns from the shared counter that something changed, and cannot read it.
+	if _, err := os.Stat(path); err == nil {
+		t.Fatal("the journal came back")
+	}
+	if err := b.Revoke(ctx, "iss", revocation.BySID, "s", time.Now(), time.Hour); err == nil {
+		t.Error("Revoke with the journal deleted: no error, want one")
 	}
 }
 
@@ -347,5 +397,54 @@ func TestFileHoldsNoIdentifiers(t *testing.T) {
 	}
 	if lines := strings.Count(string(b), "\n"); lines != 5 {
 		t.Errorf("journal has %d lines, want a header and 4 records", lines)
+	}
+}
+
+// BenchmarkSessionEnded is the check every signed-in request makes, with 10,000
+// sign-outs on record: File (one stat of the journal, then a map lookup) against
+// Memory.
+func BenchmarkSessionEnded(b *testing.B) {
+	ctx := context.Background()
+	exp := time.Now().Add(time.Hour)
+	f, err := revocation.OpenFile(filepath.Join(b.TempDir(), "revocations"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	f.SetCompactAfter(1 << 20)
+	m := revocation.NewMemory(nil)
+	for i := range 10_000 {
+		id := fmt.Sprintf("session-%d", i)
+		if err := f.EndSession(ctx, id, exp); err != nil {
+			b.Fatal(err)
+		}
+		_ = m.EndSession(ctx, id, exp)
+	}
+	for name, l := range map[string]revocation.SessionList{"file": f, "memory": m} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if ended, err := l.SessionEnded(ctx, "a-live-session"); err != nil || ended {
+					b.Fatal(ended, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkFileEndSession is one sign-out written to the journal and synced to disk.
+func BenchmarkFileEndSession(b *testing.B) {
+	ctx := context.Background()
+	f, err := revocation.OpenFile(filepath.Join(b.TempDir(), "revocations"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	exp := time.Now().Add(time.Hour)
+	i := 0
+	for b.Loop() {
+		i++
+		if err := f.EndSession(ctx, fmt.Sprintf("session-%d", i), exp); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
