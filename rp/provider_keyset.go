@@ -48,8 +48,11 @@ func newKeySet(url string, client *http.Client, now func() time.Time, cooldown t
 var errNoKey = errors.New("no provider key verifies the token signature")
 
 // VerifySignature verifies jwt against the provider's keys and returns its payload.
+// A JWT is a compact JWS (RFC 7519 §7.2): ParseSignedCompact, not ParseSigned, which
+// also takes the JSON serialization and first copies the token rune by rune to drop
+// whitespace — a fifth of an EdDSA sign-in's verification.
 func (k *keySet) VerifySignature(ctx context.Context, jwt string) ([]byte, error) {
-	jws, err := jose.ParseSigned(jwt, k.algs)
+	jws, err := jose.ParseSignedCompact(jwt, k.algs)
 	if err != nil {
 		return nil, fmt.Errorf("malformed or disallowed JWS: %w", err)
 	}

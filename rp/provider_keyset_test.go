@@ -125,3 +125,28 @@ func TestKeySetRejectsDisallowedAlgorithms(t *testing.T) {
 		t.Errorf("allowedAlgs = %q, want [RS256 ES256]", got)
 	}
 }
+
+// A JWT is a compact JWS: the JSON serialization of the very same signature, and the
+// compact form with spaces or tabs in it, are refused.
+func TestKeySetTakesCompactJWSOnly(t *testing.T) {
+	t.Parallel()
+	s, pub := newSigner(t, "k1")
+	srv := httptest.NewServer(&jwksServer{keys: []jose.JSONWebKey{pub}})
+	t.Cleanup(srv.Close)
+	ks := newKeySet(srv.URL, srv.Client(), time.Now, time.Minute, []string{"ES256"})
+	compact := sign(t, s)
+	parts := strings.Split(compact, ".")
+	flattened := `{"protected":"` + parts[0] + `","payload":"` + parts[1] + `","signature":"` + parts[2] + `"}`
+	if _, err := ks.VerifySignature(t.Context(), compact); err != nil {
+		t.Fatalf("the compact token: %v", err)
+	}
+	for name, tok := range map[string]string{
+		"JSON serialization":     flattened,
+		"a space before":         " " + compact,
+		"a tab in the signature": parts[0] + "." + parts[1] + "." + parts[2][:10] + "\t" + parts[2][10:],
+	} {
+		if _, err := ks.VerifySignature(t.Context(), tok); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -45,7 +46,12 @@ func newInProcess(tb testing.TB, alg string) *inProcess {
 	if err != nil {
 		tb.Fatalf("rp.New: %v", err)
 	}
-	mux.Handle("/auth/", p.Handler())
+	h := p.Handler()
+	mux.Handle("/auth/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Labelled, so that a profile can tell rp's work (and the calls it makes)
+		// from the mock's and the load's: go tool pprof -tagfocus who=rp.
+		pprof.Do(r.Context(), pprof.Labels("who", "rp"), func(ctx context.Context) { h.ServeHTTP(w, r.WithContext(ctx)) })
+	}))
 	srv.Start()
 	tb.Cleanup(srv.Close)
 	wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
