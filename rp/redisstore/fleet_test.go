@@ -54,6 +54,13 @@ func (c *fakeClock) Advance(d time.Duration) {
 // accessTokenTTL is the mock's access token lifetime in these tests.
 const accessTokenTTL = 5 * time.Minute
 
+// storeTimeout is each replica's redisstore.Options.Timeout unless a test sets one:
+// longer than any Redis round trip takes on a loaded test machine, so that a request
+// gets 503 only when Redis is really down. Past the timeout rp answers 503 (failing
+// closed, as it must): with 1 s, a burst of 50 concurrent requests under -race on a
+// busy 2-core machine once saw a session load time out.
+const storeTimeout = 10 * time.Second
+
 // cookieSecret is every replica's cookie secret.
 var cookieSecret = []byte("0123456789abcdef0123456789abcdef-fleet")
 
@@ -113,6 +120,8 @@ type replicaOpt struct {
 	now func() time.Time
 	// wrap, if set, wraps the Redis session store (to observe or delay it).
 	wrap func(*redisstore.SessionStore) rp.SessionStore
+	// timeout, if set, is the store's Options.Timeout instead of storeTimeout.
+	timeout time.Duration
 }
 
 // replica starts an rp replica and waits until it has discovered the provider.
@@ -131,6 +140,9 @@ func (f *fleet) replica(o replicaOpt) *replica {
 	if o.now == nil {
 		o.now = f.clock.Now
 	}
+	if o.timeout == 0 {
+		o.timeout = storeTimeout
+	}
 	_, port, _ := net.SplitHostPort(o.ln.Addr().String())
 	r := &replica{url: "http://" + net.JoinHostPort(o.host, port)}
 	cfg := rp.Config{
@@ -144,7 +156,7 @@ func (f *fleet) replica(o replicaOpt) *replica {
 		Logger:        slog.New(slog.DiscardHandler),
 	}
 	if !o.cookieSessions || o.sharedRevocations {
-		st, err := redisstore.New(t.Context(), redisstore.Options{URL: f.redis.URL, IndexSecrets: [][]byte{cookieSecret}, Timeout: time.Second, Now: o.now})
+		st, err := redisstore.New(t.Context(), redisstore.Options{URL: f.redis.URL, IndexSecrets: [][]byte{cookieSecret}, Timeout: o.timeout, Now: o.now})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -43,7 +43,10 @@ func (l *outageLoad) fail(format string, args ...any) {
 func TestReplicasRedisKilledUnderLoad(t *testing.T) {
 	t.Parallel()
 	f := newFleet(t)
-	replicas := []*replica{f.replica(replicaOpt{}), f.replica(replicaOpt{})}
+	// A short store timeout, as in production (the default is 2 s): while Redis is
+	// down, requests get their 503 quickly.
+	down := replicaOpt{timeout: time.Second}
+	replicas := []*replica{f.replica(down), f.replica(down)}
 	alice := browser()
 	f.signIn(alice, replicas[0])
 	forged := browser()
