@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -268,9 +269,22 @@ func TestConformanceIntrospectionFaults(t *testing.T) {
 			if tc.status == http.StatusUnauthorized && !strings.Contains(r.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
 				t.Errorf("WWW-Authenticate: %q, want error=\"invalid_token\"", r.Header.Get("WWW-Authenticate"))
 			}
+			// The mock records a request once it has answered it; the slow one is
+			// answered when rp gives up on it, which may be after rp's 503 got here.
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second) // a hang guard
+			defer cancel()
+			_ = stack.Poll(ctx, 5*time.Millisecond, func() error {
+				if len(st.idp.Requests("introspect")) == 0 {
+					return errNotYet
+				}
+				return nil
+			})
 			if n := len(st.idp.Requests("introspect")); n != 1 {
 				t.Errorf("introspection requests: %d, want 1", n)
 			}
 		})
 	}
 }
+
+// errNotYet is what a polled condition returns until it holds.
+var errNotYet = errors.New("not yet")
