@@ -14,11 +14,12 @@ func TestProcessTerminate(t *testing.T) {
 	tests := []struct {
 		name, script string
 		wantErr      string // "" for a clean exit
+		exitsFirst   bool   // Terminate is called only once the process has exited by itself
 	}{
-		{"exits 0 on SIGTERM", `trap 'exit 0' TERM; echo up; while :; do sleep 0.01; done`, ""},
-		{"killed by SIGTERM", `echo up; exec sleep 30`, "want status 0"},
-		{"exited early with 3", `echo up; exit 3`, "exit status 3"},
-		{"ignores SIGTERM", `trap '' TERM; echo up; while :; do sleep 0.01; done`, "still running"},
+		{"exits 0 on SIGTERM", `trap 'exit 0' TERM; echo up; while :; do sleep 0.01; done`, "", false},
+		{"killed by SIGTERM", `echo up; exec sleep 30`, "want status 0", false},
+		{"exited early with 3", `echo up; exit 3`, "exit status 3", true},
+		{"ignores SIGTERM", `trap '' TERM; echo up; while :; do sleep 0.01; done`, "still running", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -30,7 +31,7 @@ func TestProcessTerminate(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			if err := Poll(ctx, 5*time.Millisecond, func() error { // the trap is set once "up" is written
-				if !strings.Contains(p.Output(), "up") {
+				if !strings.Contains(p.Output(), "up") || (tt.exitsFirst && !p.Exited()) {
 					return context.DeadlineExceeded
 				}
 				return nil
