@@ -48,8 +48,14 @@ build: ## Build static binaries into bin/ (CGO_ENABLED=0, -trimpath, version sta
 		CGO_ENABLED=0 $(GO) build $(BUILDFLAGS) -o $(BIN)/$$name $$pkg || exit 1; \
 	done
 
+# One directory at a time: templ records each file's path relative to -path in
+# the generated code, and internal/ui's TestGeneratedCodeUpToDate expects the
+# bare file name (a plain `templ generate` at the root writes rp/pages.templ).
 generate: ## Regenerate the pages' Go code (*_templ.go) from their .templ files; templ is pinned in go.mod.
-	$(GO) tool templ generate
+	@for d in $(sort $(dir $(shell git ls-files '*.templ'))); do \
+		echo "go tool templ generate -path $$d"; \
+		$(GO) tool templ generate -path $$d || exit 1; \
+	done
 
 run: build ## Build and start rp on http://127.0.0.1:8080 in dev mode (mock IdP embedded).
 	./$(BIN)/rp --addr 127.0.0.1:8080
