@@ -117,7 +117,8 @@ func (s *Session) appendRecord(b []byte, compress bool) ([]byte, error) {
 	if s.Tokens.RefreshToken != "" || (s.lazy && s.packedFlags&flagRefreshToken != 0) {
 		flags |= flagRefreshToken
 	}
-	var ib []byte
+	ib := make([]byte, 0, 128+len(s.ID)+len(s.Provider)+len(s.Issuer)+len(s.Subject)+len(s.SID)+
+		len(idn.email)+len(idn.name)+len(idn.preferredUsername)+16*len(idn.groups))
 	ib = binary.AppendUvarint(ib, uint64(flags))
 	for _, f := range [...]string{s.ID, s.Provider, s.Issuer, s.Subject, s.SID} {
 		ib = appendStr(ib, f)
@@ -137,6 +138,9 @@ func (s *Session) appendRecord(b []byte, compress bool) ([]byte, error) {
 	ib = binary.AppendUvarint(ib, uint64(len(idn.groups)))
 	for _, g := range idn.groups {
 		ib = appendStr(ib, g)
+	}
+	if b == nil {
+		b = make([]byte, 0, 1+binary.MaxVarintLen64+len(ib)+len(packed))
 	}
 	b = append(b, recordFormat)
 	b = binary.AppendUvarint(b, uint64(len(ib)))
@@ -180,7 +184,7 @@ func packTokens(s *Session, compress bool) ([]byte, uint8, error) {
 			return nil, 0, fmt.Errorf("rp: session: extra claims: %w", err)
 		}
 	}
-	var raw []byte
+	raw := make([]byte, 0, len(s.Tokens.AccessToken)+len(s.Tokens.RefreshToken)+len(s.Tokens.IDToken)+len(s.CSRF)+len(extra)+32)
 	for _, t := range [...]string{s.Tokens.AccessToken, s.Tokens.RefreshToken, s.Tokens.IDToken} {
 		raw = appendToken(raw, t)
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sealed values (the session cookie, the last-seen cookie) are
@@ -99,7 +100,12 @@ func (sl *sealer) seal(purpose string, plain []byte) string {
 	var adBuf [32]byte
 	ad := additionalData(adBuf[:], purpose, raw[:sealHeader])
 	raw = k.aead.Seal(raw, raw[sealHeader:sealHeader+sealNonceLen], plain, ad)
-	return sealB64.EncodeToString(raw)
+	var sb strings.Builder
+	sb.Grow(sealB64.EncodedLen(len(raw)))
+	enc := base64.NewEncoder(sealB64, &sb) // no intermediate copy of the value
+	_, _ = enc.Write(raw)
+	_ = enc.Close()
+	return sb.String()
 }
 
 // open authenticates and decrypts a value sealed for purpose with any configured key.
