@@ -31,6 +31,9 @@ IMAGE_TAG ?= latest
 # name=package of each program; whoami is the example upstream app.
 PROGRAMS  := rp=./cmd/rp mockidp=./cmd/mockidp whoami=./examples/whoami
 IMAGES    := rp mockidp whoami
+# The image's rp is built without the embedded mock provider (cmd/rp/devidp_nodev.go):
+# bin/image/rp. internal/stack.ImageTags holds the same tags for the tests.
+IMAGE_GOTAGS := nodev
 
 # Run apt-get as root, or through sudo otherwise.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -40,13 +43,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 help: ## Show this list of targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-build: ## Build static binaries into bin/ (CGO_ENABLED=0, -trimpath, version stamped).
-	@mkdir -p $(BIN)
+build: ## Build static binaries into bin/ (CGO_ENABLED=0, -trimpath, version stamped), and the image's rp into bin/image/.
+	@mkdir -p $(BIN)/image
 	@for p in $(PROGRAMS); do \
 		name=$${p%%=*}; pkg=$${p#*=}; \
 		echo "go build -o $(BIN)/$$name $$pkg"; \
 		CGO_ENABLED=0 $(GO) build $(BUILDFLAGS) -o $(BIN)/$$name $$pkg || exit 1; \
 	done
+	@echo "go build -tags $(IMAGE_GOTAGS) -o $(BIN)/image/rp ./cmd/rp"
+	@CGO_ENABLED=0 $(GO) build -tags $(IMAGE_GOTAGS) $(BUILDFLAGS) -o $(BIN)/image/rp ./cmd/rp
 
 # One directory at a time: templ records each file's path relative to -path in
 # the generated code, and internal/ui's TestGeneratedCodeUpToDate expects the
@@ -98,10 +103,11 @@ fuzz: ## Run every Fuzz target for FUZZTIME (default 60s) each.
 soak: build ## Soak rp+mockidp binaries for SOAKTIME (default 10m): fails on a 5xx, a wrong user, anyone let in, memory growth or a goroutine leak.
 	$(GO) run ./cmd/foyer-soak -rp $(BIN)/rp -mockidp $(BIN)/mockidp -duration $(SOAKTIME) $(SOAK_ARGS)
 
-images: build ## Build the FROM-scratch images of rp, mockidp and whoami; print their sizes.
+images: build ## Build the FROM-scratch images of rp (without the mock provider), mockidp and whoami; print their sizes.
 	@for c in $(IMAGES); do \
-		echo "docker build $(IMAGE_PREFIX)/$$c:$(IMAGE_TAG)"; \
-		docker build -q -f build/$$c/Dockerfile -t $(IMAGE_PREFIX)/$$c:$(IMAGE_TAG) $(BIN) || exit 1; \
+		ctx=$(BIN); [ $$c = rp ] && ctx=$(BIN)/image; \
+		echo "docker build $(IMAGE_PREFIX)/$$c:$(IMAGE_TAG) $$ctx"; \
+		docker build -q -f build/$$c/Dockerfile -t $(IMAGE_PREFIX)/$$c:$(IMAGE_TAG) $$ctx || exit 1; \
 	done
 	@docker image ls --format '{{.Repository}}:{{.Tag}}\t{{.Size}}' | grep '^$(IMAGE_PREFIX)/'
 

@@ -91,7 +91,7 @@ func runContainers(t *testing.T, hostsEntry bool) {
 	d := container.New(t)
 	bins := programs.Binaries(t)
 	idpImage := d.Image("mockidp", bins.Path("mockidp"), "../build/mockidp/Dockerfile")
-	rpImage := d.Image("rp", bins.Path("rp"), "../build/rp/Dockerfile")
+	rpImage := d.Image("rp", images.Binaries(t).Path("rp"), "../build/rp/Dockerfile")
 	appImage := d.Image("whoami", bins.Path("whoami"), "../build/whoami/Dockerfile")
 
 	env := composeEnv(t)

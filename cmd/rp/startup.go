@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -14,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/foyer-oidc/foyer/internal/settings"
-	"github.com/foyer-oidc/foyer/mockidp"
 	"github.com/foyer-oidc/foyer/rp"
 	"github.com/foyer-oidc/foyer/rp/redisstore"
 	"github.com/foyer-oidc/foyer/rp/revocation"
@@ -24,7 +24,7 @@ import (
 type app struct {
 	cfg      rp.Config
 	devMode  bool
-	devIdP   *mockidp.Provider // dev mode: the embedded provider
+	devIdP   http.Handler      // dev mode: the embedded provider
 	upstream *url.URL          // --upstream; nil: rp's own pages
 	redisURL string            // --session-store redis://...; empty: cookies
 	redis    *redisstore.Store // nil: cookie sessions
@@ -46,7 +46,7 @@ type app struct {
 // The startup decision's errors, one line each.
 const (
 	errNoProvider = "no sign-in provider configured: set --issuer and --client-id (RP_ISSUER, RP_CLIENT_ID), " +
-		"or list providers in a YAML file given with --config; --dev runs the built-in mock provider instead"
+		"or list providers in a YAML file given with --config" + devHint
 	makeSecret = `"rp secret" prints a new one`
 )
 
@@ -61,6 +61,9 @@ func configure(c *config, res *settings.Result, public string, log *slog.Logger)
 	if !a.decideMode(c, res) {
 		return a // the one line that says what to do, without the rest
 	}
+	if a.devMode && !a.startDev(res) {
+		return a // nothing to sign in with: the one line that says why
+	}
 	secrets, given := cookieSecrets(c, res)
 	switch {
 	case given:
@@ -71,9 +74,7 @@ func configure(c *config, res *settings.Result, public string, log *slog.Logger)
 		res.Errorf("", "no cookie secret: put one in a file and set --cookie-secret-file (RP_COOKIE_SECRET_FILE, or cookie_secret_file in the YAML file); %s", makeSecret)
 	}
 	a.cfg.CookieSecrets = secrets
-	if a.devMode {
-		a.startDev(res)
-	} else {
+	if !a.devMode {
 		for _, p := range append(c.Providers, &c.Flagged) {
 			if p == &c.Flagged && !flaggedConfigured(c) {
 				continue
@@ -165,17 +166,18 @@ func loopbackHTTP(raw string) bool {
 }
 
 // startDev sets up the embedded mock provider under /mockidp, reached in
-// process.
-func (a *app) startDev(res *settings.Result) {
+// process. It reports false, with the error in res, when there is none.
+func (a *app) startDev(res *settings.Result) bool {
 	issuer := strings.TrimSuffix(a.cfg.PublicURL, "/") + "/mockidp"
-	idp, err := mockidp.New(mockidp.Config{Issuer: issuer, Login: mockidp.LoginForm, Logger: a.log.With("component", "mockidp")})
+	idp, err := newDevIdP(issuer, a.log.With("component", "mockidp"))
 	if err != nil {
 		res.Errorf("", "dev mode: %v", strings.TrimPrefix(err.Error(), "mockidp: "))
-		return
+		return false
 	}
 	a.devMode, a.devIdP = true, idp
 	a.cfg.Providers = []rp.ProviderConfig{{ID: "mock", Name: "Mock IdP", Issuer: issuer, ClientID: "demo", ClientSecret: "demo-secret"}}
 	a.cfg.HTTPClient = inProcessClient(issuer, idp)
+	return true
 }
 
 // providerConfig checks p's client secret and returns what rp gets. flagged

@@ -26,6 +26,11 @@ var Programs = map[string]string{
 	"whoami":  "examples/whoami",
 }
 
+// ImageTags are the build tags of the binaries in foyer's container images,
+// as the Makefile's IMAGE_GOTAGS: rp without the embedded mock provider.
+// `make build` leaves those binaries in bin/image/.
+var ImageTags = []string{"nodev"}
+
 // BinDirEnv names a variable that points a Builder at binaries built already
 // (`make test` sets it to bin/ right after `make build`); when it is set,
 // every program must be there and nothing is compiled.
@@ -51,6 +56,10 @@ type Builder struct {
 	Prebuilt string
 	// Names are the programs wanted, from [Programs]; empty means all.
 	Names []string
+	// Image asks for the programs as the container images hold them: built
+	// with [ImageTags], and taken from the "image" subdirectory of the
+	// BinDirEnv or Prebuilt directory.
+	Image bool
 
 	once sync.Once
 	bins Binaries
@@ -99,7 +108,12 @@ func (b *Builder) locate(ctx context.Context) (Binaries, error) {
 	}
 	slices.Sort(names)
 	bins := Binaries{Paths: map[string]string{}}
+	sub, tags := "", []string(nil)
+	if b.Image {
+		sub, tags = "image", ImageTags
+	}
 	if dir := os.Getenv(BinDirEnv); dir != "" {
+		dir = filepath.Join(dir, sub)
 		for _, n := range names {
 			p := filepath.Join(dir, n)
 			if _, err := os.Stat(p); err != nil {
@@ -119,7 +133,7 @@ func (b *Builder) locate(ctx context.Context) (Binaries, error) {
 			return bins, err
 		}
 		for _, n := range names {
-			if p := filepath.Join(root, b.Prebuilt, n); isNewer(p, newest) {
+			if p := filepath.Join(root, b.Prebuilt, sub, n); isNewer(p, newest) {
 				bins.Paths[n] = p
 			}
 		}
@@ -130,7 +144,7 @@ func (b *Builder) locate(ctx context.Context) (Binaries, error) {
 			bins.Paths[n] = filepath.Join(b.Dir, n)
 		}
 	}
-	return bins, Build(ctx, b.Dir, bins.Built...)
+	return bins, BuildTags(ctx, b.Dir, tags, bins.Built...)
 }
 
 // Build compiles the named programs (keys of [Programs]) into dir as static
@@ -138,12 +152,20 @@ func (b *Builder) locate(ctx context.Context) (Binaries, error) {
 // that the same files can be run as processes, measured and copied into
 // FROM-scratch images.
 func Build(ctx context.Context, dir string, names ...string) error {
+	return BuildTags(ctx, dir, nil, names...)
+}
+
+// BuildTags is [Build] with build tags, such as [ImageTags].
+func BuildTags(ctx context.Context, dir string, tags []string, names ...string) error {
 	if len(names) == 0 {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
 	defer cancel()
 	args := []string{"build", "-trimpath", "-ldflags", "-s -w -X main.version=stack-build", "-o", dir + string(filepath.Separator)}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
 	for _, n := range names {
 		pkg, ok := Programs[n]
 		if !ok {

@@ -124,3 +124,46 @@ func TestBuilderBinDir(t *testing.T) {
 		t.Errorf("with whoami missing from %s: got %v, want an error naming both", BinDirEnv, err)
 	}
 }
+
+// TestBuilderImage: an Image builder takes the image's binaries from the
+// "image" subdirectory (where `make build` puts bin/image/rp), never the
+// dev build beside it.
+func TestBuilderImage(t *testing.T) {
+	// Not parallel: it sets FOYER_BIN_DIR.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "rp"), nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(BinDirEnv, dir)
+	_, err := (&Builder{Dir: t.TempDir(), Names: []string{"rp"}, Image: true}).Build(context.Background())
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "image", "rp")) {
+		t.Errorf("with only the dev build in %s: got %v, want an error naming %s", dir, err, filepath.Join(dir, "image", "rp"))
+	}
+	os.Mkdir(filepath.Join(dir, "image"), 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "image", "rp"), nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bins, err := (&Builder{Dir: t.TempDir(), Names: []string{"rp"}, Image: true}).Build(context.Background())
+	if err != nil || bins.Path("rp") != filepath.Join(dir, "image", "rp") {
+		t.Errorf("got %v, %+v; want %s", err, bins, filepath.Join(dir, "image", "rp"))
+	}
+}
+
+// TestImageTagsMatchMakefile: the tests build the image's binaries with the
+// tags `make build` and `make images` use.
+func TestImageTagsMatchMakefile(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "IMAGE_GOTAGS := "); ok {
+			got = strings.TrimSpace(v)
+		}
+	}
+	if want := strings.Join(ImageTags, ","); got != want || want != "nodev" {
+		t.Errorf("Makefile IMAGE_GOTAGS = %q, ImageTags = %q; want both \"nodev\"", got, want)
+	}
+}
