@@ -55,7 +55,9 @@ type buildError struct {
 	out []byte
 }
 
-func (e *buildError) Error() string { return "go build -tags nodev: " + e.err.Error() + "\n" + string(e.out) }
+func (e *buildError) Error() string {
+	return "go build -tags nodev: " + e.err.Error() + "\n" + string(e.out)
+}
 
 // TestBinarySize builds rp as `make build` and `make images` do; it fails
 // when text/template execution is linked, when the image's rp passes the
