@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,19 +46,10 @@ var imageRP = sync.OnceValues(func() (string, error) {
 	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-trimpath", "-tags", "nodev", "-ldflags", "-s -w", "-o", path, ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", &buildError{err: err, out: b}
+		return "", fmt.Errorf("go build -tags nodev: %w\n%s", err, b)
 	}
 	return path, nil
 })
-
-type buildError struct {
-	err error
-	out []byte
-}
-
-func (e *buildError) Error() string {
-	return "go build -tags nodev: " + e.err.Error() + "\n" + string(e.out)
-}
 
 // TestBinarySize builds rp as `make build` and `make images` do; it fails
 // when text/template execution is linked, when the image's rp passes the
