@@ -209,6 +209,44 @@ func (f *Fault) replacesToken() bool {
 	return f != nil && (f.TokenStatus != 0 || f.TokenError != "" || f.TokenBody != "")
 }
 
+// takeFault takes the first queued fault of kind that matches s and waits
+// its Delay. When the fault replaces the endpoint's answer (its status,
+// error and body fields, see [Fault.answer]), takeFault writes that answer
+// and returns errAnswered.
+func (p *Provider) takeFault(w http.ResponseWriter, r *http.Request, kind faultKind, s faultScope) (*Fault, error) {
+	f := p.faults.take(kind, s)
+	f.sleep(r.Context())
+	if a := f.answer(kind); a != nil {
+		writeFaultyToken(w, a)
+		return nil, errAnswered
+	}
+	return f, nil
+}
+
+// answer is the token-style answer (see writeFaultyToken) that f's status,
+// error and body fields for the endpoint of kind ask for, or nil. A body
+// alone is sent with that endpoint's success status.
+func (f *Fault) answer(kind faultKind) *Fault {
+	if f == nil {
+		return nil
+	}
+	var a Fault
+	ok := http.StatusOK
+	switch kind {
+	case faultRevoke:
+		a = Fault{TokenStatus: f.RevokeStatus, TokenError: f.RevokeError, TokenBody: f.RevokeBody}
+	default:
+		return nil
+	}
+	if !a.replacesToken() {
+		return nil
+	}
+	if a.TokenStatus == 0 && a.TokenBody != "" {
+		a.TokenStatus = ok
+	}
+	return &a
+}
+
 // writeFaultyToken writes the token response a fault asks for.
 func writeFaultyToken(w http.ResponseWriter, f *Fault) {
 	h := w.Header()

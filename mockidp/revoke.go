@@ -25,11 +25,8 @@ func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request, iss strin
 			return err
 		}
 		clientID = c.ID
-		fault := p.faults.take(faultRevoke, faultScope{clientID: c.ID})
-		fault.sleep(r.Context())
-		if fault != nil && (fault.RevokeStatus != 0 || fault.RevokeError != "" || fault.RevokeBody != "") {
-			writeFaultyToken(w, &Fault{TokenStatus: fault.RevokeStatus, TokenError: fault.RevokeError, TokenBody: fault.RevokeBody})
-			return errAnswered
+		if _, err := p.takeFault(w, r, faultRevoke, faultScope{clientID: c.ID}); err != nil {
+			return err
 		}
 		tok := form["token"]
 		if tok == "" {
