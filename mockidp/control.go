@@ -206,7 +206,7 @@ type queuedFault struct {
 
 var faultKindNames = map[faultKind]string{faultAuthorize: "authorize", faultToken: "token", faultUserinfo: "userinfo",
 	faultDiscovery: "discovery", faultJWKS: "jwks", faultEndSession: "end_session", faultRevoke: "revoke",
-	faultIntrospect: "introspect", faultLogoutToken: "logout_token"}
+	faultIntrospect: "introspect", faultLogoutToken: "logout_token", faultPAR: "par", faultDevice: "device_authorization"}
 
 func (p *Provider) ctlListFaults(w http.ResponseWriter, _ *http.Request) error {
 	p.faults.mu.Lock()

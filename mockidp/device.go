@@ -1,6 +1,7 @@
 package mockidp
 
 import (
+	"cmp"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -81,6 +82,14 @@ func (p *Provider) serveDeviceAuthorization(w http.ResponseWriter, r *http.Reque
 			return nil, err
 		}
 		clientID = c.ID
+		fault, err := p.takeFault(w, r, faultDevice, faultScope{clientID: c.ID, loginHint: form["login_hint"]})
+		if err != nil {
+			return nil, err
+		}
+		ttl, interval := p.cfg.DeviceCodeTTL, p.cfg.DeviceInterval
+		if fault != nil {
+			ttl, interval = cmp.Or(fault.DeviceExpiresIn, ttl), cmp.Or(fault.DeviceInterval, interval)
+		}
 		if c.GrantTypes != nil && !slices.Contains(c.GrantTypes, GrantDeviceCode) {
 			return nil, newError(errUnauthorizedClient, "the client may not use the device flow")
 		}
@@ -89,7 +98,7 @@ func (p *Provider) serveDeviceAuthorization(w http.ResponseWriter, r *http.Reque
 			return nil, err
 		}
 		now := p.Now()
-		d := &deviceAuth{clientID: c.ID, scopes: scopes, expires: now.Add(p.cfg.DeviceCodeTTL), interval: p.cfg.DeviceInterval}
+		d := &deviceAuth{clientID: c.ID, scopes: scopes, expires: now.Add(ttl), interval: interval}
 		code := randomToken()
 		p.mu.Lock()
 		for d.userCode == "" || p.userCodes[d.userCode] != "" {
@@ -103,9 +112,12 @@ func (p *Provider) serveDeviceAuthorization(w http.ResponseWriter, r *http.Reque
 		return map[string]any{
 			"device_code": code, "user_code": d.userCode, "verification_uri": page,
 			"verification_uri_complete": page + "?user_code=" + d.userCode,
-			"expires_in":                int64(p.cfg.DeviceCodeTTL / time.Second), "interval": int64(p.cfg.DeviceInterval / time.Second),
+			"expires_in":                int64(ttl / time.Second), "interval": int64(interval / time.Second),
 		}, nil
 	}()
+	if errors.Is(err, errAnswered) {
+		return
+	}
 	if err != nil {
 		p.writeOAuthError(w, r, "device_authorization", clientID, err)
 		return

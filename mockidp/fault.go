@@ -39,16 +39,19 @@ const FaultOmit = "omit"
 // One Fault may touch several endpoints; each endpoint counts its own Times.
 // The token endpoint is touched by the ID token and token fields (or by
 // Delay alone), userinfo by the Userinfo fields, the authorization
-// response by the Auth fields, discovery and /jwks by their fields. Delay
-// applies to every endpoint touched. Discovery and /jwks requests name
+// response by the Auth fields, discovery and /jwks by their fields, every
+// other endpoint by the fields named after it (EndSession, Revoke,
+// Introspect, LogoutToken, PAR, Device). Delay applies to every endpoint
+// touched. Discovery and /jwks requests name
 // neither client nor login_hint, so their faults match only when ClientID
 // and LoginHint are both "" (a scoped fault never touches them); to keep
 // such faults apart, give each test its own provider ([NewTestServer] or
 // [NewMulti]).
 //
 // Faults decode from JSON (the control API's POST /_mock/faults) with the
-// snake_case member names of the field tags and Delay as a Go duration
-// string such as "2s"; unknown members are errors.
+// snake_case member names of the field tags and the durations (Delay,
+// DeviceInterval, DeviceExpiresIn, the offsets of the *Times maps) as Go
+// duration strings such as "2s"; unknown members are errors.
 type Fault struct {
 	// ClientID limits the fault to one client; "" matches any client.
 	ClientID string `json:"client_id,omitempty"`
@@ -153,6 +156,35 @@ type Fault struct {
 	IntrospectStatus int    `json:"introspect_status,omitempty"`
 	IntrospectBody   string `json:"introspect_body,omitempty"`
 
+	// PARStatus, PARError and PARBody replace the pushed authorization
+	// request response (RFC 9126 2.2, 2.3) as the Token* fields do for the
+	// token endpoint, except that a body alone is sent with 201, the
+	// endpoint's success status; nothing is pushed. A PAR fault scoped by
+	// LoginHint matches the login_hint among the pushed parameters.
+	PARStatus int    `json:"par_status,omitempty"`
+	PARError  string `json:"par_error,omitempty"`
+	PARBody   string `json:"par_body,omitempty"`
+	// PARUnknownRequestURI answers a valid pushed request as usual (201,
+	// request_uri, expires_in) but forgets it, so that /authorize refuses
+	// the request_uri as unknown, with an error page.
+	PARUnknownRequestURI bool `json:"par_unknown_request_uri,omitempty"`
+
+	// DeviceStatus, DeviceError and DeviceBody replace the device
+	// authorization response (RFC 8628 3.2) as the Token* fields do for the
+	// token endpoint; no device code is issued. Polling errors
+	// (authorization_pending, slow_down, access_denied, expired_token) are
+	// TokenError faults of the token endpoint.
+	DeviceStatus int    `json:"device_status,omitempty"`
+	DeviceError  string `json:"device_error,omitempty"`
+	DeviceBody   string `json:"device_body,omitempty"`
+	// DeviceInterval and DeviceExpiresIn replace the polling interval and
+	// the lifetime of the device code issued (Config.DeviceInterval and
+	// Config.DeviceCodeTTL), both announced and enforced, e.g. a lifetime
+	// of 1s to reach expired_token quickly. In JSON they are duration
+	// strings ("30s"); the control API wants whole seconds.
+	DeviceInterval  time.Duration `json:"-"`
+	DeviceExpiresIn time.Duration `json:"-"`
+
 	// LogoutTokenClaims overrides claims of the back-channel logout tokens
 	// sent to the client (a nil value deletes), e.g. {"events": nil},
 	// {"nonce": "n"}, {"aud": "other"}.
@@ -183,6 +215,8 @@ const (
 	faultRevoke
 	faultIntrospect
 	faultLogoutToken
+	faultPAR
+	faultDevice
 )
 
 type faultEntry struct {
@@ -242,7 +276,9 @@ func (f *Fault) kinds() []faultKind {
 	introspect := f.IntrospectInactive || f.IntrospectClaims != nil || f.IntrospectStatus != 0 || f.IntrospectBody != ""
 	logout := f.LogoutTokenClaims != nil || f.LogoutTokenTimes != nil || f.LogoutTokenSigning != "" || f.LogoutTokenReplayJTI ||
 		f.LogoutTokenOtherSID
-	others := userinfo || discovery || jwks || endSession || revoke || introspect || logout
+	par := f.PARStatus != 0 || f.PARError != "" || f.PARBody != "" || f.PARUnknownRequestURI
+	device := f.DeviceStatus != 0 || f.DeviceError != "" || f.DeviceBody != "" || f.DeviceInterval != 0 || f.DeviceExpiresIn != 0
+	others := userinfo || discovery || jwks || endSession || revoke || introspect || logout || par || device
 	if token || (len(kinds) == 0 && !others && f.Delay > 0) {
 		kinds = append(kinds, faultToken)
 	}
@@ -258,7 +294,8 @@ func (f *Fault) kinds() []faultKind {
 	for _, k := range []struct {
 		on   bool
 		kind faultKind
-	}{{endSession, faultEndSession}, {revoke, faultRevoke}, {introspect, faultIntrospect}, {logout, faultLogoutToken}} {
+	}{{endSession, faultEndSession}, {revoke, faultRevoke}, {introspect, faultIntrospect}, {logout, faultLogoutToken},
+		{par, faultPAR}, {device, faultDevice}} {
 		if k.on {
 			kinds = append(kinds, k.kind)
 		}
@@ -288,6 +325,14 @@ func (f *Fault) check() error {
 	if f.Delay < 0 {
 		errs = append(errs, errors.New("delay must not be negative"))
 	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"device_interval", f.DeviceInterval}, {"device_expires_in", f.DeviceExpiresIn}} {
+		if d.v < 0 || d.v%time.Second != 0 {
+			errs = append(errs, fmt.Errorf("%s %v: want whole seconds, not negative", d.name, d.v))
+		}
+	}
 	if f.JWKSExtraKeys < 0 || f.JWKSExtraKeys > maxDecoyKeys {
 		errs = append(errs, fmt.Errorf("jwks_extra_keys must be 0 to %d", maxDecoyKeys))
 	}
@@ -296,7 +341,7 @@ func (f *Fault) check() error {
 		v    int
 	}{{"token_status", f.TokenStatus}, {"userinfo_status", f.UserinfoStatus}, {"discovery_status", f.DiscoveryStatus},
 		{"jwks_status", f.JWKSStatus}, {"end_session_status", f.EndSessionStatus}, {"revoke_status", f.RevokeStatus},
-		{"introspect_status", f.IntrospectStatus}} {
+		{"introspect_status", f.IntrospectStatus}, {"par_status", f.PARStatus}, {"device_status", f.DeviceStatus}} {
 		if st.v != 0 && (st.v < 200 || st.v > 599) {
 			errs = append(errs, fmt.Errorf("%s %d: want 200 to 599", st.name, st.v))
 		}

@@ -11,28 +11,28 @@ import (
 // reuse the field tags without recursion.
 type faultFields Fault
 
-// faultJSON is the wire form of a Fault: its fields plus Delay as a
-// duration string.
+// faultJSON is the wire form of a Fault: its fields plus its durations as
+// duration strings.
 type faultJSON struct {
 	*faultFields
 	Delay            string            `json:"delay,omitempty"`
+	DeviceInterval   string            `json:"device_interval,omitempty"`
+	DeviceExpiresIn  string            `json:"device_expires_in,omitempty"`
 	IDTokenTimes     map[string]string `json:"id_token_times,omitempty"`
 	LogoutTokenTimes map[string]string `json:"logout_token_times,omitempty"`
 }
 
-// MarshalJSON encodes f with snake_case member names and Delay as a
-// duration string such as "2s".
+// MarshalJSON encodes f with snake_case member names and its durations as
+// duration strings such as "2s".
 func (f Fault) MarshalJSON() ([]byte, error) {
 	w := faultJSON{faultFields: (*faultFields)(&f)}
-	if f.Delay != 0 {
-		w.Delay = f.Delay.String()
-	}
+	w.Delay, w.DeviceInterval, w.DeviceExpiresIn = durationString(f.Delay), durationString(f.DeviceInterval), durationString(f.DeviceExpiresIn)
 	w.IDTokenTimes, w.LogoutTokenTimes = durationStrings(f.IDTokenTimes), durationStrings(f.LogoutTokenTimes)
 	return json.Marshal(w)
 }
 
 // UnmarshalJSON decodes a fault encoded by [Fault.MarshalJSON]. Unknown
-// members and a malformed delay are errors.
+// members and malformed durations are errors.
 func (f *Fault) UnmarshalJSON(b []byte) error {
 	var v Fault
 	w := faultJSON{faultFields: (*faultFields)(&v)}
@@ -41,14 +41,18 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 	if err := dec.Decode(&w); err != nil {
 		return err
 	}
-	if w.Delay != "" {
-		d, err := time.ParseDuration(w.Delay)
-		if err != nil {
-			return fmt.Errorf("delay: %w", err)
-		}
-		v.Delay = d
-	}
 	var err error
+	for _, d := range []struct {
+		name, s string
+		to      *time.Duration
+	}{{"delay", w.Delay, &v.Delay}, {"device_interval", w.DeviceInterval, &v.DeviceInterval}, {"device_expires_in", w.DeviceExpiresIn, &v.DeviceExpiresIn}} {
+		if d.s == "" {
+			continue
+		}
+		if *d.to, err = time.ParseDuration(d.s); err != nil {
+			return fmt.Errorf("%s: %w", d.name, err)
+		}
+	}
 	if v.IDTokenTimes, err = parseDurations("id_token_times", w.IDTokenTimes); err != nil {
 		return err
 	}
@@ -57,6 +61,14 @@ func (f *Fault) UnmarshalJSON(b []byte) error {
 	}
 	*f = v
 	return nil
+}
+
+// durationString is d as a duration string, or "" for 0.
+func durationString(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return d.String()
 }
 
 func durationStrings(m map[string]time.Duration) map[string]string {

@@ -235,6 +235,10 @@ func (f *Fault) answer(kind faultKind) *Fault {
 	switch kind {
 	case faultRevoke:
 		a = Fault{TokenStatus: f.RevokeStatus, TokenError: f.RevokeError, TokenBody: f.RevokeBody}
+	case faultPAR:
+		a, ok = Fault{TokenStatus: f.PARStatus, TokenError: f.PARError, TokenBody: f.PARBody}, http.StatusCreated
+	case faultDevice:
+		a = Fault{TokenStatus: f.DeviceStatus, TokenError: f.DeviceError, TokenBody: f.DeviceBody}
 	default:
 		return nil
 	}

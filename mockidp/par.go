@@ -39,6 +39,10 @@ func (p *Provider) servePAR(w http.ResponseWriter, r *http.Request, iss string) 
 			return nil, err
 		}
 		clientID = c.ID
+		fault, err := p.takeFault(w, r, faultPAR, faultScope{clientID: c.ID, loginHint: form["login_hint"]})
+		if err != nil {
+			return nil, err
+		}
 		if _, ok := form["request_uri"]; ok {
 			return nil, newError(errInvalidRequest, "request_uri is not allowed in a pushed authorization request")
 		}
@@ -60,12 +64,17 @@ func (p *Provider) servePAR(w http.ResponseWriter, r *http.Request, iss string) 
 		}
 		now := p.Now()
 		uri := requestURIPrefix + randomToken()
-		p.mu.Lock()
-		p.pushed[uri] = &pushedAuth{params: params, clientID: c.ID, expires: now.Add(parTTL)}
-		p.noteInsertLocked(now)
-		p.mu.Unlock()
+		if fault == nil || !fault.PARUnknownRequestURI {
+			p.mu.Lock()
+			p.pushed[uri] = &pushedAuth{params: params, clientID: c.ID, expires: now.Add(parTTL)}
+			p.noteInsertLocked(now)
+			p.mu.Unlock()
+		}
 		return map[string]any{"request_uri": uri, "expires_in": int64(parTTL / time.Second)}, nil
 	}()
+	if errors.Is(err, errAnswered) {
+		return
+	}
 	if err != nil {
 		p.writeOAuthError(w, r, "par", clientID, err)
 		return
