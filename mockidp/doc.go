@@ -101,11 +101,14 @@
 // discovery and /jwks (members, status, body, delay, keys without kid,
 // decoy keys), end_session (an error page, a wrong or missing state, a
 // redirect elsewhere), revocation (status, error, body), introspection
-// (inactive, claims, status, garbage body, a delay) and the back-channel
+// (inactive, claims, status, garbage body, a delay), the back-channel
 // logout tokens sent to a client (claims such as a missing events or a
 // nonce, times such as an old iat, a replayed jti, the sid of another
 // session, broken signatures; [Provider.EndSessions] sends them without a
-// browser). Discovery and /jwks faults cannot be scoped: use one
+// browser), pushed authorization requests (status, error, body, a
+// request_uri that /authorize does not know) and device authorization
+// (status, error, body, another interval or lifetime of the device code;
+// polling errors are token endpoint faults). Discovery and /jwks faults cannot be scoped: use one
 // provider per test (or one issuer per test in a [Multi]) to isolate them.
 //
 // # Control API
