@@ -27,7 +27,7 @@ var redactedParams = []string{
 type CapturedRequest struct {
 	// Endpoint is the route without its slash: "authorize", "token",
 	// "userinfo", "jwks", "discovery", "end_session", "revoke",
-	// "introspect" or "login".
+	// "introspect", "login", "par", "device_authorization" or "device".
 	Endpoint string `json:"endpoint"`
 	// Method, Host and Path are those of the request.
 	Method string `json:"method"`
