@@ -35,36 +35,53 @@ func providerClient(c *http.Client, max int64) *http.Client {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	cc.Transport = &limitTransport{base: base, max: max}
+	// Client.Timeout is kept as a deadline on each request's context, set by the
+	// transport: an http.Client with a Timeout over a RoundTripper that is not net/http's
+	// own starts a goroutine and a timer for every request to enforce it. There are no
+	// redirects to follow (below), so one round trip is the whole request, and the
+	// deadline also bounds reading the body, as Client.Timeout does.
+	cc.Transport = &limitTransport{base: base, max: max, timeout: cc.Timeout}
+	cc.Timeout = 0
 	// Never follow redirects to other places on behalf of token or key requests.
 	cc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &cc
 }
 
-// limitTransport caps response bodies.
+// limitTransport caps response bodies and bounds each request, body included, by
+// timeout (0: no bound of its own).
 type limitTransport struct {
-	base http.RoundTripper
-	max  int64
+	base    http.RoundTripper
+	max     int64
+	timeout time.Duration
 }
 
 // RoundTrip performs the request and wraps the body in a size-capped reader.
 func (t *limitTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	cancel := context.CancelFunc(func() {})
+	if t.timeout > 0 {
+		var ctx context.Context
+		ctx, cancel = context.WithTimeout(r.Context(), t.timeout)
+		r = r.WithContext(ctx)
+	}
 	resp, err := t.base.RoundTrip(r)
 	if err != nil {
+		cancel()
 		return nil, err
 	}
 	if resp.ContentLength > t.max {
 		resp.Body.Close()
+		cancel()
 		return nil, fmt.Errorf("%w: %d bytes from %s", errResponseTooLarge, resp.ContentLength, r.URL.Redacted())
 	}
-	resp.Body = &limitedBody{rc: resp.Body, left: t.max}
+	resp.Body = &limitedBody{rc: resp.Body, left: t.max, cancel: cancel}
 	return resp, nil
 }
 
 // limitedBody fails once more than its allowance has been read.
 type limitedBody struct {
-	rc   io.ReadCloser
-	left int64
+	rc     io.ReadCloser
+	left   int64
+	cancel context.CancelFunc // ends the request's deadline
 }
 
 // Read reads up to the allowance, then fails with errResponseTooLarge if more follows.
@@ -86,8 +103,12 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Close closes the underlying body.
-func (b *limitedBody) Close() error { return b.rc.Close() }
+// Close closes the underlying body and ends the request's deadline.
+func (b *limitedBody) Close() error {
+	err := b.rc.Close()
+	b.cancel()
+	return err
+}
 
 // withTimeout bounds provider calls made during a request.
 func withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
