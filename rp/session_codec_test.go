@@ -77,6 +77,7 @@ func TestSessionRecordRoundTrip(t *testing.T) {
 			RefreshToken: "YQ.YR.YQ",                        // "YR": bits past the byte are not zero
 		}}},
 		{"dots but no JWT", Session{ID: "id-8", Tokens: Tokens{AccessToken: "a.b.c.d", RefreshToken: "..", IDToken: "YQ.Y\nQ.YQ"}}},
+		{"a carriage return in a segment", Session{ID: "id-10", Tokens: Tokens{AccessToken: "YQ.Y\rQ.YQ"}}},
 		{"standard base64 in a segment", Session{ID: "id-9", Tokens: Tokens{AccessToken: "YQ.a+b/.YQ", IDToken: "YQ==.YQ.YQ"}}},
 	}
 	for _, tc := range tests {
