@@ -236,7 +236,7 @@ func (p *RP) finishLogin(w http.ResponseWriter, r *http.Request, ls *loginState,
 			Expiry:       tokenExpiry(tok, now),
 		},
 	}
-	s.claims = maps.Clone(v.claims)
+	s.claims = v.claims // v is not used past this point: no copy
 	maps.Copy(s.claims, extra)
 	if err := p.saveNewSession(w, r, s); err != nil {
 		return nil, err
