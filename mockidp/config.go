@@ -324,6 +324,8 @@ func (cfg *Config) validate() error {
 	if cfg.Issuer == IssuerAuto {
 		if p := cfg.AutoPathPrefix; p != "" && (!strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/")) {
 			errs = append(errs, fmt.Errorf("AutoPathPrefix %q: must start and must not end with /", p))
+		} else if why := pathProblem(p); why != "" {
+			errs = append(errs, fmt.Errorf("AutoPathPrefix %q: %s", p, why))
 		}
 	} else if err := validateIssuer(cfg.Issuer, cfg.Persona == PersonaAuth0); err != nil {
 		errs = append(errs, err)
@@ -506,7 +508,38 @@ func validateIssuer(iss string, slash bool) error {
 	case strings.HasSuffix(u.Path, "/") && !(slash && strings.HasSuffix(iss, "/") && !strings.HasSuffix(iss, "//")):
 		return fmt.Errorf("Issuer %q: must not end with /", iss)
 	}
+	// No query, fragment or user (above): the rest of iss after the host is its path,
+	// as written.
+	rawPath := strings.TrimSuffix(iss[len(u.Scheme+"://"+u.Host):], "/")
+	if why := pathProblem(rawPath); why != "" {
+		return fmt.Errorf("Issuer %q: %s", iss, why)
+	}
 	return nil
+}
+
+// pathProblem says why p ("" or "/a/b") cannot be an issuer's path, or returns "":
+// every byte must be one a URL path carries as is, unescaped (RFC 3986 pchar without
+// '%', or '/'), and no segment may be empty, "." or "..", so that the issuer a client
+// compares is exactly the path it requests and the path mockidp routes.
+func pathProblem(p string) string {
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("-._~!$&'()*+,;=:@/", c) >= 0:
+		default:
+			return fmt.Sprintf("the path may only hold letters, digits and -._~!$&'()*+,;=:@/, not %q", c)
+		}
+	}
+	if p == "" {
+		return ""
+	}
+	for _, seg := range strings.Split(p[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return "the path may not have empty, \".\" or \"..\" segments"
+		}
+	}
+	return ""
 }
 
 // validateBase checks a PublicURL or InternalURL: scheme://host[:port].
