@@ -2,15 +2,35 @@ package stack
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
+	"os"
 	"strconv"
+	"strings"
 	"testing"
 )
 
 // Addr returns a loopback address ("127.0.0.1:PORT") whose port was free a
-// moment ago: the kernel picks it, the listener is closed at once, and the
-// caller hands it to the program it starts.
+// moment ago, for a program the caller starts next. The port is picked below
+// the kernel's ephemeral range (ip_local_port_range) when that range is known:
+// a port from the range, freed again, may be handed out at once as the source
+// port of any outgoing connection on the machine — a parallel test's, say —
+// and the program then fails to bind it ("address already in use"). Below the
+// range only another explicit bind can take it. Elsewhere (no /proc, or a range
+// that starts low) the kernel picks.
 func Addr() (string, error) {
+	if lo, ok := ephemeralLow(); ok {
+		for range 32 {
+			port := below(lo)
+			l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+			if err != nil {
+				continue // taken; try another
+			}
+			addr := l.Addr().String()
+			l.Close()
+			return addr, nil
+		}
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", fmt.Errorf("free port: %w", err)
@@ -18,6 +38,37 @@ func Addr() (string, error) {
 	defer l.Close()
 	return l.Addr().String(), nil
 }
+
+// minPort is the lowest port Addr picks: above the well-known and most
+// registered services' ports.
+const minPort = 20000
+
+// ephemeralLow returns the first port of the kernel's ephemeral range, when it
+// leaves at least 1,000 ports between minPort and itself.
+func ephemeralLow() (int, bool) {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0, false
+	}
+	return parsePortRangeLow(string(b))
+}
+
+// parsePortRangeLow reads the low end of "LOW\tHIGH\n" and reports whether it
+// leaves room below it.
+func parsePortRangeLow(s string) (int, bool) {
+	f := strings.Fields(s)
+	if len(f) != 2 {
+		return 0, false
+	}
+	lo, err := strconv.Atoi(f[0])
+	if err != nil || lo-minPort < 1000 || lo > 65535 {
+		return 0, false
+	}
+	return lo, true
+}
+
+// below picks a port in [minPort, lo).
+func below(lo int) int { return minPort + rand.IntN(lo-minPort) }
 
 // FreeAddr is [Addr] for a test: it fails t instead of returning an error.
 func FreeAddr(t testing.TB) string {
