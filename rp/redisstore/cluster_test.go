@@ -37,12 +37,14 @@ func startCluster(t testing.TB) (string, []*redis.Client) {
 	var addrs []string
 	var nodes []*redis.Client
 	for range 3 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		// stack's ports are below the ephemeral range, so the cluster bus port
+		// (port + 10000) stays under 65536: redis-server refuses cluster mode on
+		// a port above 55535, which a kernel-picked port often is.
+		_, p, err := net.SplitHostPort(stack.FreeAddr(t))
 		if err != nil {
 			t.Fatal(err)
 		}
-		port := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
+		port, _ := strconv.Atoi(p)
 		dir := t.TempDir()
 		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
 			"--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(dir, "nodes.conf"),
