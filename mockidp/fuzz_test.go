@@ -1,6 +1,7 @@
 package mockidp
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -28,7 +29,7 @@ func FuzzServeHTTP(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(s.method, s.path, s.query, s.body, s.auth)
 	}
-	p, err := New(Config{Issuer: "http://127.0.0.1:9400"})
+	p, err := New(Config{Issuer: "http://127.0.0.1:9400", HTTPClient: offline})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -76,7 +77,7 @@ func FuzzControl(f *testing.F) {
 	} {
 		f.Add(s.method, s.path, s.body)
 	}
-	p, err := New(Config{Issuer: "http://127.0.0.1:9400", Alg: "EdDSA", ControlAPI: true})
+	p, err := New(Config{Issuer: "http://127.0.0.1:9400", Alg: "EdDSA", ControlAPI: true, HTTPClient: offline})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -98,3 +99,15 @@ func FuzzControl(f *testing.F) {
 		}
 	})
 }
+
+// offline is the fuzzed providers' HTTP client: an input may register a client
+// whose back-channel logout URI or jwks_uri is any address, and a request that
+// waits on the network (a connect timeout, a DNS lookup) stalls the fuzzer
+// until its deadline, which then fails with "context deadline exceeded".
+var offline = &http.Client{Transport: roundTripFunc(func(*http.Request) (*http.Response, error) {
+	return nil, errors.New("no network while fuzzing")
+})}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
