@@ -409,3 +409,71 @@ func TestBearerConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestIdentifyBearer: Identify, the optional-sign-in middleware, identifies a bearer
+// request by its token alone (no session looked at or made, no access rule), refuses a
+// token that fails as RFC 6750 says instead of passing it on as anonymous, and leaves
+// requests without a token, and every token when bearer is off, as they were.
+func TestIdentifyBearer(t *testing.T) {
+	t.Parallel()
+	k := newBearerKit(t, BearerConfig{Enabled: true}, func(c *Config) {
+		c.Gateway.Rules = []Rule{{PathPrefix: "/admin", Groups: []string{"root"}}} // svc-1 is not in root
+	})
+	who := func(rp *RP) *httptest.Server {
+		srv := httptest.NewServer(rp.Identify(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sub := "anonymous"
+			if u, ok := UserFromContext(r.Context()); ok {
+				sub = u.Subject
+			}
+			io.WriteString(w, `{"header":{"User":["`+sub+`"]}}`)
+		})))
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	app := who(k.h.rp)
+	good := k.mint(t, "at+jwt", k.claims(nil))
+	expired := k.mint(t, "at+jwt", k.claims(map[string]any{"exp": k.h.clock.Now().Add(-time.Hour).Unix()}))
+	forged := k.mint(t, "at+jwt", k.claims(map[string]any{"iss": "https://evil.localhost"}))
+	for _, tc := range []struct {
+		name, path string
+		header     []string
+		want       string // the User seen; "" when refused
+		status     int
+		code       string
+	}{
+		{"no token", "/x", nil, "anonymous", 200, ""},
+		{"good token", "/x", []string{"Authorization", "Bearer " + good}, "svc-1", 200, ""},
+		{"good token, path a rule guards (Identify applies none)", "/admin/x", []string{"Authorization", "Bearer " + good}, "svc-1", 200, ""},
+		{"expired token", "/x", []string{"Authorization", "Bearer " + expired}, "", 401, "invalid_token"},
+		{"another issuer's token", "/x", []string{"Authorization", "Bearer " + forged}, "", 401, "invalid_token"},
+		{"empty token", "/x", []string{"Authorization", "Bearer "}, "", 400, "invalid_request"},
+		{"expired token, then a good one", "/x", []string{"Authorization", "Bearer " + expired, "Authorization", "Bearer " + good}, "", 400, "invalid_request"},
+		{"good token, then an expired one", "/x", []string{"Authorization", "Bearer " + good, "Authorization", "Bearer " + expired}, "", 400, "invalid_request"},
+		{"Basic credentials", "/x", []string{"Authorization", "Basic YTpi"}, "anonymous", 200, ""},
+	} {
+		a := call(t, "GET", app.URL+tc.path, tc.header...)
+		if tc.want == "" {
+			checkRefusal(t, tc.name, a, tc.status, tc.code)
+			continue
+		}
+		if a.status != tc.status || a.seen.Header.Get("User") != tc.want || a.header.Get("Set-Cookie") != "" {
+			t.Errorf("%s: %d, user %q, Set-Cookie %q; want %d, %q, no cookie", tc.name, a.status, a.seen.Header.Get("User"), a.header.Get("Set-Cookie"), tc.status, tc.want)
+		}
+	}
+	// The token decides, not a session beside it: alice's cookie with an expired token
+	// is refused, with a good token it is the token's user.
+	k.h.signIn(k.h.client)
+	cookie := cookieHeader(k.h, k.h.client)
+	if a := call(t, "GET", app.URL+"/x", "Cookie", cookie); a.status != 200 || a.seen.Header.Get("User") == "anonymous" {
+		t.Fatalf("alice's session alone: %d user %q, want alice", a.status, a.seen.Header.Get("User"))
+	}
+	checkRefusal(t, "expired token beside a session", call(t, "GET", app.URL+"/x", "Cookie", cookie, "Authorization", "Bearer "+expired), 401, "invalid_token")
+	if a := call(t, "GET", app.URL+"/x", "Cookie", cookie, "Authorization", "Bearer "+good); a.status != 200 || a.seen.Header.Get("User") != "svc-1" {
+		t.Errorf("good token beside alice's session: %d user %q, want svc-1", a.status, a.seen.Header.Get("User"))
+	}
+	// Bearer off: the header is not looked at.
+	off := newBearerKit(t, BearerConfig{}, nil)
+	if a := call(t, "GET", who(off.h.rp).URL+"/x", "Authorization", "Bearer "+off.mint(t, "at+jwt", off.claims(nil))); a.status != 200 || a.seen.Header.Get("User") != "anonymous" {
+		t.Errorf("bearer off: %d user %q, want 200 anonymous", a.status, a.seen.Header.Get("User"))
+	}
+}

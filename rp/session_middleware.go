@@ -100,9 +100,26 @@ func (p *RP) publicRequest(r *http.Request, np normalPath) bool {
 }
 
 // Identify puts the [User] on the request context when someone is signed in, and passes
-// every request on.
+// every request on; access rules are not applied. With bearer tokens on for a provider
+// (ProviderConfig.Bearer), a request with "Authorization: Bearer" is identified by its
+// token alone, as [RP.RequireLogin] does: a valid token's User goes on the context (no
+// session is looked at or made), and a token that fails gets the RFC 6750 answer (401
+// invalid_token, 503 when it cannot be checked) rather than passing as anonymous, since
+// the client asked to be someone.
 func (p *RP) Identify(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if tok, present, err := p.bearerToken(r); present {
+			var u *User
+			if err == nil {
+				u, err = p.bearerUser(r.Context(), tok)
+			}
+			if err != nil {
+				p.writeBearerError(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(ContextWithUser(r.Context(), u)))
+			return
+		}
 		s, err := p.authenticate(w, r)
 		if err != nil {
 			p.writeError(w, r, err)
