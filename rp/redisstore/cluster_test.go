@@ -3,9 +3,9 @@ package redisstore_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -34,19 +34,20 @@ func startCluster(t testing.TB) (string, []*redis.Client) {
 		}
 		t.Skip("redis-cli not found: a Redis Cluster cannot be created")
 	}
-	var addrs []string
+	var addrs, logs []string
 	var nodes []*redis.Client
 	for range 3 {
-		// stack's ports are below the ephemeral range, so the cluster bus port
-		// (port + 10000) stays under 65536: redis-server refuses cluster mode on
-		// a port above 55535, which a kernel-picked port often is.
-		_, p, err := net.SplitHostPort(stack.FreeAddr(t))
-		if err != nil {
-			t.Fatal(err)
+		// Both the client port and the cluster bus port come from stack, below the
+		// kernel's ephemeral range. The default bus port, port + 10000, may be
+		// taken by any outgoing connection's source port (the node then never
+		// starts), or pass 65535 (redis-server refuses a port above 55535).
+		port, bus := stack.FreePort(t), stack.FreePort(t)
+		for bus == port {
+			bus = stack.FreePort(t)
 		}
-		port, _ := strconv.Atoi(p)
 		dir := t.TempDir()
-		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
+		logs = append(logs, filepath.Join(dir, "redis.log"))
+		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--cluster-port", strconv.Itoa(bus), "--bind", "127.0.0.1", "--dir", dir,
 			"--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(dir, "nodes.conf"),
 			"--save", "", "--appendonly", "no", "--logfile", filepath.Join(dir, "redis.log"))
 		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -64,7 +65,12 @@ func startCluster(t testing.TB) (string, []*redis.Client) {
 	defer cancel()
 	for _, c := range nodes {
 		if err := stack.Poll(ctx, 10*time.Millisecond, func() error { return c.Ping(ctx).Err() }); err != nil {
-			t.Fatalf("cluster node did not start: %v", err)
+			var tails []string
+			for _, l := range logs {
+				b, _ := os.ReadFile(l)
+				tails = append(tails, l+":\n"+string(b[max(0, len(b)-2000):]))
+			}
+			t.Fatalf("cluster node did not start: %v\n%s", err, strings.Join(tails, "\n"))
 		}
 	}
 	out, err := exec.CommandContext(ctx, cli, append(append([]string{"--cluster", "create"}, addrs...), "--cluster-replicas", "0", "--cluster-yes")...).CombinedOutput()
