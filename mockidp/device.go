@@ -71,17 +71,7 @@ var ErrUnknownUserCode = errors.New("mockidp: unknown or expired user code")
 // serveDeviceAuthorization handles the device authorization request
 // (RFC 8628 3.1-3.2).
 func (p *Provider) serveDeviceAuthorization(w http.ResponseWriter, r *http.Request, iss string) {
-	clientID := ""
-	resp, err := func() (map[string]any, error) {
-		form, err := readForm(w, r)
-		if err != nil {
-			return nil, err
-		}
-		c, err := p.authenticateClient(r, iss, form)
-		if err != nil {
-			return nil, err
-		}
-		clientID = c.ID
+	p.serveClientEndpoint(w, r, iss, "device_authorization", http.StatusOK, func(form map[string]string, c *Client) (map[string]any, error) {
 		fault, err := p.takeFault(w, r, faultDevice, faultScope{clientID: c.ID, loginHint: form["login_hint"]})
 		if err != nil {
 			return nil, err
@@ -114,16 +104,7 @@ func (p *Provider) serveDeviceAuthorization(w http.ResponseWriter, r *http.Reque
 			"verification_uri_complete": page + "?user_code=" + d.userCode,
 			"expires_in":                int64(ttl / time.Second), "interval": int64(interval / time.Second),
 		}, nil
-	}()
-	if errors.Is(err, errAnswered) {
-		return
-	}
-	if err != nil {
-		p.writeOAuthError(w, r, "device_authorization", clientID, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, resp)
+	})
 }
 
 // newUserCode returns 8 characters of userCodeAlphabet as XXXX-XXXX.

@@ -28,17 +28,7 @@ type pushedAuth struct {
 
 // servePAR handles the pushed authorization request endpoint (RFC 9126 2).
 func (p *Provider) servePAR(w http.ResponseWriter, r *http.Request, iss string) {
-	clientID := ""
-	resp, err := func() (map[string]any, error) {
-		form, err := readForm(w, r)
-		if err != nil {
-			return nil, err
-		}
-		c, err := p.authenticateClient(r, iss, form)
-		if err != nil {
-			return nil, err
-		}
-		clientID = c.ID
+	p.serveClientEndpoint(w, r, iss, "par", http.StatusCreated, func(form map[string]string, c *Client) (map[string]any, error) {
 		fault, err := p.takeFault(w, r, faultPAR, faultScope{clientID: c.ID, loginHint: form["login_hint"]})
 		if err != nil {
 			return nil, err
@@ -71,16 +61,7 @@ func (p *Provider) servePAR(w http.ResponseWriter, r *http.Request, iss string) 
 			p.mu.Unlock()
 		}
 		return map[string]any{"request_uri": uri, "expires_in": int64(parTTL / time.Second)}, nil
-	}()
-	if errors.Is(err, errAnswered) {
-		return
-	}
-	if err != nil {
-		p.writeOAuthError(w, r, "par", clientID, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusCreated, resp)
+	})
 }
 
 // resolvePushed replaces an authorization request that names a pushed

@@ -14,23 +14,13 @@ var errAnswered = errors.New("answered by a fault")
 // access token revokes that token. Unknown tokens and tokens of other
 // clients are answered 200 with no effect, as the RFC asks.
 func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request, iss string) {
-	clientID := ""
-	err := func() error {
-		form, err := readForm(w, r)
-		if err != nil {
-			return err
-		}
-		c, err := p.authenticateClient(r, iss, form)
-		if err != nil {
-			return err
-		}
-		clientID = c.ID
+	p.serveClientEndpoint(w, r, iss, "revoke", http.StatusOK, func(form map[string]string, c *Client) (map[string]any, error) {
 		if _, err := p.takeFault(w, r, faultRevoke, faultScope{clientID: c.ID}); err != nil {
-			return err
+			return nil, err
 		}
 		tok := form["token"]
 		if tok == "" {
-			return newError(errInvalidRequest, "token is required")
+			return nil, newError(errInvalidRequest, "token is required")
 		}
 		p.mu.Lock()
 		defer p.mu.Unlock()
@@ -39,33 +29,14 @@ func (p *Provider) serveRevoke(w http.ResponseWriter, r *http.Request, iss strin
 		} else if at := p.access[keyOf(tok)]; at != nil && at.grant.clientID == c.ID {
 			at.revoked = true
 		}
-		return nil
-	}()
-	if errors.Is(err, errAnswered) {
-		return
-	}
-	if err != nil {
-		p.writeOAuthError(w, r, "revoke", clientID, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
+		return nil, nil
+	})
 }
 
 // serveIntrospect handles token introspection (RFC 7662) for
 // authenticated confidential clients.
 func (p *Provider) serveIntrospect(w http.ResponseWriter, r *http.Request, iss string) {
-	clientID := ""
-	resp, err := func() (map[string]any, error) {
-		form, err := readForm(w, r)
-		if err != nil {
-			return nil, err
-		}
-		c, err := p.authenticateClient(r, iss, form)
-		if err != nil {
-			return nil, err
-		}
-		clientID = c.ID
+	p.serveClientEndpoint(w, r, iss, "introspect", http.StatusOK, func(form map[string]string, c *Client) (map[string]any, error) {
 		if c.isPublic() {
 			return nil, newError(errInvalidClient, "introspection needs a confidential client")
 		}
@@ -89,16 +60,40 @@ func (p *Provider) serveIntrospect(w http.ResponseWriter, r *http.Request, iss s
 			applyClaims(resp, fault.IntrospectClaims)
 		}
 		return resp, nil
+	})
+}
+
+// serveClientEndpoint answers a POST endpoint at which a client authenticates
+// (revocation, introspection, PAR, device authorization): it reads the form,
+// authenticates the client and runs handle, then writes handle's JSON answer
+// with status (a nil answer: status alone), the OAuth error it returned, or
+// nothing when a fault already answered ([errAnswered]).
+func (p *Provider) serveClientEndpoint(w http.ResponseWriter, r *http.Request, iss, endpoint string, status int,
+	handle func(form map[string]string, c *Client) (map[string]any, error)) {
+	clientID := ""
+	resp, err := func() (map[string]any, error) {
+		form, err := readForm(w, r)
+		if err != nil {
+			return nil, err
+		}
+		c, err := p.authenticateClient(r, iss, form)
+		if err != nil {
+			return nil, err
+		}
+		clientID = c.ID
+		return handle(form, c)
 	}()
-	if errors.Is(err, errAnswered) {
-		return
+	switch {
+	case errors.Is(err, errAnswered):
+	case err != nil:
+		p.writeOAuthError(w, r, endpoint, clientID, err)
+	case resp == nil:
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(status)
+	default:
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, status, resp)
 	}
-	if err != nil {
-		p.writeOAuthError(w, r, "introspect", clientID, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, resp)
 }
 
 // introspect describes tok, or says it is not active.
