@@ -2,13 +2,11 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -35,21 +33,6 @@ func buildRP(t *testing.T, dir, out string, args ...string) string {
 	}
 	return path
 }
-
-// imageRP builds the image's rp once per test run: -tags nodev, stripped.
-var imageRP = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "rp-image-")
-	if err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, "rp")
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-trimpath", "-tags", "nodev", "-ldflags", "-s -w", "-o", path, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build -tags nodev: %w\n%s", err, b)
-	}
-	return path, nil
-})
 
 // TestBinarySize builds rp as `make build` and `make images` do; it fails
 // when text/template execution is linked, when the image's rp passes the
@@ -84,11 +67,7 @@ func TestBinarySize(t *testing.T) {
 	if dev.Size() > ceilingBytes {
 		t.Errorf("rp binary is %d bytes, over the %d-byte ceiling; `go tool nm -size -sort size` on a -w build shows what is large", dev.Size(), ceilingBytes)
 	}
-	path, err := imageRP()
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := os.Stat(path)
+	img, err := os.Stat(buildRP(t, dir, "rp-image", "-tags", "nodev", "-ldflags", "-s -w"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,10 +89,7 @@ func TestImageBuildHasNoMockProvider(t *testing.T) {
 		t.Skip("builds rp; skipped with -short")
 	}
 	t.Parallel()
-	path, err := imageRP()
-	if err != nil {
-		t.Fatal(err)
-	}
+	path := buildRP(t, t.TempDir(), "rp", "-tags", "nodev", "-ldflags", "-s -w")
 	for _, tc := range []struct {
 		name string
 		args []string
