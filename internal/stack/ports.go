@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -44,14 +45,14 @@ func Addr() (string, error) {
 const minPort = 20000
 
 // ephemeralLow returns the first port of the kernel's ephemeral range, when it
-// leaves at least 1,000 ports between minPort and itself.
-func ephemeralLow() (int, bool) {
+// leaves at least 1,000 ports between minPort and itself; read once per process.
+var ephemeralLow = sync.OnceValues(func() (int, bool) {
 	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
 	if err != nil {
 		return 0, false
 	}
 	return parsePortRangeLow(string(b))
-}
+})
 
 // parsePortRangeLow reads the low end of "LOW\tHIGH\n" and reports whether it
 // leaves room below it.
