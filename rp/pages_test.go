@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/foyer-oidc/foyer/internal/ui/uitest"
+	"github.com/foyer-oidc/foyer/mockidp"
 )
 
 // leftover finds what a page must never show: a placeholder nobody filled, or a
@@ -107,7 +108,14 @@ func TestEveryPageInEachLanguage(t *testing.T) {
 // "details" disclosure, with times also in words.
 func TestHomeSignedInDetails(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, harnessOpt{})
+	// Both clocks stand still, rp's 20 s after the provider's, so that the
+	// words below do not depend on a second boundary passing during the
+	// test (iat would then be after rp's start time: "in less than a minute").
+	issued := time.Now().Truncate(time.Second)
+	h := newHarness(t, harnessOpt{
+		idp: []mockidp.Option{mockidp.WithConfig(func(c *mockidp.Config) { c.Now = func() time.Time { return issued } })},
+		cfg: func(c *Config) { c.Now = func() time.Time { return issued.Add(20 * time.Second) } },
+	})
 	h.signIn(h.client)
 	_, body := h.get(h.client, "/")
 	open, rest, ok := strings.Cut(body, `<details data-testid="details">`)
@@ -122,7 +130,7 @@ func TestHomeSignedInDetails(t *testing.T) {
 			t.Errorf("details lack %q", protocol)
 		}
 	}
-	if !regexp.MustCompile(`<code>exp</code></th><td>\d{10} ?<small>in \d+ minutes \((\w+ \d+, )?\d\d:\d\d UTC\)</small>`).MatchString(rest) {
+	if !regexp.MustCompile(`<code>exp</code></th><td>\d{10} ?<small>in 59 minutes \((\w+ \d+, )?\d\d:\d\d UTC\)</small>`).MatchString(rest) {
 		t.Errorf("exp not shown as a number with its time in words:\n%s", rest[strings.Index(rest, "<table>"):])
 	}
 	if !regexp.MustCompile(`<code>iat</code></th><td>\d{10} ?<small>less than a minute ago \((\w+ \d+, )?\d\d:\d\d UTC\)</small>`).MatchString(rest) {
