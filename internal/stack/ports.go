@@ -19,10 +19,16 @@ import (
 // and the program then fails to bind it ("address already in use"). Below the
 // range only another explicit bind can take it. Elsewhere (no /proc, or a range
 // that starts low) the kernel picks.
+//
+// A port is handed out at most once per process (see [handedOut]): the program
+// it was for may not have bound it yet when the next address is asked for.
 func Addr() (string, error) {
 	if lo, ok := ephemeralLow(); ok {
 		for range 32 {
 			port := below(lo)
+			if !handedOut.reserve(port, lo-minPort) {
+				continue // handed out before; try another
+			}
 			l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 			if err != nil {
 				continue // taken; try another
@@ -32,12 +38,48 @@ func Addr() (string, error) {
 			return addr, nil
 		}
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("free port: %w", err)
+	for range 32 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", fmt.Errorf("free port: %w", err)
+		}
+		addr := l.Addr().(*net.TCPAddr)
+		l.Close()
+		if handedOut.reserve(addr.Port, 1<<15) {
+			return addr.String(), nil
+		}
 	}
-	defer l.Close()
-	return l.Addr().String(), nil
+	return "", fmt.Errorf("free port: the kernel kept handing out ports given out before")
+}
+
+// handedOut remembers the ports Addr returned in this process. Two addresses
+// asked for one after the other (a stack's mockidp and rp, a Redis node's
+// client and bus ports, parallel tests starting their programs) are both free
+// until the first program binds its port, so a random pick, or the kernel, can
+// return the same port twice (1 in some 12,000 for two picks below 32768), and
+// the second program then fails with "address already in use".
+var handedOut = &portSet{ports: map[int]bool{}}
+
+// portSet is a set of ports, safe for concurrent use.
+type portSet struct {
+	mu    sync.Mutex
+	ports map[int]bool
+}
+
+// reserve adds port and reports whether it was new. Once the set holds half of
+// the n ports it picks from, it starts over: ports that old are long bound, or
+// their program long gone, and random picks would otherwise hit it too often.
+func (s *portSet) reserve(port, n int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ports[port] {
+		return false
+	}
+	if len(s.ports) >= n/2 {
+		clear(s.ports)
+	}
+	s.ports[port] = true
+	return true
 }
 
 // minPort is the lowest port Addr picks: above the well-known and most
