@@ -27,7 +27,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -290,14 +289,46 @@ func (st *confStack) assertLogClean() {
 	}
 }
 
-// confClock is rp's clock: real time plus an offset a test can move.
-type confClock struct{ offset atomic.Int64 }
+// confClock is rp's clock: real time plus an offset a test can move, until
+// Stop makes it stand still.
+type confClock struct {
+	mu      sync.Mutex
+	offset  time.Duration
+	stopped bool
+	at      time.Time // the time while stopped
+}
 
 // Now returns the current time of the clock.
-func (c *confClock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *confClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped {
+		return c.at
+	}
+	return time.Now().Add(c.offset)
+}
 
 // Advance moves the clock forward by d.
-func (c *confClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
+func (c *confClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.stopped {
+		c.at = c.at.Add(d)
+	} else {
+		c.offset += d
+	}
+}
+
+// Stop stops the clock at its current time: from then on only Advance moves it,
+// so that a test's "one second before" stays one second however long the
+// machine takes between two requests.
+func (c *confClock) Stop() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.stopped {
+		c.at, c.stopped = time.Now().Add(c.offset), true
+	}
+}
 
 // confLog collects rp's JSON log lines; it is safe for concurrent use.
 type confLog struct {
