@@ -77,7 +77,11 @@ func newIntrospectionKit(t *testing.T, b BearerConfig) (*bearerKit, *fakeIntrosp
 // are 503 and never let in, and times are checked at both edges.
 func TestBearerIntrospection(t *testing.T) {
 	t.Parallel()
-	k, f := newIntrospectionKit(t, BearerConfig{Introspection: IntrospectOpaque, Scopes: []string{"read"}, IntrospectionTimeout: 300 * time.Millisecond})
+	// The answers that must arrive in time get the default timeout (5 s): a loaded
+	// machine may take longer than a short one to answer at all. The slow answer
+	// gets its own rp, whose timeout is short.
+	k, f := newIntrospectionKit(t, BearerConfig{Introspection: IntrospectOpaque, Scopes: []string{"read"}})
+	slowKit, slowFake := newIntrospectionKit(t, BearerConfig{Introspection: IntrospectOpaque, Scopes: []string{"read"}, IntrospectionTimeout: 300 * time.Millisecond})
 	now := k.h.clock.Now()
 	skew := DefaultClockSkew
 	active := func(over map[string]any) func(http.ResponseWriter) {
@@ -119,7 +123,18 @@ func TestBearerIntrospection(t *testing.T) {
 		}, 503, "temporarily_unavailable"},
 		{"garbage", func(w http.ResponseWriter) { w.Write([]byte("<html>oops")) }, 503, "temporarily_unavailable"},
 		{"JSON array", func(w http.ResponseWriter) { w.Write([]byte(`[{"active":true}]`)) }, 503, "temporarily_unavailable"},
-		{"slow", func(w http.ResponseWriter) { time.Sleep(time.Second); active(nil)(w) }, 503, "temporarily_unavailable"},
+	}
+	slow := jsonAnswer(map[string]any{"active": true, "sub": "svc-2", "username": "svc-two", "scope": "read", "client_id": "cli",
+		"aud": slowKit.h.idp.ClientID, "iss": slowKit.h.idp.Issuer, "exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "token_type": "Bearer"})
+	slowFake.set("opaque-slow", func(w http.ResponseWriter) { time.Sleep(time.Second); slow(w) })
+	for via, a := range map[string]answer{
+		"proxy":  call(t, "GET", slowKit.proxy.URL+"/api", "Authorization", "Bearer opaque-slow"),
+		"verify": call(t, "GET", slowKit.h.srv.URL+"/auth/verify", "Authorization", "Bearer opaque-slow", "X-Forwarded-Uri", "/api"),
+	} {
+		checkRefusal(t, via+": slow", a, 503, "temporarily_unavailable")
+		if a.header.Get("Retry-After") == "" {
+			t.Errorf("%s: slow: 503 without Retry-After", via)
+		}
 	}
 	for i, tt := range tests {
 		tok := "opaque-" + strings.ReplaceAll(tt.name, " ", "_") + "-" + string(rune('a'+i))
@@ -154,7 +169,7 @@ func TestBearerIntrospection(t *testing.T) {
 			}
 		}
 	}
-	if n := f.badAuth.Load(); n != 0 {
+	if n := f.badAuth.Load() + slowFake.badAuth.Load(); n != 0 {
 		t.Errorf("%d introspection calls without rp's client credentials", n)
 	}
 }
