@@ -151,7 +151,8 @@ schedule:
 type ClosedLoop struct {
 	// VUs is the number of concurrent virtual users; at least 1.
 	VUs int
-	// Duration bounds the run; operations under way at the end still finish.
+	// Duration bounds the run; operations under way at the end still finish, and
+	// each VU starts at least one operation (within MaxOps).
 	Duration time.Duration
 	// MaxOps caps the operations started in all; 0 means no cap.
 	MaxOps int
@@ -173,7 +174,10 @@ func (c ClosedLoop) Run(ctx context.Context, do func(ctx context.Context, vu int
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for ctx.Err() == nil && time.Now().Before(deadline) {
+			// Each VU starts one operation even if the deadline passed before it
+			// ran (a loaded machine may start its goroutine that late): a run that
+			// started none would measure nothing.
+			for first := true; ctx.Err() == nil && (first || time.Now().Before(deadline)); first = false {
 				if c.MaxOps > 0 && started.Add(1) > int64(c.MaxOps) {
 					return
 				}

@@ -138,6 +138,35 @@ func TestClosedLoopMaxOps(t *testing.T) {
 	}
 }
 
+// TestClosedLoopEveryVUStartsOnce: a deadline that passed before the VUs'
+// goroutines ran (here at once; on a loaded machine, a short Duration) still
+// lets each VU start one operation, so that a run measures something.
+func TestClosedLoopEveryVUStartsOnce(t *testing.T) {
+	t.Parallel()
+	var seen [3]atomic.Int64
+	res := ClosedLoop{VUs: 3, Duration: time.Nanosecond}.Run(context.Background(), func(_ context.Context, vu int) error {
+		seen[vu].Add(1)
+		return nil
+	})
+	for vu := range seen {
+		if n := seen[vu].Load(); n != 1 {
+			t.Errorf("vu %d started %d operations, want 1", vu, n)
+		}
+	}
+	if res.Sent != 3 || res.OK != 3 {
+		t.Errorf("result = %+v, want 3 sent and ok", res)
+	}
+	// MaxOps still caps them.
+	var calls atomic.Int64
+	ClosedLoop{VUs: 3, Duration: time.Nanosecond, MaxOps: 1}.Run(context.Background(), func(context.Context, int) error {
+		calls.Add(1)
+		return nil
+	})
+	if n := calls.Load(); n != 1 {
+		t.Errorf("MaxOps 1: %d operations, want 1", n)
+	}
+}
+
 func TestClosedLoopStopsAtDuration(t *testing.T) {
 	t.Parallel()
 	res := ClosedLoop{VUs: 2, Duration: 50 * time.Millisecond}.Run(context.Background(), func(context.Context, int) error {
