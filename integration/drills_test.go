@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/foyer-oidc/foyer/internal/stack"
 	"github.com/foyer-oidc/foyer/mockidp"
 	"github.com/foyer-oidc/foyer/rp"
 )
@@ -32,7 +33,10 @@ import (
 //     signed by the new key are accepted.
 func TestDrillProviderDown(t *testing.T) {
 	t.Parallel()
-	idp := startDrillProvider(t, "127.0.0.1:0", nil, nil)
+	// An address from stack, below the kernel's ephemeral range: a port the
+	// kernel picked would be free for any outgoing connection's source port
+	// while the provider is down, and the new one could not listen on it.
+	idp := startDrillProvider(t, stack.FreeAddr(t), nil, nil)
 	issuer := "http://" + idp.addr
 	a := startDrillRP(t, issuer, nil)
 	a.waitReady(t)
