@@ -10,7 +10,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/foyer-oidc/foyer/mockidp"
 	"github.com/foyer-oidc/foyer/rp"
 	"github.com/foyer-oidc/foyer/rp/redisstore"
+	"github.com/foyer-oidc/foyer/rp/revocation/revocationtest"
 )
 
 // This file is the harness of the multi-replica tests: one mock provider, one real
@@ -34,22 +34,7 @@ func TestMain(m *testing.M) {
 }
 
 // fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+type fakeClock = revocationtest.Clock
 
 // accessTokenTTL is the mock's access token lifetime in these tests.
 const accessTokenTTL = 5 * time.Minute
@@ -76,7 +61,7 @@ type fleet struct {
 // a mock provider with clients (nil: the default demo client).
 func newFleet(t testing.TB, clients ...mockidp.Client) *fleet {
 	t.Helper()
-	f := &fleet{t: t, redis: redistest.Start(t), clock: &fakeClock{t: time.Now()}}
+	f := &fleet{t: t, redis: redistest.Start(t), clock: revocationtest.NewClock(time.Now())}
 	opts := []mockidp.Option{mockidp.WithConfig(func(c *mockidp.Config) { c.AccessTokenTTL = accessTokenTTL })}
 	if len(clients) > 0 {
 		opts = append(opts, mockidp.WithClients(clients...))

@@ -14,6 +14,7 @@ import (
 	"github.com/foyer-oidc/foyer/mockidp"
 	"github.com/foyer-oidc/foyer/rp"
 	"github.com/foyer-oidc/foyer/rp/redisstore"
+	"github.com/foyer-oidc/foyer/rp/revocation/revocationtest"
 )
 
 // Two replicas sharing one Redis: 50 concurrent requests, split across both, that all
@@ -292,7 +293,7 @@ func TestReplicasTouchSaveKeepsRefreshedTokens(t *testing.T) {
 	a := f.replica(replicaOpt{})
 	// B's clock is 3.5 minutes after sign-in: its "last seen" save is due (every
 	// idle/20 = 3 min), the refresh (1 min before the 5-minute expiry) is not.
-	bClock := &fakeClock{t: f.clock.Now().Add(3*time.Minute + 30*time.Second)}
+	bClock := revocationtest.NewClock(f.clock.Now().Add(3*time.Minute + 30*time.Second))
 	var armed atomic.Bool
 	loaded, release := make(chan struct{}), make(chan struct{})
 	b := f.replica(replicaOpt{now: bClock.Now, wrap: func(ss *redisstore.SessionStore) rp.SessionStore {

@@ -17,6 +17,9 @@ type Clock struct {
 	t  time.Time
 }
 
+// NewClock returns a clock standing at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
@@ -45,7 +48,7 @@ func RunExpiry(t *testing.T, newStore func(t *testing.T, now func() time.Time) S
 
 	t.Run("RevocationExpiresAfterTTL", func(t *testing.T) {
 		t.Parallel()
-		c := &Clock{t: t0}
+		c := NewClock(t0)
 		s := newStore(t, c.Now)
 		if err := s.Revoke(ctx, iss, revocation.BySID, "sid-1", t0, ttl); err != nil {
 			t.Fatal(err)
@@ -62,7 +65,7 @@ func RunExpiry(t *testing.T, newStore func(t *testing.T, now func() time.Time) S
 
 	t.Run("JTIExpiresAfterTTL", func(t *testing.T) {
 		t.Parallel()
-		c := &Clock{t: t0}
+		c := NewClock(t0)
 		s := newStore(t, c.Now)
 		if seen, err := s.SeenJTI(ctx, iss, "j1", ttl); err != nil || seen {
 			t.Fatalf("first SeenJTI = %v, %v; want false, nil", seen, err)
@@ -90,7 +93,7 @@ func RunSessionList(t *testing.T, newList func(t *testing.T, now func() time.Tim
 
 	t.Run("SessionEndedUntilExpiry", func(t *testing.T) {
 		t.Parallel()
-		c := &Clock{t: t0}
+		c := NewClock(t0)
 		s := newList(t, c.Now)
 		exp := t0.Add(ttl)
 		if err := s.EndSession(ctx, "session-1", exp); err != nil {
@@ -125,7 +128,7 @@ func RunSessionList(t *testing.T, newList func(t *testing.T, now func() time.Tim
 
 	t.Run("SessionsConcurrent", func(t *testing.T) {
 		t.Parallel()
-		c := &Clock{t: t0}
+		c := NewClock(t0)
 		s := newList(t, c.Now)
 		const n = 32
 		var wg sync.WaitGroup
